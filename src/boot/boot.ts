@@ -1,0 +1,115 @@
+// The agent's start-up sequence, run once per thread by register.mjs:
+// guard → configuration → SDK → instrumentation activation → module hooks → exit handling.
+// Every step is contained: a failure is one BUDOBSERVE_* warning and the app runs on.
+// This is the edge: process.env, argv and the TTY are read here and passed down.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+import { checkGuard } from './guard.ts';
+import { resolveConfig } from '../config/resolve.ts';
+import type { Resolution } from '../config/resolve.ts';
+import type { ResolvedConfig } from '../config/types.ts';
+import { createSdk, registerGlobals, errorText } from './sdk.ts';
+import type { Sdk } from './sdk.ts';
+import { installLifecycle } from './shutdown.ts';
+import type { Lifecycle } from './shutdown.ts';
+import { Integrations } from '../integrations/activate.ts';
+import { catalog } from '../integrations/catalog.ts';
+import { installModuleHooks } from '../hooks/module-hooks.ts';
+import { wantColors } from '../console/format.ts';
+import { loadChunk } from '../lazy.ts';
+import { warn } from '../errors.ts';
+import { debug } from '../debug.ts';
+import { kAgent, kBooted } from '../symbols.ts';
+
+export interface Agent {
+  config: ResolvedConfig;
+  resolution: Resolution;
+  sdk: Sdk;
+  integrations: Integrations;
+  lifecycle: Lifecycle;
+}
+
+const DEFAULT_SKIP = ['npm', 'npx', 'yarn', 'pnpm', 'pnpx', 'corepack', 'node-gyp', 'tsc', 'tsserver'];
+
+function readPackageJson(cwd: string): { name?: unknown; version?: unknown } | undefined {
+  try {
+    return JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+const truthy = (v: string | undefined): boolean => v !== undefined && /^(true|1|yes|on)$/i.test(v.trim());
+
+/** Starts the agent in this thread. Returns undefined when it stays off; never throws. */
+export function start(): Agent | undefined {
+  const g = globalThis as Record<symbol, unknown>;
+  try {
+    const env = process.env;
+    const skipEnv = env['BUD_OBSERVE_SKIP_COMMANDS'];
+    const skip = skipEnv === undefined ? DEFAULT_SKIP : skipEnv.split(',').map((s) => s.trim()).filter(Boolean);
+    const verdict = checkGuard({ version: process.versions.node, argv1: process.argv[1], skipCommands: skip, global: g });
+    if (!verdict.boot) {
+      if (verdict.warnCode !== undefined) warn(verdict.warnCode, verdict.reason);
+      debug('not starting: %s', verdict.reason);
+      return undefined;
+    }
+    g[kBooted] = true;
+    // Cheap exit before any file is read: a disabled agent must cost nothing.
+    if (truthy(env['BUD_OBSERVE_DISABLED']) || (env['BUD_OBSERVE_DISABLED'] === undefined && truthy(env['OTEL_SDK_DISABLED']))) return undefined;
+
+    const cwd = process.cwd();
+    const resolution = resolveConfig({ env, cwd, packageJson: readPackageJson(cwd) });
+    for (const p of resolution.problems) warn(p.code, p.message);
+    const config = resolution.config;
+    if (config.disabled) return undefined;
+    return boot(resolution, {
+      consoleColors: wantColors(config.console.colors, env, process.stderr.isTTY === true),
+      inLambda: env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined,
+    });
+  } catch (error) {
+    warn('BUDOBSERVE_BOOT_FAILED', `the agent could not start (${errorText(error)}); the app runs without it`, { cause: error });
+    return undefined;
+  }
+}
+
+function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: boolean }): Agent {
+  const config = resolution.config;
+  const sdk = createSdk(config, { consoleColors: edge.consoleColors });
+  registerGlobals(sdk, config);
+  const integrations = new Integrations({
+    active: config.instrumentations.active,
+    options: config.instrumentations.options,
+    tracerProvider: sdk.tracerProvider,
+    meterProvider: sdk.meterProvider,
+    inLambda: edge.inLambda,
+  });
+  if (integrations.hasWork) {
+    try {
+      loadChunk<typeof import('../lazy/instrumentation-base.ts')>('instrumentation-base').primeRequireHook();
+    } catch (error) {
+      warn('BUDOBSERVE_HOOKS_FAILED', 'the require hook could not be installed; CommonJS libraries are not instrumented', { cause: error });
+    }
+    const allModules = catalog.filter((e) => config.instrumentations.active.includes(e.name)).flatMap((e) => e.modules);
+    installModuleHooks({
+      onSpecifier: (s) => integrations.onSpecifier(s),
+      wrapEsm: (_url, specifier) => {
+        const name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+        return integrations.hookedModules.has(name) || integrations.hookedModules.has(packageName(name));
+      },
+      allModules,
+    });
+  }
+  integrations.startModuleless();
+  const lifecycle = installLifecycle(sdk, config.shutdownTimeoutMs, { signals: isMainThread });
+  const agent: Agent = { config, resolution, sdk, integrations, lifecycle };
+  (globalThis as Record<symbol, unknown>)[kAgent] = agent;
+  debug('started: service=%s instrumentations=%s', config.serviceName, config.instrumentations.active.join(','));
+  return agent;
+}
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}

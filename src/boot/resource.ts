@@ -1,0 +1,43 @@
+// The resource every signal carries. Built from the configuration and cheap local facts
+// (no resource detectors: the cloud ones probe metadata endpoints over the network, and
+// loading all of them is a large part of what `auto-instrumentations-node/register` costs).
+// The command line is left out on purpose: it often carries secrets.
+import { hostname, arch, type as osType, release } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import type { Attributes } from '@opentelemetry/api';
+import type { ResolvedConfig } from '../config/types.ts';
+import { AGENT_VERSION } from '../version.ts';
+
+export function resourceAttributes(config: ResolvedConfig): Attributes {
+  const attrs: Attributes = {
+    ...config.resourceAttributes,
+    'service.name': config.serviceName,
+    'service.instance.id': randomUUID(),
+    'telemetry.sdk.name': 'opentelemetry',
+    'telemetry.sdk.language': 'nodejs',
+    'telemetry.sdk.version': OTEL_SDK_VERSION,
+    'telemetry.distro.name': 'budobserve',
+    'telemetry.distro.version': AGENT_VERSION,
+    'host.name': hostname(),
+    'host.arch': arch() === 'x64' ? 'amd64' : arch(),
+    'os.type': osType().toLowerCase(),
+    'os.version': release(),
+    'process.pid': process.pid,
+    'process.executable.name': basename(process.execPath),
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
+    'process.runtime.description': 'Node.js',
+  };
+  if (config.serviceVersion !== undefined) attrs['service.version'] = config.serviceVersion;
+  if (config.environment !== undefined) attrs['deployment.environment.name'] = config.environment;
+  const bud = config.bud;
+  if (bud.projectId !== undefined) attrs['bud.project.id'] = bud.projectId;
+  if (bud.endpointId !== undefined) attrs['bud.endpoint.id'] = bud.endpointId;
+  if (bud.modelId !== undefined) attrs['bud.model.id'] = bud.modelId;
+  if (bud.clusterId !== undefined) attrs['bud.cluster.id'] = bud.clusterId;
+  return attrs;
+}
+
+declare const __OTEL_SDK_VERSION__: string;
+const OTEL_SDK_VERSION = typeof __OTEL_SDK_VERSION__ === 'string' ? __OTEL_SDK_VERSION__ : '0.0.0';

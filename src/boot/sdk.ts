@@ -1,0 +1,157 @@
+// Builds the OpenTelemetry pipeline the configuration asks for, and nothing more: a tracer
+// provider whose processors are a ProcessorChain (console view, user processors, the batch
+// exporter), and the metrics and logs SDKs only when those signals are exported.
+// Owns the providers and their registration as OTel globals; must not read process.env.
+import { context, diag, DiagLogLevel, logs, metrics, propagation, trace } from '@opentelemetry/api';
+import type { DiagLogger, TextMapPropagator } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { LoggerProvider } from '@opentelemetry/sdk-logs';
+import type { ResolvedConfig } from '../config/types.ts';
+import { ProcessorChain } from '../processors/chain.ts';
+import { ConsoleSpanProcessor } from '../console/console-processor.ts';
+import { BudBatchSpanProcessor } from '../export/batch-processor.ts';
+import { createExporter, signalTarget } from '../export/exporters.ts';
+import type { SignalTarget } from '../export/exporters.ts';
+import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { resourceAttributes } from './resource.ts';
+import { warn } from '../errors.ts';
+import { loadChunk } from '../lazy.ts';
+
+export interface Sdk {
+  resource: Resource;
+  tracerProvider: TracerProvider;
+  chain: ProcessorChain;
+  /** The OTLP span pipeline, when traces are exported. */
+  spans?: { processor: BudBatchSpanProcessor; target: SignalTarget; exporter: SpanExporterHandle };
+  meterProvider?: MeterProvider;
+  loggerProvider?: LoggerProvider;
+}
+
+/** The span exporter; the OTLP/HTTP one can also serialize for the exit flush and abort. */
+export type SpanExporterHandle = SpanExporter & { abort?(): void; serialize?(spans: ReadableSpan[]): Uint8Array | undefined };
+
+export interface SdkEnvironment {
+  /** Decided at the edge from the TTY and NO_COLOR / FORCE_COLOR. */
+  consoleColors: boolean;
+}
+
+export function sampler(config: ResolvedConfig): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(config.sampling.headSampleRate);
+  switch (config.sampling.sampler) {
+    case 'always_on': return new AlwaysOnSampler();
+    case 'always_off': return new AlwaysOffSampler();
+    case 'traceidratio': return ratio;
+    case 'parentbased_always_on': return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off': return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    default: return new ParentBasedSampler({ root: config.sampling.headSampleRate >= 1 ? new AlwaysOnSampler() : ratio });
+  }
+}
+
+function propagators(names: string[]): TextMapPropagator {
+  const list: TextMapPropagator[] = [];
+  for (const name of new Set(names)) {
+    if (name === 'tracecontext') list.push(new W3CTraceContextPropagator());
+    else if (name === 'baggage') list.push(new W3CBaggagePropagator());
+    else if (name === 'b3' || name === 'b3multi') {
+      const { B3Propagator, B3InjectEncoding } = loadChunk<typeof import('@opentelemetry/propagator-b3')>('propagator-b3');
+      list.push(new B3Propagator({ injectEncoding: name === 'b3' ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER }));
+    } else if (name !== 'none') warn('BUDOBSERVE_CONFIG_INVALID', `propagator '${name}' is not supported; expected tracecontext, baggage, b3, b3multi or none`);
+  }
+  return new CompositePropagator({ propagators: list });
+}
+
+const DIAG_LEVELS: Record<ResolvedConfig['logLevel'], DiagLogLevel> = {
+  none: DiagLogLevel.NONE, error: DiagLogLevel.ERROR, warn: DiagLogLevel.WARN, info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG, verbose: DiagLogLevel.VERBOSE, all: DiagLogLevel.ALL,
+};
+
+/** OTel's own diagnostics, as the agent's: one warning per distinct message, never a throw. */
+function diagLogger(): DiagLogger {
+  const toWarning = (...args: unknown[]): void => {
+    const text = args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : safeJson(a))).join(' ');
+    warn('BUDOBSERVE_INTERNAL', `opentelemetry: ${text}`, { once: text.slice(0, 200) });
+  };
+  const toStderr = (...args: unknown[]): void => {
+    try {
+      process.stderr.write(`budobserve [otel] ${args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' ')}\n`);
+    } catch { /* ignore */ }
+  };
+  return { error: toWarning, warn: toWarning, info: toStderr, debug: toStderr, verbose: toStderr };
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
+  diag.setLogger(diagLogger(), { logLevel: DIAG_LEVELS[config.logLevel], suppressOverrideMessage: true });
+  const resource = resourceFromAttributes(resourceAttributes(config));
+  const chain = new ProcessorChain();
+  const sdk: Sdk = { resource, chain, tracerProvider: new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain] }) };
+
+  const consoleWanted = config.console.enabled || (config.export.traces?.exporter?.includes('console') ?? false);
+  if (consoleWanted) {
+    const hint = config.export.endpoint === undefined && config.export.traces?.endpoint === undefined
+      ? 'budobserve: no OTLP endpoint is configured, so spans are printed here. Set BUD_OBSERVE_ENDPOINT=http://<collector>:4318 (or export.endpoint in budobserve.config.ts) to send them to a collector.'
+      : undefined;
+    chain.add(new ConsoleSpanProcessor({ colors: env.consoleColors, verbose: config.console.verbose, ...(hint === undefined ? {} : { hint }) }));
+  }
+  for (const p of config.spanProcessors) chain.add(p);
+
+  const traces = signalTarget(config, 'traces');
+  if (traces !== undefined) {
+    const exporter = createExporter<ReadableSpan[], SpanExporterHandle>(traces, { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer });
+    const processor = new BudBatchSpanProcessor({
+      exporter,
+      scheduleDelayMs: config.batch.scheduleDelayMs,
+      maxQueueSize: config.batch.maxQueueSize,
+      maxExportBatchSize: config.batch.maxExportBatchSize,
+      onExportError: (error) => warn('BUDOBSERVE_EXPORT_FAILED', `could not export spans to ${traces.url}: ${errorText(error)}`, { cause: error, once: traces.url }),
+    });
+    chain.add(processor);
+    sdk.spans = { processor, target: traces, exporter };
+  }
+
+  const metricsTarget = signalTarget(config, 'metrics');
+  if (metricsTarget !== undefined) {
+    const m = loadChunk<typeof import('../lazy/metrics.ts')>('metrics');
+    const exporter = createExporter(metricsTarget, { protobuf: m.ProtobufMetricsSerializer, json: m.JsonMetricsSerializer }) as unknown as import('@opentelemetry/sdk-metrics').PushMetricExporter;
+    const reader = new m.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.metrics.exportIntervalMs, exportTimeoutMillis: Math.min(metricsTarget.timeoutMs, config.metrics.exportIntervalMs) });
+    sdk.meterProvider = new m.MeterProvider({ resource, readers: [reader] });
+  }
+
+  const logsTarget = signalTarget(config, 'logs');
+  if (logsTarget !== undefined) {
+    const l = loadChunk<typeof import('../lazy/logs.ts')>('logs');
+    const exporter = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }) as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter;
+    sdk.loggerProvider = new l.LoggerProvider({ resource, processors: [new l.BatchLogRecordProcessor({ exporter })] });
+  }
+  return sdk;
+}
+
+/** Makes the SDK the process-wide OpenTelemetry implementation. */
+export function registerGlobals(sdk: Sdk, config: ResolvedConfig): void {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(propagators(config.propagators));
+  trace.setGlobalTracerProvider(sdk.tracerProvider);
+  if (sdk.meterProvider !== undefined) metrics.setGlobalMeterProvider(sdk.meterProvider);
+  if (sdk.loggerProvider !== undefined) {
+    logs.setGlobalLoggerProvider(sdk.loggerProvider);
+  }
+}
+
+export function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return error === undefined ? 'unknown error' : String(error);
+}

@@ -1,0 +1,118 @@
+// Finds and loads the config file with cosmiconfig, and flattens it into raw values keyed by
+// option path. Unknown keys are reported with a suggestion; nothing here throws: a file that
+// fails to load is reported and the agent goes on with env and defaults.
+import { createRequire } from 'node:module';
+import { basename, dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import { byPath, options } from './schema.ts';
+import { isPlainObject } from './parse.ts';
+import { didYouMean } from './suggest.ts';
+import type { RawValue } from './env.ts';
+import { catalogNames } from '../integrations/catalog.ts';
+
+const requireHere = createRequire(import.meta.url);
+
+export const MODULE_NAME = 'budobserve';
+
+export const searchPlaces = [
+  'package.json',
+  ...['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json', 'yaml', 'yml'].map((ext) => `budobserve.config.${ext}`),
+  '.budobserverc',
+  ...['json', 'yaml', 'yml', 'js', 'cjs', 'mjs'].map((ext) => `.budobserverc.${ext}`),
+];
+
+export interface FileLayer {
+  /** Absolute path of the file that was loaded. */
+  filepath?: string;
+  values: Map<string, RawValue>;
+  /** Options for one instrumentation, by short name. */
+  instrumentationOptions: Record<string, Record<string, unknown>>;
+  problems: string[];
+  /** The file exists but could not be loaded. */
+  loadError?: { filepath: string; error: unknown };
+}
+
+// Node (22.18+) strips TypeScript types itself and require() loads ES modules, so every JS
+// and TS flavour loads synchronously through one require: no TypeScript install, no
+// transpiler on the start-up path. Sync matters because --require preloads cannot await.
+function loadModule(filepath: string): unknown {
+  delete requireHere.cache[filepath];
+  const mod = requireHere(filepath) as { default?: unknown; __esModule?: boolean };
+  return mod !== null && typeof mod === 'object' && 'default' in mod ? mod.default : mod;
+}
+
+/**
+ * @param cwd where the search starts; it walks up to the nearest folder with a package.json.
+ * @param explicit BUD_OBSERVE_CONFIG: a path that is loaded instead of searching.
+ */
+export function loadConfigFile(cwd: string, explicit: string | undefined): FileLayer {
+  const layer: FileLayer = { values: new Map(), instrumentationOptions: {}, problems: [] };
+  let filepath: string | undefined;
+  try {
+    // cosmiconfig is required here, not imported at the top, so a process whose config
+    // comes from the environment alone (Kubernetes) never pays for loading it.
+    const { cosmiconfigSync } = requireHere('cosmiconfig') as typeof import('cosmiconfig');
+    const loaders = { '.ts': loadModule, '.mts': loadModule, '.cts': loadModule, '.js': loadModule, '.mjs': loadModule, '.cjs': loadModule };
+    const explorer = cosmiconfigSync(MODULE_NAME, { searchPlaces, searchStrategy: 'project', loaders, cache: false });
+    let result;
+    if (explicit !== undefined && explicit !== '') {
+      filepath = isAbsolute(explicit) ? explicit : resolvePath(cwd, explicit);
+      result = explorer.load(filepath);
+    } else {
+      result = explorer.search(cwd);
+    }
+    if (result === null || result === undefined) return layer;
+    filepath = result.filepath;
+    layer.filepath = filepath;
+    if (result.isEmpty === true || result.config === undefined || result.config === null) return layer;
+    flatten(result.config, '', basename(filepath) === 'package.json' ? 'package.json#budobserve' : basename(filepath), layer);
+  } catch (error) {
+    layer.loadError = { filepath: filepath ?? explicit ?? cwd, error };
+  }
+  return layer;
+}
+
+const groups = new Set(options.flatMap((o) => o.path.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))));
+
+function childrenOf(prefix: string): string[] {
+  const out = new Set<string>();
+  const depth = prefix === '' ? 0 : prefix.split('.').length;
+  for (const o of options) {
+    if (prefix !== '' && !o.path.startsWith(`${prefix}.`)) continue;
+    const seg = o.path.split('.')[depth];
+    if (seg !== undefined) out.add(seg);
+  }
+  if (prefix === 'instrumentations') for (const n of catalogNames()) out.add(n);
+  return [...out];
+}
+
+export function flatten(obj: unknown, prefix: string, fileLabel: string, layer: FileLayer): void {
+  if (!isPlainObject(obj)) {
+    layer.problems.push(`${fileLabel}: ${prefix === '' ? 'the file' : `'${prefix}'`} should export an object, got ${describe(obj)}`);
+    return;
+  }
+  for (const [key, value] of Object.entries(obj)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (value === undefined) continue;
+    if (byPath.has(path)) {
+      layer.values.set(path, { raw: value, origin: `${fileLabel} (${path})` });
+    } else if (groups.has(path)) {
+      flatten(value, path, fileLabel, layer);
+    } else if (prefix === 'instrumentations' && catalogNames().includes(key)) {
+      if (isPlainObject(value)) layer.instrumentationOptions[key] = value;
+      else layer.problems.push(`${fileLabel}: '${path}' = ${describe(value)} is invalid: expected an object of options for the '${key}' instrumentation`);
+    } else {
+      layer.problems.push(`${fileLabel}: unknown key '${path}'${didYouMean(key, childrenOf(prefix))}`);
+    }
+  }
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (value instanceof RegExp) return String(value);
+  if (Array.isArray(value)) return `[${value.slice(0, 5).map(describe).join(', ')}${value.length > 5 ? ', …' : ''}]`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+}
+
+export const configDir = (layer: FileLayer): string | undefined => (layer.filepath === undefined ? undefined : dirname(layer.filepath));

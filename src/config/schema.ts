@@ -1,0 +1,105 @@
+// Every configuration option the agent knows, as data: its path in a config file, its
+// parser, the variables that set it and its default. The file loader, the environment
+// reader, `budobserve doctor` and the README reference are all driven from this table, so
+// an option cannot exist in one and be missing from another.
+import * as p from './parse.ts';
+import type { Parser } from './parse.ts';
+
+/** Where a value came from, lowest to highest precedence. */
+export type SourceKind = 'default' | 'file' | 'otel-env' | 'env';
+
+/** A standard OTel variable, or one key inside OTEL_RESOURCE_ATTRIBUTES. */
+export interface OtelEnvRef {
+  name: string;
+  /** Reads one key of a key=value list variable. */
+  key?: string;
+  /** Maps the variable's value before parsing; undefined means "does not apply". */
+  map?: (raw: string, env: Readonly<Record<string, string | undefined>>) => unknown;
+}
+
+export interface OptionSpec {
+  path: string;
+  parse: Parser;
+  /** The BUD_OBSERVE_* variable, highest precedence. */
+  env?: string;
+  /** Standard OTEL_* variables, first set wins; below BUD_OBSERVE_*, above the file. */
+  otelEnv?: OtelEnvRef[];
+  /** Default, or a description of a computed default for the docs. */
+  default?: unknown;
+  defaultText?: string;
+  doc: string;
+  secret?: boolean;
+}
+
+const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+const LEVELS = ['trace', 'debug', 'info', 'notice', 'warn', 'error', 'fatal'] as const;
+const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+const EXPORTERS = ['otlp', 'console', 'none'] as const;
+const COLORS = ['auto', 'always', 'never'] as const;
+const COMPRESSION = ['none', 'gzip'] as const;
+
+export { PROTOCOLS, LEVELS, LOG_LEVELS, SAMPLERS, EXPORTERS, COLORS, COMPRESSION };
+
+const exporterList: Parser<string[]> = (raw, fromEnv) => {
+  const parsed = p.list(raw, fromEnv);
+  if (!parsed.ok) return parsed;
+  for (const v of parsed.value) if (!(EXPORTERS as readonly string[]).includes(v)) return { ok: false, expected: "a list of 'otlp', 'console' or 'none'" };
+  return parsed;
+};
+
+const isProcessorList = (v: unknown): v is object[] =>
+  Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && typeof (x as { onEnd?: unknown }).onEnd === 'function');
+
+const perSignal = (signal: 'traces' | 'metrics' | 'logs'): OptionSpec[] => {
+  const S = signal.toUpperCase();
+  return [
+    { path: `export.${signal}.endpoint`, parse: p.url, otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_ENDPOINT` }], doc: `Full URL for ${signal}, used as is (overrides export.endpoint + /v1/${signal}).` },
+    { path: `export.${signal}.protocol`, parse: p.oneOf(PROTOCOLS), otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_PROTOCOL` }], doc: `Protocol for ${signal} (overrides export.protocol).` },
+    { path: `export.${signal}.headers`, parse: p.keyValues, otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_HEADERS` }], doc: `Extra headers for ${signal}.`, secret: true },
+    { path: `export.${signal}.timeoutMs`, parse: p.number(1, 600_000, true), otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_TIMEOUT` }], doc: `Export timeout for ${signal}, milliseconds.` },
+    { path: `export.${signal}.exporter`, parse: exporterList, otelEnv: [{ name: `OTEL_${S}_EXPORTER` }], defaultText: "['otlp'] with an endpoint, else console for traces", doc: `Exporters for ${signal}: 'otlp', 'console', 'none'.` },
+  ];
+};
+
+export const options: readonly OptionSpec[] = [
+  { path: 'disabled', parse: p.boolean, env: 'BUD_OBSERVE_DISABLED', otelEnv: [{ name: 'OTEL_SDK_DISABLED' }], default: false, doc: 'Turns the agent off entirely; the app runs untouched.' },
+  { path: 'serviceName', parse: p.string, env: 'BUD_OBSERVE_SERVICE_NAME', otelEnv: [{ name: 'OTEL_SERVICE_NAME' }, { name: 'OTEL_RESOURCE_ATTRIBUTES', key: 'service.name' }], defaultText: "package.json name, else 'unknown_service:node'", doc: 'service.name on every signal.' },
+  { path: 'serviceVersion', parse: p.string, env: 'BUD_OBSERVE_SERVICE_VERSION', otelEnv: [{ name: 'OTEL_RESOURCE_ATTRIBUTES', key: 'service.version' }], defaultText: 'package.json version', doc: 'service.version.' },
+  { path: 'environment', parse: p.string, env: 'BUD_OBSERVE_ENVIRONMENT', otelEnv: [{ name: 'OTEL_RESOURCE_ATTRIBUTES', key: 'deployment.environment.name' }, { name: 'OTEL_RESOURCE_ATTRIBUTES', key: 'deployment.environment' }], doc: 'deployment.environment.name (production, staging, …).' },
+  { path: 'resourceAttributes', parse: p.keyValues, env: 'BUD_OBSERVE_RESOURCE_ATTRIBUTES', otelEnv: [{ name: 'OTEL_RESOURCE_ATTRIBUTES' }], default: {}, doc: 'Extra resource attributes.' },
+  { path: 'bud.projectId', parse: p.string, env: 'BUD_OBSERVE_PROJECT_ID', doc: 'bud.project.id resource attribute.' },
+  { path: 'bud.endpointId', parse: p.string, env: 'BUD_OBSERVE_ENDPOINT_ID', doc: 'bud.endpoint.id resource attribute.' },
+  { path: 'bud.modelId', parse: p.string, env: 'BUD_OBSERVE_MODEL_ID', doc: 'bud.model.id resource attribute.' },
+  { path: 'bud.clusterId', parse: p.string, env: 'BUD_OBSERVE_CLUSTER_ID', doc: 'bud.cluster.id resource attribute.' },
+  { path: 'export.endpoint', parse: p.url, env: 'BUD_OBSERVE_ENDPOINT', otelEnv: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT' }], doc: 'OTLP base URL; /v1/traces, /v1/metrics, /v1/logs are appended for HTTP.' },
+  { path: 'export.protocol', parse: p.oneOf(PROTOCOLS), env: 'BUD_OBSERVE_PROTOCOL', otelEnv: [{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL' }], default: 'http/protobuf', doc: "OTLP protocol: 'http/protobuf', 'http/json' or 'grpc'." },
+  { path: 'export.headers', parse: p.keyValues, env: 'BUD_OBSERVE_HEADERS', otelEnv: [{ name: 'OTEL_EXPORTER_OTLP_HEADERS' }], default: {}, doc: 'Extra headers on every export request.', secret: true },
+  { path: 'export.token', parse: p.string, env: 'BUD_OBSERVE_TOKEN', doc: 'Sent as Authorization: Bearer <token>; never printed.', secret: true },
+  { path: 'export.timeoutMs', parse: p.number(1, 600_000, true), env: 'BUD_OBSERVE_EXPORT_TIMEOUT', otelEnv: [{ name: 'OTEL_EXPORTER_OTLP_TIMEOUT' }], default: 10_000, doc: 'Timeout of one export request, milliseconds.' },
+  { path: 'export.compression', parse: p.oneOf(COMPRESSION), env: 'BUD_OBSERVE_COMPRESSION', otelEnv: [{ name: 'OTEL_EXPORTER_OTLP_COMPRESSION' }], default: 'none', doc: "'gzip' or 'none'." },
+  ...perSignal('traces'),
+  ...perSignal('metrics'),
+  ...perSignal('logs'),
+  { path: 'console.enabled', parse: p.boolean, env: 'BUD_OBSERVE_CONSOLE', defaultText: 'true when no endpoint is configured, else false', doc: 'Print spans readably to stderr.' },
+  { path: 'console.colors', parse: p.oneOf(COLORS), env: 'BUD_OBSERVE_CONSOLE_COLORS', default: 'auto', doc: "'auto' (TTY, NO_COLOR, FORCE_COLOR), 'always' or 'never'." },
+  { path: 'console.minLevel', parse: p.oneOf(LEVELS), env: 'BUD_OBSERVE_CONSOLE_MIN_LEVEL', default: 'info', doc: 'Lowest log level the console prints.' },
+  { path: 'console.verbose', parse: p.boolean, env: 'BUD_OBSERVE_CONSOLE_VERBOSE', default: false, doc: 'Also print span attributes.' },
+  { path: 'sampling.headSampleRate', parse: p.number(0, 1), env: 'BUD_OBSERVE_SAMPLE_RATE', otelEnv: [{ name: 'OTEL_TRACES_SAMPLER_ARG', map: (raw, env) => (/ratio$/.test(env['OTEL_TRACES_SAMPLER'] ?? '') ? raw : undefined) }], default: 1, doc: 'Fraction of new traces to record, 0 to 1.' },
+  { path: 'sampling.sampler', parse: p.oneOf(SAMPLERS), otelEnv: [{ name: 'OTEL_TRACES_SAMPLER' }], default: 'parentbased_traceidratio', doc: "OTel sampler name; the ratio is sampling.headSampleRate." },
+  { path: 'propagators', parse: p.list, env: 'BUD_OBSERVE_PROPAGATORS', otelEnv: [{ name: 'OTEL_PROPAGATORS' }], default: ['tracecontext', 'baggage'], doc: "'tracecontext', 'baggage', 'b3', 'b3multi' or 'none'." },
+  { path: 'batch.scheduleDelayMs', parse: p.number(0, 600_000, true), otelEnv: [{ name: 'OTEL_BSP_SCHEDULE_DELAY' }], default: 1000, doc: 'Delay between span exports, milliseconds.' },
+  { path: 'batch.maxQueueSize', parse: p.number(1, 10_000_000, true), otelEnv: [{ name: 'OTEL_BSP_MAX_QUEUE_SIZE' }], default: 2048, doc: 'Spans kept waiting for export before new ones are dropped.' },
+  { path: 'batch.maxExportBatchSize', parse: p.number(1, 10_000_000, true), otelEnv: [{ name: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE' }], default: 512, doc: 'Spans per export request.' },
+  { path: 'metrics.exportIntervalMs', parse: p.number(100, 86_400_000, true), otelEnv: [{ name: 'OTEL_METRIC_EXPORT_INTERVAL' }], default: 60_000, doc: 'Metric export interval, milliseconds.' },
+  { path: 'shutdownTimeoutMs', parse: p.number(0, 600_000, true), env: 'BUD_OBSERVE_SHUTDOWN_TIMEOUT', default: 3000, doc: 'Longest the agent delays exit to deliver telemetry, milliseconds.' },
+  { path: 'instrumentations.enabled', parse: p.list, env: 'BUD_OBSERVE_INSTRUMENTATIONS', otelEnv: [{ name: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS' }], defaultText: 'all but fs, dns, net, host-metrics, runtime-node', doc: 'Only these instrumentations (short names: http, express, pg, …).' },
+  { path: 'instrumentations.disabled', parse: p.list, env: 'BUD_OBSERVE_DISABLED_INSTRUMENTATIONS', otelEnv: [{ name: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS' }], default: [], doc: 'Never these instrumentations.' },
+  { path: 'autoTrace.modules', parse: p.patterns, env: 'BUD_OBSERVE_AUTOTRACE_MODULES', default: [], doc: "Globs (or RegExps in a file) of the app's own modules whose functions become spans." },
+  { path: 'autoTrace.exclude', parse: p.patterns, env: 'BUD_OBSERVE_AUTOTRACE_EXCLUDE', default: [], doc: 'Globs never auto-traced.' },
+  { path: 'autoTrace.minDuration', parse: p.duration, env: 'BUD_OBSERVE_AUTOTRACE_MIN_DURATION', default: 0, doc: "Drop auto-traced calls shorter than this ('5ms', '0.5s', '250us'; bare number = ms)." },
+  { path: 'logLevel', parse: p.oneOf(LOG_LEVELS), env: 'BUD_OBSERVE_LOG_LEVEL', otelEnv: [{ name: 'OTEL_LOG_LEVEL' }], default: 'warn', doc: "The agent's own diagnostics on stderr." },
+  { path: 'spanProcessors', parse: p.fileOnly(isProcessorList, 'an array of SpanProcessor objects (config file only)'), default: [], doc: 'Extra span processors, run after the built-in ones (config file only).' },
+];
+
+export const byPath: ReadonlyMap<string, OptionSpec> = new Map(options.map((o) => [o.path, o]));

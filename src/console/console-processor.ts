@@ -1,0 +1,141 @@
+// The console view: spans printed to stderr, indented by nesting, with durations. stdout
+// belongs to the app. Spans are held per local root and printed as one block when the root
+// ends, so the spans of one request stay together even when requests interleave; a block
+// that grows past a bound is printed early rather than held without limit.
+// Owns the console's formatting; must not touch export or the spans themselves.
+import type { Context } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { formatAttributes, paint } from './format.ts';
+import type { Painter } from './format.ts';
+
+export interface ConsoleOptions {
+  colors: boolean;
+  verbose: boolean;
+  /** Written once, before the first block (how to send spans to a collector instead). */
+  hint?: string;
+  write?: (text: string) => void;
+  maxHeld?: number;
+}
+
+interface Entry { span: ReadableSpan; parentId: string | undefined }
+interface Group { entries: Entry[]; timer?: NodeJS.Timeout }
+
+/**
+ * How long a block waits after its root ends. Instrumentations do not always end children
+ * before parents (an HTTP server span ends on 'finish', the framework's handler spans a
+ * moment later); the grace keeps those inside their request's block.
+ */
+const GRACE_MS = 20;
+
+export class ConsoleSpanProcessor implements SpanProcessor {
+  readonly #rootOf = new Map<string, string>();
+  readonly #groups = new Map<string, Group>();
+  readonly #paint: Painter;
+  readonly #verbose: boolean;
+  readonly #write: (text: string) => void;
+  readonly #maxHeld: number;
+  #hint: string | undefined;
+
+  constructor(opts: ConsoleOptions) {
+    this.#paint = paint(opts.colors);
+    this.#verbose = opts.verbose;
+    this.#hint = opts.hint;
+    this.#write = opts.write ?? ((t) => process.stderr.write(t));
+    this.#maxHeld = opts.maxHeld ?? 1000;
+  }
+
+  onStart(span: Span, _ctx: Context): void {
+    const id = span.spanContext().spanId;
+    const parent = span.parentSpanContext;
+    // A remote parent known here is this process calling itself (a client span and the
+    // server span it caused): one block reads better than two.
+    const root = parent !== undefined ? this.#rootOf.get(parent.spanId) : undefined;
+    this.#rootOf.set(id, root ?? id);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const id = span.spanContext().spanId;
+    const rootId = this.#rootOf.get(id) ?? id;
+    this.#rootOf.delete(id);
+    let group = this.#groups.get(rootId);
+    if (group === undefined) this.#groups.set(rootId, (group = { entries: [] }));
+    const parent = span.parentSpanContext;
+    group.entries.push({ span, parentId: parent?.spanId });
+    if (group.entries.length >= this.#maxHeld) this.#release(rootId, group);
+    else if (id === rootId && group.timer === undefined) {
+      const g = group;
+      group.timer = setTimeout(() => this.#release(rootId, g), GRACE_MS).unref();
+    }
+  }
+
+  #release(rootId: string, group: Group): void {
+    if (group.timer !== undefined) clearTimeout(group.timer);
+    if (this.#groups.get(rootId) === group) this.#groups.delete(rootId);
+    this.#print(group);
+  }
+
+  #print(group: Group): void {
+    const byParent = new Map<string | undefined, Entry[]>();
+    const ids = new Set(group.entries.map((e) => e.span.spanContext().spanId));
+    for (const e of group.entries) {
+      const key = e.parentId !== undefined && ids.has(e.parentId) ? e.parentId : undefined;
+      let list = byParent.get(key);
+      if (list === undefined) byParent.set(key, (list = []));
+      list.push(e);
+    }
+    const lines: string[] = [];
+    const walk = (parentId: string | undefined, depth: number): void => {
+      const children = byParent.get(parentId);
+      if (children === undefined) return;
+      children.sort((a, b) => hr(a.span.startTime) - hr(b.span.startTime));
+      for (const e of children) {
+        lines.push(this.#line(e.span, depth));
+        walk(e.span.spanContext().spanId, depth + 1);
+      }
+    };
+    walk(undefined, 0);
+    let text = lines.join('');
+    if (this.#hint !== undefined) {
+      text = this.#paint.dim(`${this.#hint}\n`) + text;
+      this.#hint = undefined;
+    }
+    try {
+      this.#write(text);
+    } catch {
+      // a closed stderr must not take the app down
+    }
+  }
+
+  #line(span: ReadableSpan, depth: number): string {
+    const p = this.#paint;
+    const start = new Date(hr(span.startTime) / 1e6);
+    const ts = p.dim(start.toISOString().slice(11, 23));
+    const ms = (hr(span.endTime) - hr(span.startTime)) / 1e6;
+    const msg = typeof span.attributes['logfire.msg'] === 'string' ? span.attributes['logfire.msg'] : span.name;
+    const failed = span.status.code === SpanStatusCode.ERROR;
+    const name = failed ? p.red(msg) : msg;
+    let out = `${ts} ${'  '.repeat(depth)}${name} ${p.dim(formatDuration(ms))}${failed && span.status.message ? ` ${p.red(span.status.message)}` : ''}\n`;
+    if (this.#verbose) out += formatAttributes(span.attributes, `${' '.repeat(13)}${'  '.repeat(depth)}│ `, p);
+    return out;
+  }
+
+  forceFlush(): Promise<void> {
+    for (const [rootId, group] of this.#groups) this.#release(rootId, group);
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return this.forceFlush();
+  }
+}
+
+function hr(t: [number, number]): number {
+  return t[0] * 1e9 + t[1];
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1) return `${(ms * 1000).toFixed(0)}µs`;
+  if (ms < 1000) return `${ms.toFixed(1)}ms`;
+  return `${(ms / 1000).toFixed(2)}s`;
+}

@@ -1,0 +1,5 @@
+// Internal diagnostics for agent developers and curious users: NODE_DEBUG=budobserve.
+// util.debuglog costs one boolean check when disabled, so it may sit on warm paths.
+import { debuglog } from 'node:util';
+
+export const debug = debuglog('budobserve');

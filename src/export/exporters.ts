@@ -1,0 +1,54 @@
+// Decides where each signal goes and builds its exporter, loading only the code of the
+// protocol in use: OTLP/HTTP goes through the agent's own exporter; gRPC (with
+// @grpc/grpc-js, the heaviest dependency) is required from node_modules only when asked for.
+import type { ISerializer } from '@opentelemetry/otlp-transformer';
+import type { ResolvedConfig, Protocol } from '../config/types.ts';
+import { requireExternal } from '../lazy.ts';
+import { OtlpHttpExporter } from './otlp-http-exporter.ts';
+
+export type Signal = 'traces' | 'metrics' | 'logs';
+
+export interface SignalTarget {
+  signal: Signal;
+  url: string;
+  protocol: Protocol;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  compression: 'none' | 'gzip';
+}
+
+/** Where and how a signal is sent, or undefined when it is not sent over OTLP. */
+export function signalTarget(config: ResolvedConfig, signal: Signal): SignalTarget | undefined {
+  const own = config.export[signal];
+  const exporters = own?.exporter ?? (config.export.endpoint !== undefined || own?.endpoint !== undefined ? ['otlp'] : []);
+  if (!exporters.includes('otlp')) return undefined;
+  const protocol = own?.protocol ?? config.export.protocol;
+  let url = own?.endpoint;
+  if (url === undefined) {
+    const base = config.export.endpoint ?? (protocol === 'grpc' ? 'http://localhost:4317' : 'http://localhost:4318');
+    url = protocol === 'grpc' ? base : `${base.replace(/\/+$/, '')}/v1/${signal}`;
+  }
+  const headers: Record<string, string> = { ...config.export.headers, ...own?.headers };
+  if (config.export.token !== undefined) headers['authorization'] = `Bearer ${config.export.token}`;
+  return { signal, url, protocol, headers, timeoutMs: own?.timeoutMs ?? config.export.timeoutMs, compression: config.export.compression };
+}
+
+const GRPC_PACKAGES: Record<Signal, [string, string]> = {
+  traces: ['@opentelemetry/exporter-trace-otlp-grpc', 'OTLPTraceExporter'],
+  metrics: ['@opentelemetry/exporter-metrics-otlp-grpc', 'OTLPMetricExporter'],
+  logs: ['@opentelemetry/exporter-logs-otlp-grpc', 'OTLPLogExporter'],
+};
+
+/**
+ * @param serializers the protobuf and JSON serializers of the signal, passed in so that the
+ *   metrics and logs ones stay in their lazily loaded chunks.
+ */
+export function createExporter<T, E = OtlpHttpExporter<T>>(target: SignalTarget, serializers: { protobuf: ISerializer<T, unknown>; json: ISerializer<T, unknown> }): E {
+  if (target.protocol !== 'grpc') return new OtlpHttpExporter<T>(target, target.protocol === 'http/json' ? serializers.json : serializers.protobuf) as E;
+  const [pkg, cls] = GRPC_PACKAGES[target.signal];
+  const Exporter = requireExternal<Record<string, new (o: object) => E>>(pkg)[cls]!;
+  const { Metadata } = requireExternal<{ Metadata: new () => { set(k: string, v: string): void } }>('@grpc/grpc-js');
+  const metadata = new Metadata();
+  for (const [k, v] of Object.entries(target.headers)) metadata.set(k, v);
+  return new Exporter({ url: target.url, timeoutMillis: target.timeoutMs, compression: target.compression, metadata });
+}

@@ -1,0 +1,63 @@
+// OTLP over HTTP (protobuf or JSON) for all three signals: the SDK's serializers from
+// @opentelemetry/otlp-transformer, sent through the agent's own HttpTransport.
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ISerializer } from '@opentelemetry/otlp-transformer';
+import { HttpTransport } from './transport.ts';
+import type { SignalTarget } from './exporters.ts';
+
+export class OtlpHttpExporter<T> {
+  readonly #serializer: ISerializer<T, unknown>;
+  readonly #transport: HttpTransport;
+  readonly #pending = new Set<Promise<void>>();
+  #closed = false;
+
+  constructor(target: SignalTarget, serializer: ISerializer<T, unknown>) {
+    this.#serializer = serializer;
+    this.#transport = new HttpTransport({
+      url: target.url,
+      headers: target.headers,
+      contentType: target.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
+      timeoutMs: target.timeoutMs,
+      compression: target.compression,
+    });
+  }
+
+  export(items: T, resultCallback: (result: ExportResult) => void): void {
+    if (this.#closed) return resultCallback({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
+    let body: Uint8Array | undefined;
+    try {
+      body = this.#serializer.serializeRequest(items);
+    } catch (error) {
+      return resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+    if (body === undefined) return resultCallback({ code: ExportResultCode.FAILED, error: new Error('nothing to serialize') });
+    const p = this.#transport.send(body).then(
+      () => resultCallback({ code: ExportResultCode.SUCCESS }),
+      (error: unknown) => resultCallback({ code: ExportResultCode.FAILED, error: error as Error }),
+    );
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p));
+  }
+
+  /** Serializes without sending, for the exit flush. */
+  serialize(items: T): Uint8Array | undefined {
+    return this.#serializer.serializeRequest(items);
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.#pending);
+  }
+
+  /** Stops waiting for the collector: in-flight requests fail now. */
+  abort(): void {
+    this.#transport.abort();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.forceFlush();
+    this.#transport.close();
+  }
+}

@@ -1,0 +1,93 @@
+// Turns instrumentations on when, and only when, their library is first resolved. The
+// module hooks call onSpecifier() for every import and require; the first time a specifier
+// names a library in the catalog, its instrumentation (a bundled chunk) is loaded, given
+// the SDK's providers and enabled, before the library itself loads.
+// Owns which instrumentations run; must not patch anything itself.
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { catalog } from './catalog.ts';
+import type { CatalogEntry } from './catalog.ts';
+import { loadChunk } from '../lazy.ts';
+import { warn } from '../errors.ts';
+import { debug } from '../debug.ts';
+
+export interface IntegrationsOptions {
+  active: readonly string[];
+  options: Readonly<Record<string, Record<string, unknown>>>;
+  tracerProvider: TracerProvider;
+  meterProvider?: MeterProvider | undefined;
+  /** Whether this process runs in AWS Lambda (decided at the edge). */
+  inLambda: boolean;
+}
+
+export class Integrations {
+  readonly #opts: IntegrationsOptions;
+  /** Module name → instrumentations still waiting for it. */
+  readonly #waiting = new Map<string, CatalogEntry[]>();
+  /** Module names whose instrumentation is enabled: the ESM wrapper includes only these. */
+  readonly hookedModules = new Set<string>();
+  readonly enabled = new Map<string, Instrumentation>();
+
+  constructor(opts: IntegrationsOptions) {
+    this.#opts = opts;
+    for (const entry of catalog) {
+      if (!opts.active.includes(entry.name)) continue;
+      for (const m of entry.modules) {
+        let list = this.#waiting.get(m);
+        if (list === undefined) this.#waiting.set(m, (list = []));
+        list.push(entry);
+      }
+    }
+  }
+
+  get hasWork(): boolean {
+    return this.#waiting.size > 0;
+  }
+
+  /** Instrumentations that hook no module (fetch's undici, Lambda, runtime metrics) start now. */
+  startModuleless(): void {
+    for (const entry of catalog) {
+      if (entry.modules.length > 0 || !this.#opts.active.includes(entry.name)) continue;
+      if (entry.name === 'aws-lambda' && !this.#opts.inLambda) continue;
+      this.#activate(entry);
+    }
+  }
+
+  /** Called for every specifier the app resolves; must stay cheap for the common miss. */
+  onSpecifier(specifier: string): void {
+    const c = specifier.charCodeAt(0);
+    if (c === 46 /* . */ || c === 47 /* / */ || this.#waiting.size === 0) return;
+    let name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+    let entries = this.#waiting.get(name);
+    if (entries === undefined) {
+      const parts = name.split('/');
+      name = name.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+      entries = this.#waiting.get(name);
+      if (entries === undefined) return;
+    }
+    for (const entry of entries) this.#activate(entry);
+  }
+
+  #activate(entry: CatalogEntry): void {
+    for (const m of entry.modules) {
+      const list = this.#waiting.get(m)?.filter((e) => e !== entry);
+      if (list === undefined || list.length === 0) this.#waiting.delete(m);
+      else this.#waiting.set(m, list);
+    }
+    if (this.enabled.has(entry.name)) return;
+    try {
+      const mod = loadChunk<Record<string, new (config: object) => Instrumentation>>(`instrumentations/${entry.name}`);
+      const Ctor = mod[entry.exportName];
+      if (Ctor === undefined) throw new Error(`${entry.pkg} has no export ${entry.exportName}`);
+      const instrumentation = new Ctor({ ...this.#opts.options[entry.name], enabled: false });
+      instrumentation.setTracerProvider(this.#opts.tracerProvider);
+      if (this.#opts.meterProvider !== undefined) instrumentation.setMeterProvider(this.#opts.meterProvider);
+      instrumentation.enable();
+      this.enabled.set(entry.name, instrumentation);
+      for (const m of entry.modules) this.hookedModules.add(m);
+      debug('instrumentation %s enabled', entry.name);
+    } catch (error) {
+      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', `instrumentation '${entry.name}' could not be enabled; ${entry.modules.join(', ') || 'its target'} runs uninstrumented`, { cause: error, once: entry.name });
+    }
+  }
+}

@@ -1,0 +1,27 @@
+// Which instrumentation serves which library, without loading any of them. The table is
+// generated (catalog.generated.ts) from @opentelemetry/auto-instrumentations-node, so the
+// names and enable/disable lists mean what they mean there.
+import { generatedCatalog } from './catalog.generated.ts';
+
+export interface CatalogEntry {
+  /** Short name, as in OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http', 'express', 'pg'. */
+  name: string;
+  pkg: string;
+  exportName: string;
+  /** Module names the instrumentation patches; empty means it hooks no module. */
+  modules: string[];
+}
+
+export const catalog: readonly CatalogEntry[] = generatedCatalog;
+
+/**
+ * Off unless named in `instrumentations.enabled`: fs, dns and net add a span to nearly
+ * every operation; host-metrics and runtime-node start timers in every process, which is
+ * not ours to decide for the user.
+ */
+export const disabledByDefault: ReadonlySet<string> = new Set(['fs', 'dns', 'net', 'host-metrics', 'runtime-node']);
+
+let names: string[] | undefined;
+export function catalogNames(): string[] {
+  return (names ??= catalog.map((e) => e.name));
+}

@@ -1,0 +1,24 @@
+// Bundled into dist/lazy/instrumentation-base.mjs, shared (as a chunk) with every
+// instrumentation entry, so the process holds one copy of @opentelemetry/instrumentation.
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
+import type { InstrumentationConfig, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+
+class Primer extends InstrumentationBase<InstrumentationConfig> {
+  constructor() {
+    super('@budobserve/agent-primer', '0.0.0', { enabled: false });
+  }
+
+  protected init(): InstrumentationModuleDefinition[] {
+    return [];
+  }
+}
+
+/**
+ * Installs @opentelemetry/instrumentation's one require-in-the-middle hook now, at boot.
+ * Instrumentations are enabled lazily, from inside the resolution of their library's first
+ * require(); a require hook created at that moment would miss that very require. Creating
+ * any instance creates the process-wide hook.
+ */
+export function primeRequireHook(): void {
+  new Primer();
+}

@@ -1,0 +1,52 @@
+// The ordered list of span processors the tracer provider runs. The SDK's TracerProvider
+// takes its processors once, at construction; the chain lets Bud's own processors, the
+// user's (config `spanProcessors`) and the exporters' be added in a fixed order after boot.
+// Owns ordering and error containment; must not change spans itself.
+import type { Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { warn } from '../errors.ts';
+
+export class ProcessorChain implements SpanProcessor {
+  readonly #processors: SpanProcessor[] = [];
+  #shutdown: Promise<void> | undefined;
+
+  add(processor: SpanProcessor): void {
+    this.#processors.push(processor);
+  }
+
+  get processors(): readonly SpanProcessor[] {
+    return this.#processors;
+  }
+
+  // A throwing processor (a user's, say) must not break the span or the app's call.
+  onStart(span: Span, ctx: Context): void {
+    for (const p of this.#processors) {
+      try {
+        p.onStart(span, ctx);
+      } catch (error) {
+        warn('BUDOBSERVE_INTERNAL', `span processor ${p.constructor.name} failed in onStart`, { cause: error, once: `start:${p.constructor.name}` });
+      }
+    }
+  }
+
+  onEnd(span: ReadableSpan): void {
+    for (const p of this.#processors) {
+      try {
+        p.onEnd(span);
+      } catch (error) {
+        warn('BUDOBSERVE_INTERNAL', `span processor ${p.constructor.name} failed in onEnd`, { cause: error, once: `end:${p.constructor.name}` });
+      }
+    }
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.#processors.map((p) => p.forceFlush().catch((error: unknown) => {
+      warn('BUDOBSERVE_EXPORT_FAILED', `flush of ${p.constructor.name} failed`, { cause: error, once: `flush:${p.constructor.name}` });
+    })));
+  }
+
+  shutdown(): Promise<void> {
+    this.#shutdown ??= Promise.all(this.#processors.map((p) => p.shutdown().catch(() => undefined))).then(() => undefined);
+    return this.#shutdown;
+  }
+}

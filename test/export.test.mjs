@@ -1,0 +1,64 @@
+// The agent exports HTTP server and client spans over OTLP, configured by environment
+// variables alone, from ES module and CommonJS apps, with --import and --require, in both
+// OTLP/HTTP encodings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startReceiver } from './helpers/otlp-receiver.mjs';
+import { runApp, fixtures, register, registerCjs } from './helpers/run.mjs';
+
+const SERVER = 2;
+const CLIENT = 3;
+
+const cases = [
+  { app: 'http/app.mjs', preload: ['--import', register], protocol: 'http/protobuf' },
+  { app: 'http/app.mjs', preload: ['--import', register], protocol: 'http/json' },
+  { app: 'http/app.cjs', preload: ['--require', registerCjs], protocol: 'http/protobuf' },
+  { app: 'http/app.cjs', preload: ['--require', registerCjs], protocol: 'http/json' },
+];
+
+for (const c of cases) {
+  test(`${c.app} with ${c.preload[0]} exports server and client spans over ${c.protocol}`, async () => {
+    const receiver = await startReceiver();
+    try {
+      const r = await runApp({
+        script: `${fixtures}${c.app}`,
+        preload: c.preload,
+        env: {
+          BUD_OBSERVE_ENDPOINT: receiver.url,
+          BUD_OBSERVE_PROTOCOL: c.protocol,
+          BUD_OBSERVE_SERVICE_NAME: 'export-test',
+          BUD_OBSERVE_ENVIRONMENT: 'ci',
+          BUD_OBSERVE_PROJECT_ID: 'proj-1',
+          BUD_OBSERVE_ENDPOINT_ID: 'ep-2',
+          BUD_OBSERVE_MODEL_ID: 'model-3',
+          BUD_OBSERVE_CLUSTER_ID: 'cluster-4',
+          BUD_OBSERVE_TOKEN: 'tok-secret',
+        },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '200 hello /greet?name=bud\n');
+      assert.equal(r.stderr, '', 'nothing on stderr');
+      const spans = await receiver.waitFor((s) => s.some((x) => x.kind === SERVER) && s.some((x) => x.kind === CLIENT));
+      const server = spans.find((s) => s.kind === SERVER);
+      const client = spans.find((s) => s.kind === CLIENT);
+      assert.equal(server.traceId, client.traceId, 'server span joins the client trace (W3C traceparent)');
+      assert.equal(server.parentSpanId, client.spanId);
+      assert.equal(server.attributes['http.response.status_code'] ?? server.attributes['http.status_code'], 200);
+      assert.equal(server.scope, '@opentelemetry/instrumentation-http');
+      const res = server.resource;
+      assert.equal(res['service.name'], 'export-test');
+      assert.equal(res['deployment.environment.name'], 'ci');
+      assert.equal(res['bud.project.id'], 'proj-1');
+      assert.equal(res['bud.endpoint.id'], 'ep-2');
+      assert.equal(res['bud.model.id'], 'model-3');
+      assert.equal(res['bud.cluster.id'], 'cluster-4');
+      assert.equal(res['telemetry.distro.name'], 'budobserve');
+      assert.match(String(res['service.instance.id']), /^[0-9a-f-]{36}$/);
+      const traceReq = receiver.received.requests.find((q) => q.path === '/v1/traces');
+      assert.equal(traceReq.contentType, c.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf');
+      assert.equal(traceReq.headers.authorization, 'Bearer tok-secret');
+    } finally {
+      await receiver.close();
+    }
+  });
+}

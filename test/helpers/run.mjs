@@ -1,0 +1,56 @@
+// Runs a fixture app the way users do: a child process of a supported Node, with the agent
+// preloaded by --import or --require, and returns what it printed and how it ended.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+export const fixtures = `${root}fixtures/`;
+/** The Node the tests run on (npm scripts put the project's Node 24 first on PATH). */
+export const nodeBin = process.env.BUD_TEST_NODE ?? process.execPath;
+export const register = `${root}register.mjs`;
+export const registerCjs = `${root}register.cjs`;
+
+/** Environment without anything of the agent's or OTel's from the outer shell. */
+export function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('BUD_OBSERVE_') || k.startsWith('OTEL_') || k === 'NODE_OPTIONS' || k === 'NODE_TEST_CONTEXT') continue;
+    env[k] = v;
+  }
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+/**
+ * @param {object} o
+ * @param {string} o.script path of the app
+ * @param {string[]} [o.preload] node flags, e.g. ['--import', register]
+ * @param {Record<string,string>} [o.env]
+ * @param {string} [o.cwd]
+ * @param {(child: import('node:child_process').ChildProcess, out: {stdout: string}) => void} [o.onSpawn]
+ */
+export async function runApp({ script, preload = ['--import', register], env = {}, cwd, args = [], onSpawn, timeoutMs = 30_000, node = nodeBin }) {
+  const child = spawn(node, [...preload, script, ...args], { cwd: cwd ?? fixtures, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (d) => { out.stdout += d; });
+  child.stderr.setEncoding('utf8').on('data', (d) => { out.stderr += d; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  onSpawn?.(child, out);
+  const [code, signal] = await once(child, 'exit');
+  clearTimeout(timer);
+  if (child.stdout.readable) await once(child.stdout, 'close').catch(() => {});
+  return { code, signal, stdout: out.stdout, stderr: out.stderr };
+}
+
+/** Waits until the child printed `text` on stdout. */
+export function waitForOutput(out, text, ms = 10_000) {
+  return new Promise((resolve, reject) => {
+    const start = Date.now();
+    const tick = () => {
+      if (out.stdout.includes(text)) return resolve();
+      if (Date.now() - start > ms) return reject(new Error(`no '${text}' in output: ${out.stdout}`));
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
