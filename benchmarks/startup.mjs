@@ -136,7 +136,9 @@ function runOnce(node, v) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code !== 0 || !out.includes(EXPECTED)) {
-        const why = err.trim().split('\n').filter(Boolean).pop() ?? '';
+        // Node ends a crash with its version line; the thrown error's line is more telling.
+        const lines = err.split('\n').map((l) => l.trim()).filter(Boolean);
+        const why = lines.find((l) => /^(\w*Error|Error)\b|Error:/.test(l)) ?? lines.pop() ?? '';
         return done({ error: `exit ${code ?? signal}, stdout ${JSON.stringify(out.trim().slice(0, 60))}${why ? `: ${why.slice(0, 160)}` : ''}` });
       }
       const [, user, sys, rssKb] = readFileSync(statsFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
@@ -151,9 +153,11 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b), m = s.length >
 const fmt = (x, d = 0) => x.toFixed(d);
 const delta = (x, d = 0) => `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
 
+// Two-cell rows (name, note) span the table instead of stretching a column.
 function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ');
+  const full = rows.filter((r) => r.length > 2);
+  const widths = rows[0].map((_, i) => Math.max(...(i ? full : rows).map((r) => String(r[i]).length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : r.length > 2 ? String(c).padStart(widths[i]) : c)).join(' | ').trimEnd();
   console.log([line(rows[0]), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.slice(1).map(line)].join('\n'));
 }
 
@@ -177,7 +181,7 @@ async function benchNode(node) {
   const rows = [['variant', 'wall ms', 'Δ wall', 'CPU ms', 'Δ CPU', 'RSS MiB', 'Δ RSS', 'wall ×plain', 'bud ÷ row (wall)', 'bud ÷ row (CPU)', 'export check']];
   for (const s of state) {
     const name = s.v.name, x = m[name];
-    if (!x) { rows.push([name, `unavailable: ${s.unavailable}`, ...Array(9).fill('')]); continue; }
+    if (!x) { rows.push([name, `unavailable: ${s.unavailable}`]); continue; }
     const sent = x.runs.filter((r) => (s.v.dd ? r.dd : r.otlp) > 0).length;
     const check = s.v.otlp ? (sent === x.runs.length ? `ok (traces ${sent}/${x.runs.length})` : `WARN: traces in ${sent}/${x.runs.length} runs`)
       : s.v.dd ? `dd traces ${sent}/${x.runs.length}` : '';

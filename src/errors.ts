@@ -37,6 +37,15 @@ export function isBudError(value: unknown): value is BudError {
 }
 
 const onceKeys = new Set<string>();
+let exiting = false;
+
+/**
+ * From the 'exit' event on, process.emitWarning would queue the warning for a tick that
+ * never comes; warnings are then written straight to stderr, in Node's own format.
+ */
+export function markExiting(): void {
+  exiting = true;
+}
 
 /**
  * Emits one process warning. With `once`, a repeated (code, key) pair stays silent, so a
@@ -51,7 +60,8 @@ export function warn(code: BudCode, message: string, options: { cause?: unknown;
       onceKeys.add(key);
     }
     const err = budError(code, `budobserve: ${message}`, options.cause);
-    process.emitWarning(err);
+    if (exiting) process.stderr.write(`(node:${process.pid}) [${code}] ${err.name}: ${err.message}\n`);
+    else process.emitWarning(err);
   } catch {
     // nothing sensible left to do
   }

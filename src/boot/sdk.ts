@@ -32,10 +32,12 @@ export interface Sdk {
   spans?: { processor: BudBatchSpanProcessor; target: SignalTarget; exporter: SpanExporterHandle };
   meterProvider?: MeterProvider;
   loggerProvider?: LoggerProvider;
+  /** Every exporter, to stop retrying (drain) or give up (abort) when the app exits. */
+  exporters: Array<{ drain?(): void; abort?(): void }>;
 }
 
 /** The span exporter; the OTLP/HTTP one can also serialize for the exit flush and abort. */
-export type SpanExporterHandle = SpanExporter & { abort?(): void; serialize?(spans: ReadableSpan[]): Uint8Array | undefined };
+export type SpanExporterHandle = SpanExporter & { abort?(): void; drain?(): void; serialize?(spans: ReadableSpan[]): Uint8Array | undefined };
 
 export interface SdkEnvironment {
   /** Decided at the edge from the TTY and NO_COLOR / FORCE_COLOR. */
@@ -74,13 +76,18 @@ const DIAG_LEVELS: Record<ResolvedConfig['logLevel'], DiagLogLevel> = {
 
 /** OTel's own diagnostics, as the agent's: one warning per distinct message, never a throw. */
 function diagLogger(): DiagLogger {
+  const text = (args: unknown[]): string => args.map((a) => {
+    if (typeof a === 'string') return a;
+    const m = (a as { message?: unknown } | null)?.message;
+    return typeof m === 'string' ? m : safeJson(a);
+  }).join(' ');
   const toWarning = (...args: unknown[]): void => {
-    const text = args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : safeJson(a))).join(' ');
-    warn('BUDOBSERVE_INTERNAL', `opentelemetry: ${text}`, { once: text.slice(0, 200) });
+    const t = text(args);
+    warn(/export/i.test(t) ? 'BUDOBSERVE_EXPORT_FAILED' : 'BUDOBSERVE_INTERNAL', `opentelemetry: ${t}`, { once: t.slice(0, 200) });
   };
   const toStderr = (...args: unknown[]): void => {
     try {
-      process.stderr.write(`budobserve [otel] ${args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' ')}\n`);
+      process.stderr.write(`budobserve [otel] ${text(args)}\n`);
     } catch { /* ignore */ }
   };
   return { error: toWarning, warn: toWarning, info: toStderr, debug: toStderr, verbose: toStderr };
@@ -98,7 +105,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   diag.setLogger(diagLogger(), { logLevel: DIAG_LEVELS[config.logLevel], suppressOverrideMessage: true });
   const resource = resourceFromAttributes(resourceAttributes(config));
   const chain = new ProcessorChain();
-  const sdk: Sdk = { resource, chain, tracerProvider: new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain] }) };
+  const sdk: Sdk = { resource, chain, exporters: [], tracerProvider: new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain] }) };
 
   const consoleWanted = config.console.enabled || (config.export.traces?.exporter?.includes('console') ?? false);
   if (consoleWanted) {
@@ -121,12 +128,14 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
     });
     chain.add(processor);
     sdk.spans = { processor, target: traces, exporter };
+    sdk.exporters.push(exporter);
   }
 
   const metricsTarget = signalTarget(config, 'metrics');
   if (metricsTarget !== undefined) {
     const m = loadChunk<typeof import('../lazy/metrics.ts')>('metrics');
     const exporter = createExporter(metricsTarget, { protobuf: m.ProtobufMetricsSerializer, json: m.JsonMetricsSerializer }) as unknown as import('@opentelemetry/sdk-metrics').PushMetricExporter;
+    sdk.exporters.push(exporter as object);
     const reader = new m.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.metrics.exportIntervalMs, exportTimeoutMillis: Math.min(metricsTarget.timeoutMs, config.metrics.exportIntervalMs) });
     sdk.meterProvider = new m.MeterProvider({ resource, readers: [reader] });
   }
@@ -135,6 +144,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   if (logsTarget !== undefined) {
     const l = loadChunk<typeof import('../lazy/logs.ts')>('logs');
     const exporter = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }) as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter;
+    sdk.exporters.push(exporter as object);
     sdk.loggerProvider = new l.LoggerProvider({ resource, processors: [new l.BatchLogRecordProcessor({ exporter })] });
   }
   return sdk;

@@ -11,7 +11,7 @@ import type { Sdk } from './sdk.ts';
 import { errorText } from './sdk.ts';
 import { flushAtExit } from '../export/exit-flush.ts';
 import type { ExitPayload } from '../export/exit-flush.ts';
-import { warn } from '../errors.ts';
+import { markExiting, warn } from '../errors.ts';
 import { debug } from '../debug.ts';
 
 export interface Lifecycle {
@@ -33,7 +33,7 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
         // The collector is too slow: stop waiting, fail what is in flight, and let the exit
         // flush take the rest within what is left of the bound.
         debug('%s exceeded %d ms', what, timeoutMs);
-        sdk.spans?.exporter.abort?.();
+        for (const e of sdk.exporters) e.abort?.();
         resolve();
       }, timeoutMs);
       timer.unref();
@@ -69,6 +69,7 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
     // flushed on the first pass only: a metrics export always has something to send.
     if (firstBeforeExit) {
       firstBeforeExit = false;
+      for (const e of sdk.exporters) e.drain?.();
       void lifecycle.forceFlush();
     } else if ((sdk.spans?.processor.pending ?? 0) > 0) {
       void bounded(sdk.tracerProvider.forceFlush(), 'flush');
@@ -78,6 +79,7 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
   process.on('exit', () => {
     if (exited) return;
     exited = true;
+    markExiting();
     const spans = sdk.spans;
     if (spans === undefined) return;
     const owed = spans.processor.drainSync();
@@ -105,6 +107,7 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
         void lifecycle.forceFlush();
         return;
       }
+      for (const e of sdk.exporters) e.drain?.();
       void lifecycle.shutdown().finally(() => {
         process.removeListener(signal, onSignal);
         // Re-raise with the default disposition so the exit status is the signal's own.

@@ -50,8 +50,15 @@ export function loadConfigFile(cwd: string, explicit: string | undefined): FileL
   try {
     // cosmiconfig is required here, not imported at the top, so a process whose config
     // comes from the environment alone (Kubernetes) never pays for loading it.
-    const { cosmiconfigSync } = requireHere('cosmiconfig') as typeof import('cosmiconfig');
-    const loaders = { '.ts': loadModule, '.mts': loadModule, '.cts': loadModule, '.js': loadModule, '.mjs': loadModule, '.cjs': loadModule };
+    const { cosmiconfigSync, defaultLoadersSync } = requireHere('cosmiconfig') as typeof import('cosmiconfig');
+    // Every loader notes its file first: a search that throws does not say which file did.
+    const noting = (load: (p: string, c: string) => unknown) => (p: string, c: string): unknown => {
+      filepath = p;
+      return load(p, c);
+    };
+    const loaders: Record<string, (p: string, c: string) => unknown> = {};
+    for (const ext of ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']) loaders[ext] = noting(loadModule);
+    for (const ext of ['.json', '.yaml', '.yml', 'noExt'] as const) loaders[ext] = noting(defaultLoadersSync[ext] as (p: string, c: string) => unknown);
     const explorer = cosmiconfigSync(MODULE_NAME, { searchPlaces, searchStrategy: 'project', loaders, cache: false });
     let result;
     if (explicit !== undefined && explicit !== '') {

@@ -49,6 +49,11 @@ export class OtlpHttpExporter<T> {
     await Promise.all(this.#pending);
   }
 
+  /** The app is exiting: stop retrying a collector that cannot be reached. */
+  drain(): void {
+    this.#transport.drain();
+  }
+
   /** Stops waiting for the collector: in-flight requests fail now. */
   abort(): void {
     this.#transport.abort();

@@ -25,6 +25,7 @@ export class ExportHttpError extends Error {
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const INITIAL_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 5000;
 
@@ -36,6 +37,7 @@ export class HttpTransport {
   readonly #agent: HttpAgent;
   readonly #inFlight = new Set<import('node:http').ClientRequest>();
   readonly #timers = new Map<NodeJS.Timeout, (e: Error) => void>();
+  #draining = false;
 
   constructor(opts: TransportOptions) {
     this.#opts = opts;
@@ -60,6 +62,9 @@ export class HttpTransport {
       } catch (error) {
         if (error instanceof ExportHttpError && !RETRYABLE.has(error.status)) throw error;
         if ((error as { aborted?: boolean }).aborted === true) throw error;
+        // While the app is exiting, a collector that refuses connections will not come
+        // back within the exit bound: fail now instead of holding the exit for the bound.
+        if (this.#draining && UNREACHABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
         retryAfter = (error as { retryAfterMs?: number }).retryAfterMs;
         const wait = retryAfter ?? backoff * (0.8 + Math.random() * 0.4);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -103,6 +108,11 @@ export class HttpTransport {
       req.on('error', (e) => { this.#inFlight.delete(req); reject(e); });
       req.end(payload);
     });
+  }
+
+  /** From now on the app is exiting: unreachable collectors are not retried. */
+  drain(): void {
+    this.#draining = true;
   }
 
   /** Gives up on everything in flight (exit is bounded); pending sends reject at once. */
