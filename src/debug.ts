@@ -3,3 +3,6 @@
 import { debuglog } from 'node:util';
 
 export const debug = debuglog('budobserve');
+
+/** Milliseconds since the process started, for timing lines in the debug log. */
+export const uptimeMs = (): string => (process.uptime() * 1000).toFixed(1);

@@ -19,7 +19,7 @@ import { installModuleHooks } from '../hooks/module-hooks.ts';
 import { wantColors } from '../console/format.ts';
 import { loadChunk } from '../lazy.ts';
 import { warn } from '../errors.ts';
-import { debug } from '../debug.ts';
+import { debug, uptimeMs } from '../debug.ts';
 import { kAgent, kBooted } from '../symbols.ts';
 
 export interface Agent {
@@ -45,6 +45,7 @@ const truthy = (v: string | undefined): boolean => v !== undefined && /^(true|1|
 /** Starts the agent in this thread. Returns undefined when it stays off; never throws. */
 export function start(): Agent | undefined {
   const g = globalThis as Record<symbol, unknown>;
+  debug('start at %s ms', uptimeMs());
   try {
     const env = process.env;
     const skipEnv = env['BUD_OBSERVE_SKIP_COMMANDS'];
@@ -61,6 +62,7 @@ export function start(): Agent | undefined {
 
     const cwd = process.cwd();
     const resolution = resolveConfig({ env, cwd, packageJson: readPackageJson(cwd) });
+    debug('config resolved at %s ms', uptimeMs());
     for (const p of resolution.problems) warn(p.code, p.message);
     const config = resolution.config;
     if (config.disabled) return undefined;
@@ -78,6 +80,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   const config = resolution.config;
   const sdk = createSdk(config, { consoleColors: edge.consoleColors });
   registerGlobals(sdk, config);
+  debug('sdk ready at %s ms', uptimeMs());
   const integrations = new Integrations({
     active: config.instrumentations.active,
     options: config.instrumentations.options,
@@ -91,6 +94,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
     } catch (error) {
       warn('BUDOBSERVE_HOOKS_FAILED', 'the require hook could not be installed; CommonJS libraries are not instrumented', { cause: error });
     }
+    debug('require hook primed at %s ms', uptimeMs());
     const allModules = catalog.filter((e) => config.instrumentations.active.includes(e.name)).flatMap((e) => e.modules);
     installModuleHooks({
       onSpecifier: (s) => integrations.onSpecifier(s),
@@ -101,11 +105,12 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
       allModules,
     });
   }
+  debug('module hooks at %s ms', uptimeMs());
   integrations.startModuleless();
   const lifecycle = installLifecycle(sdk, config.shutdownTimeoutMs, { signals: isMainThread });
   const agent: Agent = { config, resolution, sdk, integrations, lifecycle };
   (globalThis as Record<symbol, unknown>)[kAgent] = agent;
-  debug('started: service=%s instrumentations=%s', config.serviceName, config.instrumentations.active.join(','));
+  debug('started at %s ms: service=%s', uptimeMs(), config.serviceName);
   return agent;
 }
 

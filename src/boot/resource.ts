@@ -3,7 +3,6 @@
 // loading all of them is a large part of what `auto-instrumentations-node/register` costs).
 // The command line is left out on purpose: it often carries secrets.
 import { hostname, arch, type as osType, release } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
 import type { ResolvedConfig } from '../config/types.ts';
@@ -13,7 +12,7 @@ export function resourceAttributes(config: ResolvedConfig): Attributes {
   const attrs: Attributes = {
     ...config.resourceAttributes,
     'service.name': config.serviceName,
-    'service.instance.id': randomUUID(),
+    'service.instance.id': instanceId(),
     'telemetry.sdk.name': 'opentelemetry',
     'telemetry.sdk.language': 'nodejs',
     'telemetry.sdk.version': OTEL_SDK_VERSION,
@@ -41,3 +40,14 @@ export function resourceAttributes(config: ResolvedConfig): Attributes {
 
 declare const __OTEL_SDK_VERSION__: string;
 const OTEL_SDK_VERSION = typeof __OTEL_SDK_VERSION__ === 'string' ? __OTEL_SDK_VERSION__ : '0.0.0';
+
+/**
+ * A random (v4-shaped) UUID from Math.random: the instance id must be unique, not secret,
+ * and node:crypto costs a few milliseconds to load at every start while most processes
+ * never need it.
+ */
+function instanceId(): string {
+  const hex = (n: number): string => Math.floor(Math.random() * 16 ** n).toString(16).padStart(n, '0');
+  const variant = (8 + Math.floor(Math.random() * 4)).toString(16);
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(6)}${hex(6)}`;
+}

@@ -12,7 +12,7 @@ import { errorText } from './sdk.ts';
 import { flushAtExit } from '../export/exit-flush.ts';
 import type { ExitPayload } from '../export/exit-flush.ts';
 import { markExiting, warn } from '../errors.ts';
-import { debug } from '../debug.ts';
+import { debug, uptimeMs } from '../debug.ts';
 
 export interface Lifecycle {
   /** Flushes every signal; resolves within the bound even if the collector never answers. */
@@ -67,6 +67,7 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
     // The flush's own sockets keep the loop alive until it is done; then 'beforeExit' fires
     // again and, with nothing left to send, the process ends as it would have. Metrics are
     // flushed on the first pass only: a metrics export always has something to send.
+    debug('beforeExit at %s ms', uptimeMs());
     if (firstBeforeExit) {
       firstBeforeExit = false;
       for (const e of sdk.exporters) e.drain?.();
@@ -80,6 +81,7 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
     if (exited) return;
     exited = true;
     markExiting();
+    debug('exit at %s ms', uptimeMs());
     const spans = sdk.spans;
     if (spans === undefined) return;
     const owed = spans.processor.drainSync();

@@ -2,7 +2,8 @@
 // option path. Unknown keys are reported with a suggestion; nothing here throws: a file that
 // fails to load is reported and the agent goes on with env and defaults.
 import { createRequire } from 'node:module';
-import { basename, dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { byPath, options } from './schema.ts';
 import { isPlainObject } from './parse.ts';
 import { didYouMean } from './suggest.ts';
@@ -47,6 +48,7 @@ function loadModule(filepath: string): unknown {
 export function loadConfigFile(cwd: string, explicit: string | undefined): FileLayer {
   const layer: FileLayer = { values: new Map(), instrumentationOptions: {}, problems: [] };
   let filepath: string | undefined;
+  if ((explicit === undefined || explicit === '') && !mayHaveConfig(cwd)) return layer;
   try {
     // cosmiconfig is required here, not imported at the top, so a process whose config
     // comes from the environment alone (Kubernetes) never pays for loading it.
@@ -76,6 +78,37 @@ export function loadConfigFile(cwd: string, explicit: string | undefined): FileL
     layer.loadError = { filepath: filepath ?? explicit ?? cwd, error };
   }
   return layer;
+}
+
+const candidates = new Set(searchPlaces.filter((p) => p !== 'package.json'));
+
+/**
+ * Whether cosmiconfig's search could find anything, answered with one readdir per folder up
+ * to the project root (the first folder with a package.json, as searchStrategy 'project').
+ * Loading cosmiconfig costs ~13 ms, and most processes (every one configured by environment
+ * variables alone) have no file to find.
+ */
+function mayHaveConfig(cwd: string): boolean {
+  let dir = cwd;
+  for (;;) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      names = [];
+    }
+    if (names.some((n) => candidates.has(n))) return true;
+    if (names.includes('package.json')) {
+      try {
+        return Object.hasOwn(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as object, MODULE_NAME);
+      } catch {
+        return true; // let cosmiconfig report the broken package.json
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return false;
+    dir = parent;
+  }
 }
 
 const groups = new Set(options.flatMap((o) => o.path.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))));

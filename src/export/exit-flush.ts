@@ -3,8 +3,6 @@
 // worker thread, which sends them, while this thread waits on Atomics.wait. The worker
 // starts only here, at exit and only when something is left to send, so a process that
 // exits cleanly pays nothing for it.
-import { Worker } from 'node:worker_threads';
-import { gzipSync } from 'node:zlib';
 import type { SignalTarget } from './exporters.ts';
 import { debug } from '../debug.ts';
 
@@ -23,10 +21,11 @@ export function flushAtExit(payloads: ExitPayload[], deadline: number): ExitFlus
   const prepared = payloads.map(({ target, body }) => {
     const headers: Record<string, string> = { ...target.headers, 'content-type': target.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf' };
     if (target.compression === 'gzip') headers['content-encoding'] = 'gzip';
-    return { url: target.url, headers, body: target.compression === 'gzip' ? gzipSync(body) : body };
+    return { url: target.url, headers, body: target.compression === 'gzip' ? process.getBuiltinModule('node:zlib').gzipSync(body) : body };
   });
-  let worker: Worker | undefined;
+  let worker: import('node:worker_threads').Worker | undefined;
   try {
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
     worker = new Worker(new URL('./exit-worker.mjs', import.meta.url), {
       workerData: { payloads: prepared, deadline, flag: flag.buffer },
       // The worker must not boot another agent: no inherited --import, and disabled by env

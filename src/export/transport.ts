@@ -4,10 +4,16 @@
 // @opentelemetry/otlp-exporter-base because the agent must be able to abort what is in
 // flight when exit is bounded, its retry timers must never hold the process open, and its
 // transport loads `http` with `await import()`, which starts the ESM loader in CommonJS apps.
-import { request as httpRequest, Agent as HttpAgent } from 'node:http';
-import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
-import { gzipSync } from 'node:zlib';
+import type { Agent, ClientRequest } from 'node:http';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import { AGENT_VERSION } from '../version.ts';
+
+// http, https (which brings tls and crypto) and zlib are loaded at the first export, not at
+// start-up: a process that never exports, or exports late, does not pay for them first.
+const http = (): typeof import('node:http') => process.getBuiltinModule('node:http');
+const https = (): typeof import('node:https') => process.getBuiltinModule('node:https');
+const zlib = (): typeof import('node:zlib') => process.getBuiltinModule('node:zlib');
 
 export interface TransportOptions {
   url: string;
@@ -34,22 +40,21 @@ export class HttpTransport {
   readonly #opts: TransportOptions;
   readonly #headers: Record<string, string>;
   // keepAlive agents unref idle sockets, so a quiet exporter never keeps the app alive.
-  readonly #agent: HttpAgent;
-  readonly #inFlight = new Set<import('node:http').ClientRequest>();
+  #agent: Agent | undefined;
+  readonly #inFlight = new Set<ClientRequest>();
   readonly #timers = new Map<NodeJS.Timeout, (e: Error) => void>();
   #draining = false;
 
   constructor(opts: TransportOptions) {
     this.#opts = opts;
     this.#url = new URL(opts.url);
-    this.#agent = this.#url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 8 }) : new HttpAgent({ keepAlive: true, maxSockets: 8 });
     this.#headers = { ...opts.headers, 'content-type': opts.contentType, 'user-agent': `budobserve-agent/${AGENT_VERSION}` };
     if (opts.compression === 'gzip') this.#headers['content-encoding'] = 'gzip';
   }
 
   /** Resolves on success; rejects with the last error once retries or time run out. */
   async send(body: Uint8Array): Promise<void> {
-    const payload = this.#opts.compression === 'gzip' ? gzipSync(body) : body;
+    const payload = this.#opts.compression === 'gzip' ? zlib().gzipSync(body) : body;
     const deadline = Date.now() + this.#opts.timeoutMs;
     let backoff = INITIAL_BACKOFF_MS;
     for (;;) {
@@ -88,9 +93,16 @@ export class HttpTransport {
   }
 
   #once(payload: Uint8Array, timeoutMs: number): Promise<void> {
+    // The http module is instrumented by now: without suppression every export would be a
+    // client span, exported in turn, for ever.
+    return context.with(suppressTracing(context.active()), () => this.#request(payload, timeoutMs));
+  }
+
+  #request(payload: Uint8Array, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const send = this.#url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(this.#url, { method: 'POST', headers: { ...this.#headers, 'content-length': String(payload.byteLength) }, agent: this.#agent, timeout: timeoutMs }, (res) => {
+      const mod = this.#url.protocol === 'https:' ? https() : http();
+      this.#agent ??= new mod.Agent({ keepAlive: true, maxSockets: 8 });
+      const req = mod.request(this.#url, { method: 'POST', headers: { ...this.#headers, 'content-length': String(payload.byteLength) }, agent: this.#agent, timeout: timeoutMs }, (res) => {
         res.resume();
         res.on('end', () => {
           this.#inFlight.delete(req);
@@ -128,7 +140,7 @@ export class HttpTransport {
 
   close(): void {
     this.abort();
-    this.#agent.destroy();
+    this.#agent?.destroy();
   }
 }
 

@@ -9,7 +9,7 @@ import { catalog } from './catalog.ts';
 import type { CatalogEntry } from './catalog.ts';
 import { loadChunk } from '../lazy.ts';
 import { warn } from '../errors.ts';
-import { debug } from '../debug.ts';
+import { debug, uptimeMs } from '../debug.ts';
 
 export interface IntegrationsOptions {
   active: readonly string[];
@@ -85,7 +85,7 @@ export class Integrations {
       instrumentation.enable();
       this.enabled.set(entry.name, instrumentation);
       for (const m of entry.modules) this.hookedModules.add(m);
-      debug('instrumentation %s enabled', entry.name);
+      debug('instrumentation %s enabled at %s ms', entry.name, uptimeMs());
     } catch (error) {
       warn('BUDOBSERVE_INSTRUMENTATION_FAILED', `instrumentation '${entry.name}' could not be enabled; ${entry.modules.join(', ') || 'its target'} runs uninstrumented`, { cause: error, once: entry.name });
     }
