@@ -1,11 +1,20 @@
-// Builds dist/ with esbuild: the boot path as one tree-shaken bundle, and everything only
-// some configurations need (each instrumentation, the metrics and logs SDKs, b3) as
-// separate entries loaded on first use. Bundling is what brings start-up within budget:
-// the same OTel pipeline loaded from node_modules reads ~300 small files.
+// Builds dist/ with esbuild. Bundling is what brings start-up within budget: the same OTel
+// pipeline loaded from node_modules reads ~300 small files.
+//
+// - dist/boot.cjs: the start-up path, one CommonJS file. One file because every extra
+//   module costs resolution and linking; CommonJS because require() of it needs no ES
+//   module loader (a --require preload never starts one).
+// - dist/lazy/*.cjs: what only some processes need, loaded on first use: each
+//   instrumentation, the metrics and logs SDKs, b3. They share vendor-api.cjs,
+//   vendor-core.cjs and vendor-instrumentation.cjs (one require-in-the-middle hook for all).
+// - dist/index.mjs (the API), dist/cli.mjs, dist/hooks.mjs: ES modules for their users.
+//
 // import-in-the-middle stays external on purpose: its generated wrappers import the copy
-// on disk, so a bundled copy would instrument nothing.
+// on disk, so a bundled copy would instrument nothing. Each bundle holds its own copy of
+// @opentelemetry/api; the API keeps its state on globalThis under a versioned symbol, so the
+// copies share one registry.
 import { build } from 'esbuild';
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
@@ -16,34 +25,14 @@ const otelSdkVersion = JSON.parse(readFileSync(`${root}node_modules/@opentelemet
 const catalogSrc = readFileSync(`${root}src/integrations/catalog.generated.ts`, 'utf8');
 const instrumentations = [...catalogSrc.matchAll(/name: "([^"]+)", pkg: "([^"]+)"/g)].map((m) => ({ name: m[1], pkg: m[2] }));
 
-// Two builds. The start-up path (boot, API, CLI, hooks, exit worker) is one build whose
-// entries share chunks; what loads later (each instrumentation, the metrics and logs SDKs,
-// b3) is a second build, so esbuild's chunking can never pull lazy code (the metrics SDK,
-// 100 kB) into the start-up graph. The two builds each hold a copy of
-// @opentelemetry/api, which keeps its state on globalThis under a versioned symbol, so the
-// copies share one registry.
-const startEntries = {
-  boot: 'src/boot/boot.ts',
-  index: 'src/index.ts',
-  hooks: 'src/hooks/module-hooks.ts',
-  cli: 'src/cli/main.ts',
-  'exit-worker': 'src/export/exit-worker.ts',
-};
-const lazyEntries = {
-  metrics: 'src/lazy/metrics.ts',
-  logs: 'src/lazy/logs.ts',
-  'propagator-b3': 'src/lazy/propagator-b3.ts',
-  'instrumentation-base': 'src/lazy/instrumentation-base.ts',
-};
-for (const { name, pkg: p } of instrumentations) lazyEntries[`instrumentations/${name}`] = p;
-
 // Built beside dist/ and swapped in whole, so a process starting meanwhile (a benchmark,
 // a second terminal) never sees a half-written dist/.
 const out = `dist.tmp-${process.pid}`;
+
 // Node builds an ES-module facade for a builtin the first time it is `import`ed, reading
 // every export, and some exports are lazy getters: the facade of node:http loads Node's
 // whole bundled undici (~60 ms here). require() hands back the plain object and runs no
-// getter, so in the bundle every builtin import becomes a require().
+// getter, so in the ES-module bundles every builtin import becomes a require().
 const builtinsAsRequire = {
   name: 'builtins-as-require',
   setup(b) {
@@ -57,29 +46,67 @@ const builtinsAsRequire = {
   },
 };
 
+const vendors = { '@opentelemetry/api': 'vendor-api', '@opentelemetry/core': 'vendor-core', '@opentelemetry/instrumentation': 'vendor-instrumentation' };
+// In the lazy build, the shared packages resolve to the vendor files beside the importer
+// (all lazy outputs are flat in dist/lazy/), except inside the vendor file of that package.
+const shareVendors = {
+  name: 'share-vendors',
+  setup(b) {
+    b.onResolve({ filter: /^@opentelemetry\/(api|core|instrumentation)$/ }, (args) => {
+      const vendor = vendors[args.path];
+      if (args.importer.endsWith(`src/lazy/${vendor}.ts`)) return undefined;
+      return { path: `./${vendor}.cjs`, external: true };
+    });
+  },
+};
+
+const define = { __AGENT_VERSION__: JSON.stringify(pkg.version), __OTEL_SDK_VERSION__: JSON.stringify(otelSdkVersion) };
 const common = {
-  plugins: [builtinsAsRequire],
   absWorkingDir: root,
-  outExtension: { '.js': '.mjs' },
-  chunkNames: '[name]-[hash]',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node22',
   mainFields: ['module', 'main'],
   external: ['import-in-the-middle', 'import-in-the-middle/*', 'cosmiconfig', '@grpc/grpc-js', '@opentelemetry/exporter-*-otlp-grpc'],
-  // Bundled CommonJS dependencies call require(); in an ES module it has to be made.
-  banner: { js: "import { createRequire as __budCreateRequire } from 'node:module'; const require = __budCreateRequire(import.meta.url);" },
-  define: { __AGENT_VERSION__: JSON.stringify(pkg.version), __OTEL_SDK_VERSION__: JSON.stringify(otelSdkVersion) },
   legalComments: 'none',
   logLevel: 'warning',
   metafile: process.env.BUILD_META === '1',
 };
-const result = await build({ ...common, entryPoints: startEntries, outdir: out });
-const lazyResult = await build({ ...common, entryPoints: lazyEntries, outdir: `${out}/lazy` });
-const entryCount = Object.keys(startEntries).length + Object.keys(lazyEntries).length;
-if (result.metafile) (await import('node:fs')).writeFileSync(`${root}dist-meta.json`, JSON.stringify({ start: result.metafile, lazy: lazyResult.metafile }));
+const cjs = {
+  ...common,
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  // import.meta.url has no meaning in CommonJS; the sources use it for paths beside the file.
+  define: { ...define, 'import.meta.url': '__budImportMetaUrl' },
+  banner: { js: "var __budImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+const esm = {
+  ...common,
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  define,
+  plugins: [builtinsAsRequire],
+  // Bundled CommonJS dependencies call require(); in an ES module it has to be made.
+  banner: { js: "import { createRequire as __budCreateRequire } from 'node:module'; const require = __budCreateRequire(import.meta.url);" },
+};
+
+const lazyEntries = {
+  metrics: 'src/lazy/metrics.ts',
+  logs: 'src/lazy/logs.ts',
+  'propagator-b3': 'src/lazy/propagator-b3.ts',
+  'instrumentation-base': 'src/lazy/instrumentation-base.ts',
+  'vendor-api': 'src/lazy/vendor-api.ts',
+  'vendor-core': 'src/lazy/vendor-core.ts',
+  'vendor-instrumentation': 'src/lazy/vendor-instrumentation.ts',
+};
+for (const { name, pkg: p } of instrumentations) lazyEntries[`instrumentation-${name}`] = p;
+
+const results = await Promise.all([
+  build({ ...cjs, entryPoints: { boot: 'src/boot/boot.ts', 'exit-worker': 'src/export/exit-worker.ts' }, outdir: out }),
+  build({ ...cjs, entryPoints: lazyEntries, outdir: `${out}/lazy`, plugins: [shareVendors] }),
+  build({ ...esm, entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', hooks: 'src/hooks/module-hooks.ts' }, outdir: out }),
+]);
+if (common.metafile) writeFileSync(`${root}dist-meta.json`, JSON.stringify(results.map((r) => r.metafile)));
 // Type declarations of the public API.
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json', '--outDir', `${out}/types`], { cwd: root, stdio: 'inherit' });
 rmSync(`${root}dist.old`, { recursive: true, force: true });
@@ -88,4 +115,4 @@ try {
 } catch { /* first build */ }
 renameSync(`${root}${out}`, `${root}dist`);
 rmSync(`${root}dist.old`, { recursive: true, force: true });
-console.log(`built dist/ (${entryCount} entries)`);
+console.log(`built dist/ (${4 + Object.keys(lazyEntries).length} entries)`);

@@ -62,3 +62,20 @@ for (const c of cases) {
     }
   });
 }
+
+test('fetch() gets a client span (the undici instrumentation starts on the first call) and fetch stays fetch', async () => {
+  const receiver = await startReceiver();
+  try {
+    const plain = await runApp({ script: `${fixtures}fetch/app.mjs`, preload: [] });
+    const r = await runApp({ script: `${fixtures}fetch/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: receiver.url } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, plain.stdout, 'same name, length and type of fetch as without the agent');
+    const spans = await receiver.waitFor((s) => s.some((x) => x.kind === CLIENT) && s.some((x) => x.kind === SERVER));
+    const client = spans.find((s) => s.kind === CLIENT);
+    const server = spans.find((s) => s.kind === SERVER);
+    assert.equal(client.scope, '@opentelemetry/instrumentation-undici');
+    assert.equal(server.parentSpanId, client.spanId, 'traceparent injected by fetch');
+  } finally {
+    await receiver.close();
+  }
+});

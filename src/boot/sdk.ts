@@ -11,7 +11,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
-import type { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { LazyLoggerProvider } from './lazy-logs.ts';
 import type { ResolvedConfig } from '../config/types.ts';
 import { ProcessorChain } from '../processors/chain.ts';
 import { ConsoleSpanProcessor } from '../console/console-processor.ts';
@@ -31,7 +31,7 @@ export interface Sdk {
   /** The OTLP span pipeline, when traces are exported. */
   spans?: { processor: BudBatchSpanProcessor; target: SignalTarget; exporter: SpanExporterHandle };
   meterProvider?: MeterProvider;
-  loggerProvider?: LoggerProvider;
+  loggerProvider?: LazyLoggerProvider;
   /** Every exporter, to stop retrying (drain) or give up (abort) when the app exits. */
   exporters: Array<{ drain?(): void; abort?(): void }>;
 }
@@ -142,10 +142,12 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
 
   const logsTarget = signalTarget(config, 'logs');
   if (logsTarget !== undefined) {
-    const l = loadChunk<typeof import('../lazy/logs.ts')>('logs');
-    const exporter = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }) as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter;
-    sdk.exporters.push(exporter as object);
-    sdk.loggerProvider = new l.LoggerProvider({ resource, processors: [new l.BatchLogRecordProcessor({ exporter })] });
+    sdk.loggerProvider = new LazyLoggerProvider(() => {
+      const l = loadChunk<typeof import('../lazy/logs.ts')>('logs');
+      const exporter = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }) as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter;
+      sdk.exporters.push(exporter as object);
+      return new l.LoggerProvider({ resource, processors: [new l.BatchLogRecordProcessor({ exporter })] });
+    });
   }
   return sdk;
 }

@@ -26,7 +26,7 @@ export function flushAtExit(payloads: ExitPayload[], deadline: number): ExitFlus
   let worker: import('node:worker_threads').Worker | undefined;
   try {
     const { Worker } = process.getBuiltinModule('node:worker_threads');
-    worker = new Worker(new URL('./exit-worker.mjs', import.meta.url), {
+    worker = new Worker(new URL('./exit-worker.cjs', import.meta.url), {
       workerData: { payloads: prepared, deadline, flag: flag.buffer },
       // The worker must not boot another agent: no inherited --import, and disabled by env
       // in case NODE_OPTIONS carries the agent.

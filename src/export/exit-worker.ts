@@ -1,4 +1,4 @@
-// Runs in a worker thread started at process exit (dist/exit-worker.mjs). The main thread
+// Runs in a worker thread started at process exit (dist/exit-worker.cjs). The main thread
 // can no longer run its event loop, so it hands the serialized telemetry here and blocks
 // on Atomics.wait until this thread reports the collector's answer or the time runs out.
 // Deliberately tiny: no OTel code, one request per payload, no retries past the deadline.
@@ -29,6 +29,7 @@ function post(p: Payload): Promise<number> {
 }
 
 // 1 = every payload accepted, 2 = at least one failed.
-const results = await Promise.all(data.payloads.map(post));
-Atomics.store(flag, 0, results.every((s) => s >= 200 && s < 300) ? 1 : 2);
-Atomics.notify(flag, 0);
+void Promise.all(data.payloads.map(post)).then((results) => {
+  Atomics.store(flag, 0, results.every((s) => s >= 200 && s < 300) ? 1 : 2);
+  Atomics.notify(flag, 0);
+});

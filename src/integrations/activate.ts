@@ -44,13 +44,40 @@ export class Integrations {
     return this.#waiting.size > 0;
   }
 
-  /** Instrumentations that hook no module (fetch's undici, Lambda, runtime metrics) start now. */
+  /** Instrumentations that hook no module (fetch's undici, Lambda, runtime metrics). */
   startModuleless(): void {
     for (const entry of catalog) {
       if (entry.modules.length > 0 || !this.#opts.active.includes(entry.name)) continue;
       if (entry.name === 'aws-lambda' && !this.#opts.inLambda) continue;
-      this.#activate(entry);
+      if (entry.name === 'undici') this.#onFirstFetch(entry);
+      else this.#activate(entry);
     }
+  }
+
+  /**
+   * The undici instrumentation listens on diagnostics channels that Node's fetch and the
+   * undici package publish to; it starts on the first fetch() call or the first resolution of
+   * 'undici', whichever comes first, instead of at every start-up. The wrapper stays
+   * transparent: same name and length, and it forwards to Node's own fetch from then on.
+   */
+  #onFirstFetch(entry: CatalogEntry): void {
+    this.#waiting.set('undici', [entry]);
+    type Fetch = typeof globalThis.fetch;
+    const g = globalThis as { fetch?: Fetch };
+    const original = g.fetch;
+    const desc = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+    if (typeof original !== 'function' || desc === undefined || !('value' in desc) || desc.configurable !== true) {
+      this.#activate(entry);
+      return;
+    }
+    const activate = (): void => this.#activate(entry);
+    const wrapper = function fetch(this: unknown, ...args: Parameters<Fetch>): ReturnType<Fetch> {
+      activate();
+      if (g.fetch === wrapper) Object.defineProperty(globalThis, 'fetch', desc);
+      return Reflect.apply(original, this, args) as ReturnType<Fetch>;
+    };
+    Object.defineProperty(wrapper, 'length', { value: original.length });
+    Object.defineProperty(globalThis, 'fetch', { ...desc, value: wrapper });
   }
 
   /** Called for every specifier the app resolves; must stay cheap for the common miss. */
@@ -76,13 +103,15 @@ export class Integrations {
     }
     if (this.enabled.has(entry.name)) return;
     try {
-      const mod = loadChunk<Record<string, new (config: object) => Instrumentation>>(`instrumentations/${entry.name}`);
+      const mod = loadChunk<Record<string, new (config: object) => Instrumentation>>(`instrumentation-${entry.name}`);
       const Ctor = mod[entry.exportName];
       if (Ctor === undefined) throw new Error(`${entry.pkg} has no export ${entry.exportName}`);
-      const instrumentation = new Ctor({ ...this.#opts.options[entry.name], enabled: false });
+      // Constructed enabled, as registerInstrumentations() does: some instrumentations (undici)
+      // read config.enabled on every call, so enabling later with enable() would leave them
+      // silent. The global providers are already set, so nothing is created too early.
+      const instrumentation = new Ctor({ ...this.#opts.options[entry.name] });
       instrumentation.setTracerProvider(this.#opts.tracerProvider);
       if (this.#opts.meterProvider !== undefined) instrumentation.setMeterProvider(this.#opts.meterProvider);
-      instrumentation.enable();
       this.enabled.set(entry.name, instrumentation);
       for (const m of entry.modules) this.hookedModules.add(m);
       debug('instrumentation %s enabled at %s ms', entry.name, uptimeMs());

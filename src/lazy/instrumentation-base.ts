@@ -1,5 +1,5 @@
-// Bundled into dist/lazy/instrumentation-base.mjs, shared (as a chunk) with every
-// instrumentation entry, so the process holds one copy of @opentelemetry/instrumentation.
+// dist/lazy/instrumentation-base.cjs: primes the require hook of the shared
+// @opentelemetry/instrumentation copy (vendor-instrumentation.cjs).
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 
