@@ -4,7 +4,7 @@
 // that grows past a bound is printed early rather than held without limit.
 // Owns the console's formatting; must not touch export or the spans themselves.
 import type { Context } from '@opentelemetry/api';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { formatAttributes, paint } from './format.ts';
 import type { Painter } from './format.ts';
@@ -112,7 +112,7 @@ export class ConsoleSpanProcessor implements SpanProcessor {
     const start = new Date(hr(span.startTime) / 1e6);
     const ts = p.dim(start.toISOString().slice(11, 23));
     const ms = (hr(span.endTime) - hr(span.startTime)) / 1e6;
-    const msg = typeof span.attributes['logfire.msg'] === 'string' ? span.attributes['logfire.msg'] : span.name;
+    const msg = typeof span.attributes['logfire.msg'] === 'string' ? span.attributes['logfire.msg'] : describeSpan(span);
     const failed = span.status.code === SpanStatusCode.ERROR;
     const name = failed ? p.red(msg) : msg;
     let out = `${ts} ${'  '.repeat(depth)}${name} ${p.dim(formatDuration(ms))}${failed && span.status.message ? ` ${p.red(span.status.message)}` : ''}\n`;
@@ -128,6 +128,23 @@ export class ConsoleSpanProcessor implements SpanProcessor {
   shutdown(): Promise<void> {
     return this.forceFlush();
   }
+}
+
+/**
+ * HTTP instrumentations name spans by method alone ('GET'); the console adds the route or
+ * path, and the server for client spans, so a request reads as one line.
+ */
+function describeSpan(span: ReadableSpan): string {
+  const a = span.attributes;
+  const method = a['http.request.method'] ?? a['http.method'];
+  if (typeof method !== 'string' || span.name !== method) return span.name;
+  const path = a['http.route'] ?? a['url.path'] ?? a['http.target'];
+  if (span.kind === SpanKind.CLIENT) {
+    const host = a['server.address'] ?? a['net.peer.name'];
+    const port = a['server.port'] ?? a['net.peer.port'];
+    return `${method} ${host === undefined ? '' : `${String(host)}${port === undefined ? '' : `:${String(port)}`}`}${path === undefined ? '' : String(path)}`;
+  }
+  return path === undefined ? span.name : `${method} ${String(path)}`;
 }
 
 function hr(t: [number, number]): number {
