@@ -72,7 +72,11 @@ const tryResolve = (spec) => { try { return import.meta.resolve(spec); } catch (
 const sinkEnv = (url) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: url, BUD_OBSERVE_ENDPOINT: url, OTEL_SERVICE_NAME: 'bench' });
 const VARIANTS = [
   { name: 'plain', target: null, env: () => ({}) },
+  // The budget's scenario, like the otel-register row: traces over OTLP/protobuf.
   { name: 'budobserve', target: pathToFileURL(join(repo, 'register.mjs')).href, otlp: true,
+    env: (url) => ({ BUD_OBSERVE_ENDPOINT: url, BUD_OBSERVE_PROTOCOL: 'http/protobuf', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' }) },
+  // The agent's defaults with an endpoint: metrics (the HTTP duration histograms) and logs too.
+  { name: 'bud-all-signals', target: pathToFileURL(join(repo, 'register.mjs')).href, otlp: true,
     env: (url) => ({ BUD_OBSERVE_ENDPOINT: url, BUD_OBSERVE_PROTOCOL: 'http/protobuf' }) },
   { name: 'otel-register', target: tryResolve('@opentelemetry/auto-instrumentations-node/register'), otlp: true,
     env: () => ({

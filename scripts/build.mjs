@@ -67,6 +67,7 @@ const common = {
   platform: 'node',
   target: 'node22',
   mainFields: ['module', 'main'],
+  alias: { debug: './src/lazy/debug-stub.cjs' },
   external: ['import-in-the-middle', 'import-in-the-middle/*', 'cosmiconfig', '@grpc/grpc-js', '@opentelemetry/exporter-*-otlp-grpc'],
   legalComments: 'none',
   logLevel: 'warning',

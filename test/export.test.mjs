@@ -79,3 +79,23 @@ test('fetch() gets a client span (the undici instrumentation starts on the first
     await receiver.close();
   }
 });
+
+test('Express 5 app (ESM importing CommonJS): route-named server span with express and router spans under it', async () => {
+  const receiver = await startReceiver();
+  try {
+    const r = await runApp({ script: `${fixtures}express-one/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: receiver.url } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const spans = await receiver.waitFor((s) => s.some((x) => x.scope === '@opentelemetry/instrumentation-express'));
+    const server = spans.find((s) => s.kind === SERVER);
+    assert.equal(server.name, 'GET /hello/:name');
+    assert.equal(server.attributes['http.route'], '/hello/:name');
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const express = spans.find((s) => s.scope === '@opentelemetry/instrumentation-express');
+    let p = express;
+    while (p.parentSpanId && byId.has(p.parentSpanId) && p !== server) p = byId.get(p.parentSpanId);
+    assert.equal(p, server, 'express spans descend from the server span');
+  } finally {
+    await receiver.close();
+  }
+});

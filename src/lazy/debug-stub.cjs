@@ -1,0 +1,7 @@
+'use strict';
+// Stands in for the `debug` package inside the bundles. require-in-the-middle logs through
+// it, and loading it (with supports-color and tty) cost ~9 ms of every start; the agent's own
+// diagnostics go through NODE_DEBUG=budobserve instead. CommonJS because its users call
+// require('debug')(namespace).
+const noop = Object.assign(() => {}, { enabled: false, extend: () => noop, log: () => {} });
+module.exports = Object.assign(() => noop, { enable() {}, disable: () => '', enabled: () => false });
