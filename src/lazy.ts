@@ -4,6 +4,7 @@
 // --require preloads and the module hooks need. Only works from the built package: source
 // files are never run directly.
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 const requireFromDist = createRequire(import.meta.url);
 
@@ -14,4 +15,9 @@ export function loadChunk<T>(name: string): T {
 /** Resolves a package from the agent's own install, for the pieces that stay unbundled. */
 export function requireExternal<T>(specifier: string): T {
   return requireFromDist(specifier) as T;
+}
+
+/** The file URL of a file in a package of the agent's own install. */
+export function resolveExternal(specifier: string): string {
+  return pathToFileURL(requireFromDist.resolve(specifier)).href;
 }

@@ -67,7 +67,8 @@ export function start(): Agent | undefined {
     const config = resolution.config;
     if (config.disabled) return undefined;
     return boot(resolution, {
-      consoleColors: wantColors(config.console.colors, env, process.stderr.isTTY === true),
+      // process.stderr is made on first use (a few ms for a TTY or pipe); only ask when needed.
+      consoleColors: config.console.enabled && wantColors(config.console.colors, env, process.stderr.isTTY === true),
       inLambda: env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined,
     });
   } catch (error) {
@@ -98,7 +99,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
     const allModules = catalog.filter((e) => config.instrumentations.active.includes(e.name)).flatMap((e) => e.modules);
     installModuleHooks({
       onSpecifier: (s) => integrations.onSpecifier(s),
-      wrapEsm: (_url, specifier) => {
+      isHooked: (specifier) => {
         const name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
         return integrations.hookedModules.has(name) || integrations.hookedModules.has(packageName(name));
       },
@@ -118,3 +119,9 @@ function packageName(specifier: string): string {
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
 }
+
+// The lazily loaded bundles (dist/lazy/*.cjs) use these copies instead of carrying their
+// own: dist/lazy/vendor-api.cjs and vendor-core.cjs re-export them, so each is parsed once
+// per process.
+export * as vendorApi from '@opentelemetry/api';
+export * as vendorCore from '@opentelemetry/core';

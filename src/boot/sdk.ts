@@ -107,8 +107,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const chain = new ProcessorChain();
   const sdk: Sdk = { resource, chain, exporters: [], tracerProvider: new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain] }) };
 
-  const consoleWanted = config.console.enabled || (config.export.traces?.exporter?.includes('console') ?? false);
-  if (consoleWanted) {
+  if (config.console.enabled) {
     const hint = config.export.endpoint === undefined && config.export.traces?.endpoint === undefined
       ? 'budobserve: no OTLP endpoint is configured, so spans are printed here. Set BUD_OBSERVE_ENDPOINT=http://<collector>:4318 (or export.endpoint in budobserve.config.ts) to send them to a collector.'
       : undefined;

@@ -134,8 +134,9 @@ function applyComputedDefaults(config: Record<string, unknown>, sources: Map<str
   }
   const hasEndpoint = c.export.endpoint !== undefined || c.export.traces?.endpoint !== undefined;
   if (c.console.enabled === undefined) {
-    c.console.enabled = !hasEndpoint;
-    sources.set('console.enabled', { kind: 'default', origin: hasEndpoint ? 'default (an endpoint is set)' : 'default (no endpoint is set)' });
+    const asked = c.export.traces?.exporter?.includes('console') === true;
+    c.console.enabled = asked || !hasEndpoint;
+    sources.set('console.enabled', { kind: 'default', origin: asked ? `${sources.get('export.traces.exporter')?.origin ?? 'traces exporter'} includes console` : hasEndpoint ? 'default (an endpoint is set)' : 'default (no endpoint is set)' });
   }
   c.instrumentations.options = file.instrumentationOptions;
   const known = catalogNames();

@@ -1,31 +1,77 @@
-// The module hooks: one in-thread `module.registerHooks()` resolve hook that sees every
-// `import` and `require()` (so instrumentations are enabled just before their library
-// loads), and import-in-the-middle's loader, which wraps the ES-module namespaces of the
-// instrumented libraries only. In-thread hooks cost ~15 ms at start-up; the off-thread
-// `module.register()` kind cost ~100 ms and 13 MiB here, so it is used only where
-// import-in-the-middle's synchronous loader cannot run (22.18–22.22.2, 24.11.0).
-// The auto-tracing transform hangs its load hook here too. Owns hook installation; must not
-// decide what is instrumented.
+// The module hooks: one in-thread `module.registerHooks()` pair that sees every `import`
+// and `require()`, so an instrumentation is enabled just before its library first loads.
+// In-thread hooks cost ~15 ms at start-up; the off-thread `module.register()` kind cost
+// ~100 ms and 13 MiB here, so that kind is used only where in-thread hooks cannot run
+// import-in-the-middle (22.18–22.22.2, 24.11.0).
+//
+// Instrumentations patch a library's exports as require() returns them
+// (require-in-the-middle). An ES module that imports an instrumented library gets it
+// another way, and the hooks bridge the gap without import-in-the-middle where they can:
+// - a builtin (`import http from 'node:http'`): required once through the patched
+//   require(), then module.syncBuiltinESMExports() refreshes the ES-module view;
+// - a CommonJS package (`import express from 'express'`): the import is served by a small
+//   ES module that, when evaluated (where the package itself would have been), require()s
+//   the package through the patched require() and re-exports it. Node's own CommonJS
+//   import reuses that cached, patched module.exports.
+// Only a library that is itself an ES module needs import-in-the-middle, whose loader
+// (two WebAssembly lexers, ~20 ms) is therefore loaded the first time that happens.
+//
+// The auto-tracing transform hangs its load hook here too. Owns hook installation and the
+// ES-module bridge; must not decide what is instrumented.
 // A namespace import: registerHooks does not exist on the old Node releases where this file
 // must still load far enough to say that they are unsupported.
 import * as nodeModule from 'node:module';
-import type { ResolveHookContext, ResolveFnOutput } from 'node:module';
-import { requireExternal } from '../lazy.ts';
+import type { LoadFnOutput, LoadHookContext, ResolveFnOutput, ResolveHookContext } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { requireExternal, resolveExternal } from '../lazy.ts';
 import { warn } from '../errors.ts';
+import { debug } from '../debug.ts';
 import { kHooksInstalled } from '../symbols.ts';
 
 export interface ModuleHooksOptions {
-  /** Sees every specifier before it resolves; may enable instrumentations. Never throws. */
+  /** Sees every specifier before it resolves; may enable instrumentations. */
   onSpecifier(specifier: string): void;
-  /** Whether import-in-the-middle wraps this ES module. */
-  wrapEsm(url: string, specifier: string): boolean;
-  /** Every module name an instrumentation could hook, for the off-thread fallback's include list. */
+  /** Whether an enabled instrumentation patches what this specifier names. */
+  isHooked(specifier: string): boolean;
+  /** Every module name an instrumentation could hook, for the off-thread fallback. */
   allModules: readonly string[];
 }
 
-interface IitmSync {
-  register(options: { shouldInclude(url: string, specifier: string): boolean }): void;
-  supportsSyncHooks(): boolean;
+type NextResolve = (specifier: string, context?: ResolveHookContext) => ResolveFnOutput;
+type NextLoad = (url: string, context?: LoadHookContext) => LoadFnOutput;
+interface IitmHook {
+  resolveSync(specifier: string, context: ResolveHookContext, next: NextResolve): ResolveFnOutput;
+  loadSync(url: string, context: LoadHookContext, next: NextLoad): LoadFnOutput;
+  applyOptions(options: { shouldInclude(url: string, specifier: string): boolean }): void;
+}
+
+const BRIDGE = 'budobserve-bridge';
+const PRELOAD = 'budobserve-preload';
+
+function withMarker(url: string, marker: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}${marker}`;
+}
+
+function withoutMarker(url: string, marker: string): string {
+  return url.replace(new RegExp(`[?&]${marker}$`), '');
+}
+
+/** The module format of a resolved file URL, as Node would decide it. */
+export function formatOf(url: string, resolved: string | null | undefined): string | undefined {
+  if (resolved) return resolved;
+  if (!url.startsWith('file:')) return undefined;
+  const path = url.replace(/[?#].*$/, '');
+  if (path.endsWith('.cjs')) return 'commonjs';
+  if (path.endsWith('.mjs')) return 'module';
+  if (!path.endsWith('.js')) return undefined;
+  try {
+    const pkg = nodeModule.findPackageJSON(path);
+    if (pkg === undefined) return 'commonjs';
+    return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module' ? 'module' : 'commonjs';
+  } catch {
+    return undefined;
+  }
 }
 
 export function installModuleHooks(opts: ModuleHooksOptions): void {
@@ -33,27 +79,75 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
   if (g[kHooksInstalled] === true) return;
   g[kHooksInstalled] = true;
 
-  // import-in-the-middle first: hooks registered later run first, and ours must have enabled
-  // the instrumentation before import-in-the-middle decides whether to wrap the module.
-  try {
-    const iitm = requireExternal<IitmSync>('import-in-the-middle/register-hooks.mjs');
-    if (iitm.supportsSyncHooks()) {
-      iitm.register({ shouldInclude: (url, specifier) => opts.wrapEsm(url, specifier) });
-    } else {
+  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks(): boolean }>('import-in-the-middle/supports-sync-hooks.mjs');
+  const inThread = supportsSyncHooks();
+  if (!inThread) {
+    try {
       nodeModule.register('import-in-the-middle/hook.mjs', import.meta.url, { data: { include: [...opts.allModules] } });
+    } catch (error) {
+      warn('BUDOBSERVE_HOOKS_FAILED', 'import-in-the-middle could not be installed; libraries imported as ES modules are not instrumented', { cause: error });
     }
-  } catch (error) {
-    warn('BUDOBSERVE_HOOKS_FAILED', 'import-in-the-middle could not be installed; libraries imported as ES modules are not instrumented', { cause: error });
   }
 
+  let iitm: IitmHook | undefined;
+  const formats = new Map<string, string | undefined>();
+  const esmFormat = (url: string): boolean => {
+    if (!formats.has(url)) formats.set(url, formatOf(url, undefined));
+    return formats.get(url) === 'module';
+  };
+  const loadIitm = (): IitmHook | undefined => {
+    try {
+      const { createHook } = requireExternal<{ createHook(meta: { url: string }): IitmHook }>('import-in-the-middle/create-hook.mjs');
+      // meta.url names import-in-the-middle's own hook file, from which it finds its
+      // runtime (lib/register.js) for the wrappers it generates.
+      const hook = createHook({ url: resolveExternal('import-in-the-middle/hook.mjs') });
+      hook.applyOptions({ shouldInclude: (url, specifier) => opts.isHooked(specifier) && esmFormat(url) });
+      debug('import-in-the-middle loaded for an ES-module library');
+      return hook;
+    } catch (error) {
+      warn('BUDOBSERVE_HOOKS_FAILED', 'import-in-the-middle could not be loaded; libraries that are ES modules are not instrumented', { cause: error, once: 'iitm' });
+      return undefined;
+    }
+  };
+
   nodeModule.registerHooks({
-    resolve(specifier: string, context: ResolveHookContext, nextResolve: (s: string, c?: ResolveHookContext) => ResolveFnOutput): ResolveFnOutput {
+    resolve(specifier: string, context: ResolveHookContext, nextResolve: NextResolve): ResolveFnOutput {
       try {
         opts.onSpecifier(specifier);
       } catch {
         // an instrumentation failing to enable is reported where it fails; resolution goes on
       }
-      return nextResolve(specifier, context);
+      const result = iitm !== undefined ? iitm.resolveSync(specifier, context, nextResolve) : nextResolve(specifier, context);
+      if (!inThread || context.conditions?.includes('import') !== true || result.url.includes('iitm=') || !opts.isHooked(specifier)) return result;
+      try {
+        if (result.url.startsWith('node:')) {
+          // Patch the builtin now, before its ES-module view is made (or refresh that view).
+          nodeModule.createRequire(context.parentURL ?? import.meta.url)(result.url);
+          nodeModule.syncBuiltinESMExports();
+          return result;
+        }
+        const format = formatOf(result.url, result.format);
+        if (format === 'commonjs') return { url: withMarker(result.url, BRIDGE), format: 'module', shortCircuit: true };
+        if (format === 'module' && iitm === undefined) {
+          iitm = loadIitm();
+          if (iitm !== undefined) return iitm.resolveSync(specifier, context, nextResolve);
+        }
+      } catch (error) {
+        warn('BUDOBSERVE_HOOKS_FAILED', `could not prepare '${specifier}' for instrumentation; it loads uninstrumented`, { cause: error, once: specifier });
+      }
+      return result;
+    },
+    load(url: string, context: LoadHookContext, nextLoad: NextLoad): LoadFnOutput {
+      if (url.endsWith(BRIDGE)) {
+        const real = withoutMarker(url, BRIDGE);
+        const pre = JSON.stringify(withMarker(real, PRELOAD));
+        return { format: 'module', shortCircuit: true, source: `import ${pre};\nexport * from ${JSON.stringify(real)};\nexport { default } from ${JSON.stringify(real)};\n` };
+      }
+      if (url.endsWith(PRELOAD)) {
+        const real = withoutMarker(url, PRELOAD);
+        return { format: 'module', shortCircuit: true, source: `import { createRequire } from 'node:module';\ncreateRequire(${JSON.stringify(real)})(${JSON.stringify(fileURLToPath(real))});\n` };
+      }
+      return iitm !== undefined ? iitm.loadSync(url, context, nextLoad) : nextLoad(url, context);
     },
   });
 }

@@ -1,3 +1,0 @@
-// dist/lazy/vendor-api.cjs: the one copy of @opentelemetry/api that every lazily loaded
-// piece (instrumentations, metrics, logs) shares.
-export * from '@opentelemetry/api';

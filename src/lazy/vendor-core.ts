@@ -1,2 +1,0 @@
-// dist/lazy/vendor-core.cjs: the shared copy of @opentelemetry/core for lazy pieces.
-export * from '@opentelemetry/core';
