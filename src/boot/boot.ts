@@ -4,7 +4,6 @@
 // This is the edge: process.env, argv and the TTY are read here and passed down.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMainThread } from 'node:worker_threads';
 import { checkGuard } from './guard.ts';
 import { resolveConfig } from '../config/resolve.ts';
 import type { Resolution } from '../config/resolve.ts';
@@ -50,7 +49,8 @@ export function start(): Agent | undefined {
     const env = process.env;
     const skipEnv = env['BUD_OBSERVE_SKIP_COMMANDS'];
     const skip = skipEnv === undefined ? DEFAULT_SKIP : skipEnv.split(',').map((s) => s.trim()).filter(Boolean);
-    const verdict = checkGuard({ version: process.versions.node, argv1: process.argv[1], skipCommands: skip, global: g });
+    const { isInternalThread } = process.getBuiltinModule?.('node:worker_threads') ?? {};
+    const verdict = checkGuard({ version: process.versions.node, argv1: process.argv[1], skipCommands: skip, global: g, internalThread: isInternalThread === true });
     if (!verdict.boot) {
       if (verdict.warnCode !== undefined) warn(verdict.warnCode, verdict.reason);
       debug('not starting: %s', verdict.reason);
@@ -108,7 +108,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   }
   debug('module hooks at %s ms', uptimeMs());
   integrations.startModuleless();
-  const lifecycle = installLifecycle(sdk, config.shutdownTimeoutMs, { signals: isMainThread });
+  const lifecycle = installLifecycle(sdk, config.shutdownTimeoutMs, { signals: process.getBuiltinModule('node:worker_threads').isMainThread });
   const agent: Agent = { config, resolution, sdk, integrations, lifecycle };
   (globalThis as Record<symbol, unknown>)[kAgent] = agent;
   debug('started at %s ms: service=%s', uptimeMs(), config.serviceName);

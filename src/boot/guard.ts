@@ -22,11 +22,14 @@ export function commandName(argv1: string | undefined): string | undefined {
   return base;
 }
 
-export function checkGuard(input: { version: string; argv1: string | undefined; skipCommands: readonly string[]; global: Record<symbol, unknown> }): GuardVerdict {
+export function checkGuard(input: { version: string; argv1: string | undefined; skipCommands: readonly string[]; global: Record<symbol, unknown>; internalThread: boolean }): GuardVerdict {
   if (!nodeSupported(input.version)) {
     return { boot: false, reason: `Node.js ${input.version} is not supported (needs ^22.18.0 || >=24.11.0); the app runs without the agent`, warnCode: 'BUDOBSERVE_UNSUPPORTED_NODE' };
   }
   if (input.global[kBooted] !== undefined) return { boot: false, reason: 'already started in this thread' };
+  // Node runs --require preloads in its own module-hooks thread too (module.register); an
+  // agent there would hook the hooks.
+  if (input.internalThread) return { boot: false, reason: "Node's internal thread" };
   const cmd = commandName(input.argv1);
   if (cmd !== undefined && input.skipCommands.includes(cmd)) return { boot: false, reason: `'${cmd}' is a tool the agent stays out of (guard.skipCommands)` };
   return { boot: true };

@@ -67,8 +67,10 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
     // The flush's own sockets keep the loop alive until it is done; then 'beforeExit' fires
     // again and, with nothing left to send, the process ends as it would have. Metrics are
     // flushed on the first pass only: a metrics export always has something to send.
-    debug('beforeExit at %s ms', uptimeMs());
     if (firstBeforeExit) {
+      // Logged on the first pass only: in a worker, a write to stderr wakes the event loop,
+      // so logging on every pass would make 'beforeExit' fire for ever.
+      debug('beforeExit at %s ms', uptimeMs());
       firstBeforeExit = false;
       for (const e of sdk.exporters) e.drain?.();
       void lifecycle.forceFlush();

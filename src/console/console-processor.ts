@@ -138,8 +138,13 @@ function describeSpan(span: ReadableSpan): string {
   const a = span.attributes;
   const method = a['http.request.method'] ?? a['http.method'];
   if (typeof method !== 'string' || span.name !== method) return span.name;
-  const path = a['http.route'] ?? a['url.path'] ?? a['http.target'];
+  let path = a['http.route'] ?? a['url.path'] ?? a['http.target'];
   if (span.kind === SpanKind.CLIENT) {
+    if (path === undefined && typeof a['url.full'] === 'string') {
+      try {
+        path = new URL(a['url.full']).pathname;
+      } catch { /* leave it out */ }
+    }
     const host = a['server.address'] ?? a['net.peer.name'];
     const port = a['server.port'] ?? a['net.peer.port'];
     return `${method} ${host === undefined ? '' : `${String(host)}${port === undefined ? '' : `:${String(port)}`}`}${path === undefined ? '' : String(path)}`;

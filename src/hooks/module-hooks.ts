@@ -110,44 +110,47 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
     }
   };
 
-  nodeModule.registerHooks({
-    resolve(specifier: string, context: ResolveHookContext, nextResolve: NextResolve): ResolveFnOutput {
-      try {
-        opts.onSpecifier(specifier);
-      } catch {
-        // an instrumentation failing to enable is reported where it fails; resolution goes on
+  const resolve = (specifier: string, context: ResolveHookContext, nextResolve: NextResolve): ResolveFnOutput => {
+    try {
+      opts.onSpecifier(specifier);
+    } catch {
+      // an instrumentation failing to enable is reported where it fails; resolution goes on
+    }
+    const result = iitm !== undefined ? iitm.resolveSync(specifier, context, nextResolve) : nextResolve(specifier, context);
+    if (!inThread || context.conditions?.includes('import') !== true || result.url.includes('iitm=') || !opts.isHooked(specifier)) return result;
+    try {
+      if (result.url.startsWith('node:')) {
+        // Patch the builtin now, before its ES-module view is made (or refresh that view).
+        nodeModule.createRequire(context.parentURL ?? import.meta.url)(result.url);
+        nodeModule.syncBuiltinESMExports();
+        return result;
       }
-      const result = iitm !== undefined ? iitm.resolveSync(specifier, context, nextResolve) : nextResolve(specifier, context);
-      if (!inThread || context.conditions?.includes('import') !== true || result.url.includes('iitm=') || !opts.isHooked(specifier)) return result;
-      try {
-        if (result.url.startsWith('node:')) {
-          // Patch the builtin now, before its ES-module view is made (or refresh that view).
-          nodeModule.createRequire(context.parentURL ?? import.meta.url)(result.url);
-          nodeModule.syncBuiltinESMExports();
-          return result;
-        }
-        const format = formatOf(result.url, result.format);
-        if (format === 'commonjs') return { url: withMarker(result.url, BRIDGE), format: 'module', shortCircuit: true };
-        if (format === 'module' && iitm === undefined) {
-          iitm = loadIitm();
-          if (iitm !== undefined) return iitm.resolveSync(specifier, context, nextResolve);
-        }
-      } catch (error) {
-        warn('BUDOBSERVE_HOOKS_FAILED', `could not prepare '${specifier}' for instrumentation; it loads uninstrumented`, { cause: error, once: specifier });
+      const format = formatOf(result.url, result.format);
+      if (format === 'commonjs') return { url: withMarker(result.url, BRIDGE), format: 'module', shortCircuit: true };
+      if (format === 'module' && iitm === undefined) {
+        iitm = loadIitm();
+        if (iitm !== undefined) return iitm.resolveSync(specifier, context, nextResolve);
       }
-      return result;
-    },
-    load(url: string, context: LoadHookContext, nextLoad: NextLoad): LoadFnOutput {
-      if (url.endsWith(BRIDGE)) {
-        const real = withoutMarker(url, BRIDGE);
-        const pre = JSON.stringify(withMarker(real, PRELOAD));
-        return { format: 'module', shortCircuit: true, source: `import ${pre};\nexport * from ${JSON.stringify(real)};\nexport { default } from ${JSON.stringify(real)};\n` };
-      }
-      if (url.endsWith(PRELOAD)) {
-        const real = withoutMarker(url, PRELOAD);
-        return { format: 'module', shortCircuit: true, source: `import { createRequire } from 'node:module';\ncreateRequire(${JSON.stringify(real)})(${JSON.stringify(fileURLToPath(real))});\n` };
-      }
-      return iitm !== undefined ? iitm.loadSync(url, context, nextLoad) : nextLoad(url, context);
-    },
-  });
+    } catch (error) {
+      warn('BUDOBSERVE_HOOKS_FAILED', `could not prepare '${specifier}' for instrumentation; it loads uninstrumented`, { cause: error, once: specifier });
+    }
+    return result;
+  };
+
+  const load = (url: string, context: LoadHookContext, nextLoad: NextLoad): LoadFnOutput => {
+    if (url.endsWith(BRIDGE)) {
+      const real = withoutMarker(url, BRIDGE);
+      const pre = JSON.stringify(withMarker(real, PRELOAD));
+      return { format: 'module', shortCircuit: true, source: `import ${pre};\nexport * from ${JSON.stringify(real)};\nexport { default } from ${JSON.stringify(real)};\n` };
+    }
+    if (url.endsWith(PRELOAD)) {
+      const real = withoutMarker(url, PRELOAD);
+      return { format: 'module', shortCircuit: true, source: `import { createRequire } from 'node:module';\ncreateRequire(${JSON.stringify(real)})(${JSON.stringify(fileURLToPath(real))});\n` };
+    }
+    return iitm !== undefined ? iitm.loadSync(url, context, nextLoad) : nextLoad(url, context);
+  };
+
+  // Where the off-thread loader runs (old releases), it does the ES-module work and a
+  // pass-through load hook here would even be refused (a null CommonJS source).
+  nodeModule.registerHooks(inThread ? { resolve, load } : { resolve });
 }
