@@ -99,3 +99,52 @@ test('Express 5 app (ESM importing CommonJS): route-named server span with expre
     await receiver.close();
   }
 });
+
+test('metrics go to /v1/metrics: the HTTP duration histograms', async () => {
+  const receiver = await startReceiver();
+  try {
+    const r = await runApp({ script: `${fixtures}http/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: receiver.url } });
+    assert.equal(r.code, 0, r.stderr);
+    const metrics = receiver.received.requests.filter((q) => q.path === '/v1/metrics');
+    assert.ok(metrics.length >= 1, 'metrics exported at exit');
+    const body = Buffer.concat(metrics.map((q) => q.body)).toString('latin1');
+    assert.ok(body.includes('http.server.request.duration'), 'server duration histogram');
+    assert.ok(body.includes('http.client.request.duration'), 'client duration histogram');
+  } finally {
+    await receiver.close();
+  }
+});
+
+test('log records go to /v1/logs (the logs SDK loads on the first record)', async () => {
+  const receiver = await startReceiver();
+  try {
+    const r = await runApp({ script: `${fixtures}logs/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_PROTOCOL: 'http/json', BUD_OBSERVE_SERVICE_NAME: 'logs-test' } });
+    assert.equal(r.code, 0, r.stderr);
+    const logs = receiver.received.requests.filter((q) => q.path === '/v1/logs');
+    assert.equal(logs.length, 1);
+    const body = JSON.parse(logs[0].body.toString('utf8'));
+    const record = body.resourceLogs[0].scopeLogs[0].logRecords[0];
+    assert.equal(record.body.stringValue, 'disk almost full');
+    assert.equal(record.severityText, 'WARN');
+    assert.equal(body.resourceLogs[0].resource.attributes.find((a) => a.key === 'service.name').value.stringValue, 'logs-test');
+  } finally {
+    await receiver.close();
+  }
+});
+
+test('OTLP/gRPC: spans, metrics and logs over gRPC with the token as metadata', async () => {
+  const { startGrpcReceiver } = await import('./helpers/grpc-receiver.mjs');
+  const receiver = await startGrpcReceiver();
+  try {
+    const r = await runApp({ script: `${fixtures}http/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_PROTOCOL: 'grpc', BUD_OBSERVE_TOKEN: 'grpc-tok' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.ok(receiver.received.spans.some((s) => s.kind === SERVER));
+    assert.ok(receiver.received.spans.some((s) => s.kind === CLIENT));
+    const traceCall = receiver.received.calls.find((c) => c.signal === 'trace');
+    assert.equal(traceCall.metadata.authorization, 'Bearer grpc-tok');
+    assert.ok(receiver.received.calls.some((c) => c.signal === 'metrics'));
+  } finally {
+    await receiver.close();
+  }
+});

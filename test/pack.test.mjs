@@ -122,3 +122,15 @@ test('installed package: budobserve init writes a config file that then loads', 
     rmSync(file, { force: true });
   }
 });
+
+test('installed package: one copy of each OpenTelemetry package in the install tree', () => {
+  const out = spawnSync('find', [join(appDir, 'node_modules'), '-path', '*/@opentelemetry/*/package.json', '-not', '-path', '*/@opentelemetry/*/*/*'], { encoding: 'utf8' }).stdout.trim().split('\n');
+  const copies = new Map();
+  for (const file of out) {
+    const name = file.match(/(@opentelemetry\/[^/]+)\/package\.json$/)?.[1];
+    if (name) copies.set(name, (copies.get(name) ?? 0) + 1);
+  }
+  assert.ok(copies.size > 50, `found ${copies.size} OpenTelemetry packages`);
+  const dupes = [...copies].filter(([, n]) => n > 1);
+  assert.deepEqual(dupes, [], 'no OpenTelemetry package installed twice');
+});

@@ -2,10 +2,9 @@
 // guard → configuration → SDK → instrumentation activation → module hooks → exit handling.
 // Every step is contained: a failure is one BUDOBSERVE_* warning and the app runs on.
 // This is the edge: process.env, argv and the TTY are read here and passed down.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { checkGuard } from './guard.ts';
 import { resolveConfig } from '../config/resolve.ts';
+import { nearestPackageJson } from '../config/package-json.ts';
 import type { Resolution } from '../config/resolve.ts';
 import type { ResolvedConfig } from '../config/types.ts';
 import { createSdk, registerGlobals, errorText } from './sdk.ts';
@@ -31,14 +30,6 @@ export interface Agent {
 
 const DEFAULT_SKIP = ['npm', 'npx', 'yarn', 'pnpm', 'pnpx', 'corepack', 'node-gyp', 'tsc', 'tsserver'];
 
-function readPackageJson(cwd: string): { name?: unknown; version?: unknown } | undefined {
-  try {
-    return JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-  } catch {
-    return undefined;
-  }
-}
-
 const truthy = (v: string | undefined): boolean => v !== undefined && /^(true|1|yes|on)$/i.test(v.trim());
 
 /** Starts the agent in this thread. Returns undefined when it stays off; never throws. */
@@ -61,7 +52,7 @@ export function start(): Agent | undefined {
     if (truthy(env['BUD_OBSERVE_DISABLED']) || (env['BUD_OBSERVE_DISABLED'] === undefined && truthy(env['OTEL_SDK_DISABLED']))) return undefined;
 
     const cwd = process.cwd();
-    const resolution = resolveConfig({ env, cwd, packageJson: readPackageJson(cwd) });
+    const resolution = resolveConfig({ env, cwd, packageJson: nearestPackageJson(cwd) });
     debug('config resolved at %s ms', uptimeMs());
     for (const p of resolution.problems) warn(p.code, p.message);
     const config = resolution.config;

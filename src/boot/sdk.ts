@@ -34,6 +34,8 @@ export interface Sdk {
   loggerProvider?: LazyLoggerProvider;
   /** Every exporter, to stop retrying (drain) or give up (abort) when the app exits. */
   exporters: Array<{ drain?(): void; abort?(): void }>;
+  /** Some signal is exported over gRPC (whose channel holds the process open). */
+  grpc: boolean;
 }
 
 /** The span exporter; the OTLP/HTTP one can also serialize for the exit flush and abort. */
@@ -105,7 +107,8 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   diag.setLogger(diagLogger(), { logLevel: DIAG_LEVELS[config.logLevel], suppressOverrideMessage: true });
   const resource = resourceFromAttributes(resourceAttributes(config));
   const chain = new ProcessorChain();
-  const sdk: Sdk = { resource, chain, exporters: [], tracerProvider: new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain] }) };
+  const grpc = (['traces', 'metrics', 'logs'] as const).some((s) => signalTarget(config, s)?.protocol === 'grpc');
+  const sdk: Sdk = { resource, chain, exporters: [], grpc, tracerProvider: new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain] }) };
 
   if (config.console.enabled) {
     const hint = config.export.endpoint === undefined && config.export.traces?.endpoint === undefined

@@ -73,7 +73,9 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
       debug('beforeExit at %s ms', uptimeMs());
       firstBeforeExit = false;
       for (const e of sdk.exporters) e.drain?.();
-      void lifecycle.forceFlush();
+      // A gRPC channel stays open after an export and would keep the process alive for
+      // ever: with gRPC, the end of the event loop is the end of the SDK.
+      void (sdk.grpc ? lifecycle.shutdown() : lifecycle.forceFlush());
     } else if ((sdk.spans?.processor.pending ?? 0) > 0) {
       void bounded(sdk.tracerProvider.forceFlush(), 'flush');
     }

@@ -2,12 +2,13 @@
 // instrumentations that would load (and which of their libraries this project has), the
 // auto-trace patterns and the files they match, and whether each OTLP endpoint answers.
 // Secrets (the token, header values) are never printed.
-import { readFileSync, globSync } from 'node:fs';
+import { globSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { resolveConfig } from '../config/resolve.ts';
+import { nearestPackageJson } from '../config/package-json.ts';
 import { options } from '../config/schema.ts';
 import { signalTarget } from '../export/exporters.ts';
 import type { Signal } from '../export/exporters.ts';
@@ -112,11 +113,7 @@ function probe(url: string): Promise<string> {
 }
 
 export async function buildReport(opts: { cwd: string; env: Env }): Promise<DoctorReport> {
-  let pkg: { name?: unknown; version?: unknown } | undefined;
-  try {
-    pkg = JSON.parse(readFileSync(join(opts.cwd, 'package.json'), 'utf8')) as typeof pkg;
-  } catch { /* no package.json */ }
-  const { config, sources, problems } = resolveConfig({ env: opts.env, cwd: opts.cwd, packageJson: pkg });
+  const { config, sources, problems } = resolveConfig({ env: opts.env, cwd: opts.cwd, packageJson: nearestPackageJson(opts.cwd) });
   const values = [...sources.keys()].map((option) => ({ option, value: redact(option, getPath(config, option)), source: sources.get(option)!.origin }));
   const instrumentations = catalog.filter((e) => config.instrumentations.active.includes(e.name))
     .map((e) => ({ name: e.name, modules: e.modules, installed: installed(config.projectRoot, e.modules) }));

@@ -176,7 +176,7 @@ export async function startReceiver({ behaviour } = {}) {
     req.on('end', () => {
       let body = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      const entry = { path: req.url, headers: req.headers, contentType: req.headers['content-type'], bytes: body.length };
+      const entry = { path: req.url, headers: req.headers, contentType: req.headers['content-type'], bytes: body.length, body };
       received.requests.push(entry);
       const b = behaviour?.(req) ?? {};
       if (b.hang) return;
