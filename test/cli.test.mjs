@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { closedPort } from './helpers/net.mjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeProject } from './helpers/project.mjs';
@@ -86,13 +86,6 @@ test('doctor prints its sections', async (t) => {
   assert.match(r.stdout, /^ +serviceName = "demo-app" +<- package\.json name$/m);
 });
 
-async function closedPort() {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const exportSection = (stdout) => stdout.slice(stdout.indexOf('\nExport:'));
 

@@ -6,18 +6,12 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { makeProject } from './helpers/project.mjs';
+import { closedPort } from './helpers/net.mjs';
 import { runApp, fixtures } from './helpers/run.mjs';
 
 const app = `${fixtures}http/app.mjs`;
 const plain = await runApp({ script: app, preload: [] });
 
-async function closedPort() {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const warnings = (stderr) => stderr.split('\n').filter((l) => l.includes('[BUDOBSERVE_'));
 

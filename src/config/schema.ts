@@ -41,6 +41,8 @@ const COMPRESSION = ['none', 'gzip'] as const;
 
 export { PROTOCOLS, LEVELS, LOG_LEVELS, SAMPLERS, EXPORTERS, COLORS, COMPRESSION };
 
+const isFunction = (v: unknown): v is (...args: unknown[]) => unknown => typeof v === 'function';
+
 const exporterList: Parser<string[]> = (raw, fromEnv) => {
   const parsed = p.list(raw, fromEnv);
   if (!parsed.ok) return parsed;
@@ -85,6 +87,7 @@ export const options: readonly OptionSpec[] = [
   { path: 'console.colors', parse: p.oneOf(COLORS), env: 'BUD_OBSERVE_CONSOLE_COLORS', default: 'auto', doc: "'auto' (TTY, NO_COLOR, FORCE_COLOR), 'always' or 'never'." },
   { path: 'console.minLevel', parse: p.oneOf(LEVELS), env: 'BUD_OBSERVE_CONSOLE_MIN_LEVEL', default: 'info', doc: 'Lowest log level the console prints.' },
   { path: 'console.verbose', parse: p.boolean, env: 'BUD_OBSERVE_CONSOLE_VERBOSE', default: false, doc: 'Also print span attributes.' },
+  { path: 'console.includeTimestamps', parse: p.boolean, env: 'BUD_OBSERVE_CONSOLE_TIMESTAMPS', default: true, doc: 'Start each line with the time of day.' },
   { path: 'sampling.headSampleRate', parse: p.number(0, 1), env: 'BUD_OBSERVE_SAMPLE_RATE', otelEnv: [{ name: 'OTEL_TRACES_SAMPLER_ARG', map: (raw, env) => (/ratio$/.test(env['OTEL_TRACES_SAMPLER'] ?? '') ? raw : undefined) }], default: 1, doc: 'Fraction of new traces to record, 0 to 1.' },
   { path: 'sampling.sampler', parse: p.oneOf(SAMPLERS), otelEnv: [{ name: 'OTEL_TRACES_SAMPLER' }], default: 'parentbased_traceidratio', doc: "OTel sampler name; the ratio is sampling.headSampleRate." },
   { path: 'propagators', parse: p.list, env: 'BUD_OBSERVE_PROPAGATORS', otelEnv: [{ name: 'OTEL_PROPAGATORS' }], default: ['tracecontext', 'baggage'], doc: "'tracecontext', 'baggage', 'b3', 'b3multi' or 'none'." },
@@ -98,6 +101,14 @@ export const options: readonly OptionSpec[] = [
   { path: 'autoTrace.modules', parse: p.patterns, env: 'BUD_OBSERVE_AUTOTRACE_MODULES', default: [], doc: "Globs (or RegExps in a file) of the app's own modules whose functions become spans." },
   { path: 'autoTrace.exclude', parse: p.patterns, env: 'BUD_OBSERVE_AUTOTRACE_EXCLUDE', default: [], doc: 'Globs never auto-traced.' },
   { path: 'autoTrace.minDuration', parse: p.duration, env: 'BUD_OBSERVE_AUTOTRACE_MIN_DURATION', default: 0, doc: "Drop auto-traced calls shorter than this ('5ms', '0.5s', '250us'; bare number = ms)." },
+  { path: 'minLevel', parse: p.oneOf(LEVELS), env: 'BUD_OBSERVE_MIN_LEVEL', default: 'trace', doc: 'Log-spans (bud.info() and friends) below this level are dropped.' },
+  { path: 'tags', parse: p.list, env: 'BUD_OBSERVE_TAGS', default: [], doc: 'Tags (logfire.tags) added to every span the API creates.' },
+  { path: 'requestIdHeader', parse: p.string, env: 'BUD_OBSERVE_REQUEST_ID_HEADER', default: 'x-request-id', doc: 'Incoming request header whose value becomes bud.request.id on the request and every span below it.' },
+  { path: 'enduserId', parse: p.fileOnly(isFunction, 'a function (request) => string | undefined (config file only)'), doc: 'Returns the enduser.id of an incoming request (config file only).' },
+  { path: 'scrubbing.enabled', parse: p.boolean, env: 'BUD_OBSERVE_SCRUBBING', default: true, doc: 'Replace values that look like secrets before they leave the process.' },
+  { path: 'scrubbing.extraPatterns', parse: p.list, env: 'BUD_OBSERVE_SCRUBBING_PATTERNS', default: [], doc: 'More patterns (regular expressions, case-insensitive) beside the built-in ones.' },
+  { path: 'scrubbing.callback', parse: p.fileOnly(isFunction, 'a function ({ path, value, pattern }) => unknown (config file only)'), doc: 'Decides per match: return a value to keep it, undefined to scrub (config file only).' },
+  { path: 'scrubbing.dbStatements', parse: p.boolean, env: 'BUD_OBSERVE_SCRUB_DB_STATEMENTS', default: false, doc: 'Replace literals in db.query.text / db.statement with ?.' },
   { path: 'logLevel', parse: p.oneOf(LOG_LEVELS), env: 'BUD_OBSERVE_LOG_LEVEL', otelEnv: [{ name: 'OTEL_LOG_LEVEL' }], default: 'warn', doc: "The agent's own diagnostics on stderr." },
   { path: 'spanProcessors', parse: p.fileOnly(isProcessorList, 'an array of SpanProcessor objects (config file only)'), default: [], doc: 'Extra span processors, run after the built-in ones (config file only).' },
 ];

@@ -9,6 +9,14 @@ export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' 
 export type ExporterName = 'otlp' | 'console' | 'none';
 export type SamplerName = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
 
+export interface ScrubMatch {
+  /** Where the value sits: ['attributes', 'user', 'password'] and so on. */
+  path: ReadonlyArray<string | number>;
+  value: unknown;
+  /** The pattern that matched, as written. */
+  pattern: string;
+}
+
 export interface SignalExportOptions {
   /** Full URL for this signal, used as is. Env: `OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_ENDPOINT`. Default: `export.endpoint` + `/v1/<signal>`. */
   endpoint?: string;
@@ -70,6 +78,26 @@ export interface BudObserveConfig {
     minLevel?: Level;
     /** Also print attributes. Env: `BUD_OBSERVE_CONSOLE_VERBOSE`. Default: `false`. */
     verbose?: boolean;
+    /** Env: `BUD_OBSERVE_CONSOLE_TIMESTAMPS`. Default: `true`. */
+    includeTimestamps?: boolean;
+  };
+  /** Log-spans below this level are dropped. Env: `BUD_OBSERVE_MIN_LEVEL`. Default: `'trace'` (none dropped). */
+  minLevel?: Level;
+  /** Tags on every span the API creates. Env: `BUD_OBSERVE_TAGS`. Default: none. */
+  tags?: string[];
+  /** Header whose value becomes `bud.request.id`. Env: `BUD_OBSERVE_REQUEST_ID_HEADER`. Default: `'x-request-id'`. */
+  requestIdHeader?: string;
+  /** `enduser.id` of an incoming request. Config file only. */
+  enduserId?: (request: import('node:http').IncomingMessage) => string | undefined;
+  scrubbing?: {
+    /** Env: `BUD_OBSERVE_SCRUBBING`. Default: `true`. */
+    enabled?: boolean;
+    /** More patterns (case-insensitive regular expressions). Env: `BUD_OBSERVE_SCRUBBING_PATTERNS`. Default: none. */
+    extraPatterns?: string[];
+    /** Return a value to keep a match (that value is exported), `undefined` to scrub it. Config file only. */
+    callback?: (match: ScrubMatch) => unknown;
+    /** Replace literals in SQL statements. Env: `BUD_OBSERVE_SCRUB_DB_STATEMENTS`. Default: `false`. */
+    dbStatements?: boolean;
   };
   sampling?: {
     /** Fraction of new traces recorded. Env: `BUD_OBSERVE_SAMPLE_RATE`, `OTEL_TRACES_SAMPLER_ARG`. Default: `1`. */
@@ -140,7 +168,12 @@ export interface ResolvedConfig {
     metrics?: ResolvedSignalExport;
     logs?: ResolvedSignalExport;
   };
-  console: { enabled: boolean; colors: 'auto' | 'always' | 'never'; minLevel: Level; verbose: boolean };
+  console: { enabled: boolean; colors: 'auto' | 'always' | 'never'; minLevel: Level; verbose: boolean; includeTimestamps: boolean };
+  minLevel: Level;
+  tags: string[];
+  requestIdHeader: string;
+  enduserId?: (request: import('node:http').IncomingMessage) => string | undefined;
+  scrubbing: { enabled: boolean; extraPatterns: string[]; callback?: (match: ScrubMatch) => unknown; dbStatements: boolean };
   sampling: { headSampleRate: number; sampler: SamplerName };
   propagators: string[];
   batch: { scheduleDelayMs: number; maxQueueSize: number; maxExportBatchSize: number };
