@@ -32,8 +32,11 @@ const DEFAULT_SKIP = ['npm', 'npx', 'yarn', 'pnpm', 'pnpx', 'corepack', 'node-gy
 
 const truthy = (v: string | undefined): boolean => v !== undefined && /^(true|1|yes|on)$/i.test(v.trim());
 
-/** Starts the agent in this thread. Returns undefined when it stays off; never throws. */
-export function start(): Agent | undefined {
+/**
+ * Starts the agent in this thread. Returns undefined when it stays off; never throws.
+ * @param input.inline options given in code (configure()), a layer above the config file.
+ */
+export function start(input: { inline?: Record<string, unknown> } = {}): Agent | undefined {
   const g = globalThis as Record<symbol, unknown>;
   debug('start at %s ms', uptimeMs());
   try {
@@ -52,7 +55,7 @@ export function start(): Agent | undefined {
     if (truthy(env['BUD_OBSERVE_DISABLED']) || (env['BUD_OBSERVE_DISABLED'] === undefined && truthy(env['OTEL_SDK_DISABLED']))) return undefined;
 
     const cwd = process.cwd();
-    const resolution = resolveConfig({ env, cwd, packageJson: nearestPackageJson(cwd) });
+    const resolution = resolveConfig({ env, cwd, packageJson: nearestPackageJson(cwd), ...(input.inline === undefined ? {} : { inline: input.inline }) });
     debug('config resolved at %s ms', uptimeMs());
     for (const p of resolution.problems) warn(p.code, p.message);
     const config = resolution.config;

@@ -1,0 +1,23 @@
+// configure(): starts the agent from code when it was not preloaded, with these options as
+// a config-file layer (default < file < configure() < OTEL_* < BUD_OBSERVE_*). Calls made
+// before it are kept and replayed. Preloaded, the agent is already running: its
+// configuration stays, and configure() says so once.
+import { createRequire } from 'node:module';
+import type { BudObserveConfig } from '../config/types.ts';
+import { kAgent } from '../symbols.ts';
+import { warn } from '../errors.ts';
+
+interface BootModule { start(input?: { inline?: Record<string, unknown> }): unknown }
+
+export function configure(options: BudObserveConfig = {}): void {
+  if ((globalThis as Record<symbol, unknown>)[kAgent] !== undefined) {
+    warn('BUDOBSERVE_CONFIG_INVALID', 'configure() was called but the agent is already running (preloaded or configured before); set options in budobserve.config.* or BUD_OBSERVE_* variables', { once: 'configure' });
+    return;
+  }
+  try {
+    // The SDK lives in the start bundle beside this one; both are in dist/.
+    (createRequire(import.meta.url)('./boot.cjs') as BootModule).start({ inline: options as Record<string, unknown> });
+  } catch (error) {
+    warn('BUDOBSERVE_BOOT_FAILED', 'configure() could not start the agent', { cause: error });
+  }
+}
