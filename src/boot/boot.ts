@@ -13,6 +13,7 @@ import { installLifecycle } from './shutdown.ts';
 import type { Lifecycle } from './shutdown.ts';
 import { Integrations } from '../integrations/activate.ts';
 import { catalog } from '../integrations/catalog.ts';
+import { enrichOptions } from '../integrations/enrich.ts';
 import { installModuleHooks } from '../hooks/module-hooks.ts';
 import { wantColors } from '../console/format.ts';
 import { loadChunk } from '../lazy.ts';
@@ -78,7 +79,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   debug('sdk ready at %s ms', uptimeMs());
   const integrations = new Integrations({
     active: config.instrumentations.active,
-    options: config.instrumentations.options,
+    options: (name) => enrichOptions(name, config.instrumentations.options[name], config),
     tracerProvider: sdk.tracerProvider,
     meterProvider: sdk.meterProvider,
     inLambda: edge.inLambda,

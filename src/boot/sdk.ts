@@ -14,6 +14,7 @@ import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { LazyLoggerProvider } from './lazy-logs.ts';
 import type { ResolvedConfig } from '../config/types.ts';
 import { ProcessorChain } from '../processors/chain.ts';
+import { BudAttributesProcessor } from '../processors/bud-attributes.ts';
 import { ConsoleSpanProcessor } from '../console/console-processor.ts';
 import { BudBatchSpanProcessor } from '../export/batch-processor.ts';
 import { createExporter, signalTarget } from '../export/exporters.ts';
@@ -110,6 +111,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const grpc = (['traces', 'metrics', 'logs'] as const).some((s) => signalTarget(config, s)?.protocol === 'grpc');
   const sdk: Sdk = { resource, chain, exporters: [], grpc, tracerProvider: new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain] }) };
 
+  chain.add(new BudAttributesProcessor());
   if (config.console.enabled) {
     const hint = config.export.endpoint === undefined && config.export.traces?.endpoint === undefined
       ? 'budobserve: no OTLP endpoint is configured, so spans are printed here. Set BUD_OBSERVE_ENDPOINT=http://<collector>:4318 (or export.endpoint in budobserve.config.ts) to send them to a collector.'

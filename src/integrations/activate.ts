@@ -13,7 +13,8 @@ import { debug, uptimeMs } from '../debug.ts';
 
 export interface IntegrationsOptions {
   active: readonly string[];
-  options: Readonly<Record<string, Record<string, unknown>>>;
+  /** The options an instrumentation is constructed with, by short name. */
+  options: (name: string) => Record<string, unknown>;
   tracerProvider: TracerProvider;
   meterProvider?: MeterProvider | undefined;
   /** Whether this process runs in AWS Lambda (decided at the edge). */
@@ -109,7 +110,7 @@ export class Integrations {
       // Constructed enabled, as registerInstrumentations() does: some instrumentations (undici)
       // read config.enabled on every call, so enabling later with enable() would leave them
       // silent. The global providers are already set, so nothing is created too early.
-      const instrumentation = new Ctor({ ...this.#opts.options[entry.name] });
+      const instrumentation = new Ctor(this.#opts.options(entry.name));
       instrumentation.setTracerProvider(this.#opts.tracerProvider);
       if (this.#opts.meterProvider !== undefined) instrumentation.setMeterProvider(this.#opts.meterProvider);
       this.enabled.set(entry.name, instrumentation);
