@@ -102,3 +102,16 @@ test('two overlapping requests: each request is printed as one block', async () 
     `blocks mixed: ${seq.join(', ')}\n${r.stderr}`,
   );
 });
+
+test('a request with logs at three levels and a DB-like child span, colour off and on (golden files)', async () => {
+  const env = { BUD_OBSERVE_CONSOLE_MIN_LEVEL: 'debug' };
+  const off = await runApp({ script: `${fixtures}console/service.mjs`, env });
+  assert.equal(off.code, 0, off.stderr);
+  assert.equal(normalise(off.stderr), readFileSync(`${fixtures}console/service.golden.txt`, 'utf8'), `raw stderr:\n${off.stderr}`);
+  const on = await runApp({ script: `${fixtures}console/service.mjs`, env: { ...env, NO_COLOR: undefined, BUD_OBSERVE_CONSOLE_COLORS: 'always' } });
+  const normaliseColour = (t) => t.replace(/\d\d:\d\d:\d\d\.\d{3}/g, 'HH:MM:SS.mmm').replace(/\d+(?:\.\d+)?(?:ms|µs|s)(?=\x1b|$)/gm, '<dur>').replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>');
+  assert.equal(normaliseColour(on.stderr), readFileSync(`${fixtures}console/service.colour.golden.txt`, 'utf8'), `raw stderr:\n${JSON.stringify(on.stderr)}`);
+  const quiet = await runApp({ script: `${fixtures}console/service.mjs`, env: { BUD_OBSERVE_CONSOLE_MIN_LEVEL: 'warn' } });
+  assert.doesNotMatch(quiet.stderr, /Loading user|cache miss/, 'console.minLevel hides lower logs');
+  assert.match(quiet.stderr, /\[warn\] Slow query for 7/);
+});

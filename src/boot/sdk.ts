@@ -16,6 +16,7 @@ import type { ResolvedConfig } from '../config/types.ts';
 import { ProcessorChain } from '../processors/chain.ts';
 import { BudAttributesProcessor } from '../processors/bud-attributes.ts';
 import { ConsoleSpanProcessor } from '../console/console-processor.ts';
+import { LEVEL_NUMBERS } from '../api/levels.ts';
 import { BudBatchSpanProcessor } from '../export/batch-processor.ts';
 import { createExporter, signalTarget } from '../export/exporters.ts';
 import type { SignalTarget } from '../export/exporters.ts';
@@ -116,7 +117,13 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
     const hint = config.export.endpoint === undefined && config.export.traces?.endpoint === undefined
       ? 'budobserve: no OTLP endpoint is configured, so spans are printed here. Set BUD_OBSERVE_ENDPOINT=http://<collector>:4318 (or export.endpoint in budobserve.config.ts) to send them to a collector.'
       : undefined;
-    chain.add(new ConsoleSpanProcessor({ colors: env.consoleColors, verbose: config.console.verbose, ...(hint === undefined ? {} : { hint }) }));
+    chain.add(new ConsoleSpanProcessor({
+      colors: env.consoleColors,
+      verbose: config.console.verbose,
+      includeTimestamps: config.console.includeTimestamps,
+      minLevel: LEVEL_NUMBERS[config.console.minLevel],
+      ...(hint === undefined ? {} : { hint }),
+    }));
   }
   for (const p of config.spanProcessors) chain.add(p);
 

@@ -8,10 +8,19 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { formatAttributes, paint } from './format.ts';
 import type { Painter } from './format.ts';
+import { levelName } from '../api/levels.ts';
+import type { LevelName } from '../api/levels.ts';
+
+const LEVEL_STYLE: Record<LevelName, (p: Painter) => (s: string) => string> = {
+  trace: (p) => p.dim, debug: (p) => p.dim, info: (p) => p.cyan, notice: (p) => p.cyan, warn: (p) => p.yellow, error: (p) => p.red, fatal: (p) => p.red,
+};
 
 export interface ConsoleOptions {
   colors: boolean;
   verbose: boolean;
+  includeTimestamps?: boolean;
+  /** Log-spans below this Logfire level number are not printed. */
+  minLevel?: number;
   /** Written once, before the first block (how to send spans to a collector instead). */
   hint?: string;
   write?: (text: string) => void;
@@ -35,6 +44,8 @@ export class ConsoleSpanProcessor implements SpanProcessor {
   readonly #verbose: boolean;
   readonly #write: (text: string) => void;
   readonly #maxHeld: number;
+  readonly #timestamps: boolean;
+  readonly #minLevel: number;
   #hint: string | undefined;
 
   constructor(opts: ConsoleOptions) {
@@ -43,6 +54,8 @@ export class ConsoleSpanProcessor implements SpanProcessor {
     this.#hint = opts.hint;
     this.#write = opts.write ?? ((t) => process.stderr.write(t));
     this.#maxHeld = opts.maxHeld ?? 1000;
+    this.#timestamps = opts.includeTimestamps ?? true;
+    this.#minLevel = opts.minLevel ?? 0;
   }
 
   onStart(span: Span, _ctx: Context): void {
@@ -56,6 +69,11 @@ export class ConsoleSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     const id = span.spanContext().spanId;
+    const level = span.attributes['logfire.level_num'];
+    if (span.attributes['logfire.span_type'] === 'log' && typeof level === 'number' && level < this.#minLevel) {
+      this.#rootOf.delete(id);
+      return;
+    }
     const rootId = this.#rootOf.get(id) ?? id;
     this.#rootOf.delete(id);
     let group = this.#groups.get(rootId);
@@ -109,14 +127,22 @@ export class ConsoleSpanProcessor implements SpanProcessor {
 
   #line(span: ReadableSpan, depth: number): string {
     const p = this.#paint;
-    const start = new Date(hr(span.startTime) / 1e6);
-    const ts = p.dim(start.toISOString().slice(11, 23));
-    const ms = (hr(span.endTime) - hr(span.startTime)) / 1e6;
+    const ts = this.#timestamps ? `${p.dim(new Date(hr(span.startTime) / 1e6).toISOString().slice(11, 23))} ` : '';
+    const indent = '  '.repeat(depth);
     const msg = typeof span.attributes['logfire.msg'] === 'string' ? span.attributes['logfire.msg'] : describeSpan(span);
     const failed = span.status.code === SpanStatusCode.ERROR;
-    const name = failed ? p.red(msg) : msg;
-    let out = `${ts} ${'  '.repeat(depth)}${name} ${p.dim(formatDuration(ms))}${failed && span.status.message ? ` ${p.red(span.status.message)}` : ''}\n`;
-    if (this.#verbose) out += formatAttributes(span.attributes, `${' '.repeat(13)}${'  '.repeat(depth)}│ `, p);
+    let out: string;
+    if (span.attributes['logfire.span_type'] === 'log') {
+      // A log-span has no duration to show; its level is what matters.
+      const level = Number(span.attributes['logfire.level_num'] ?? 9);
+      const name = levelName(level);
+      const tag = level >= 10 ? `${LEVEL_STYLE[name](p)(`[${name}]`)} ` : '';
+      out = `${ts}${indent}${tag}${level < 9 ? p.dim(msg) : level >= 17 ? p.red(msg) : msg}\n`;
+    } else {
+      const ms = (hr(span.endTime) - hr(span.startTime)) / 1e6;
+      out = `${ts}${indent}${failed ? p.red(msg) : msg} ${p.dim(formatDuration(ms))}${failed && span.status.message ? ` ${p.red(span.status.message)}` : ''}\n`;
+    }
+    if (this.#verbose) out += formatAttributes(span.attributes, `${this.#timestamps ? ' '.repeat(13) : ''}${indent}│ `, p);
     return out;
   }
 

@@ -6,13 +6,14 @@ export interface Painter {
   dim(s: string): string;
   red(s: string): string;
   cyan(s: string): string;
+  yellow(s: string): string;
 }
 
 const wrap = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
 const identity = (s: string): string => s;
 
 export function paint(colors: boolean): Painter {
-  return colors ? { dim: wrap(2, 22), red: wrap(31, 39), cyan: wrap(36, 39) } : { dim: identity, red: identity, cyan: identity };
+  return colors ? { dim: wrap(2, 22), red: wrap(31, 39), cyan: wrap(36, 39), yellow: wrap(33, 39) } : { dim: identity, red: identity, cyan: identity, yellow: identity };
 }
 
 /** 'auto' follows NO_COLOR, FORCE_COLOR and whether stderr is a terminal. */
