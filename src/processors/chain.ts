@@ -14,6 +14,11 @@ export class ProcessorChain implements SpanProcessor {
     this.#processors.push(processor);
   }
 
+  remove(processor: SpanProcessor): void {
+    const i = this.#processors.indexOf(processor);
+    if (i >= 0) this.#processors.splice(i, 1);
+  }
+
   get processors(): readonly SpanProcessor[] {
     return this.#processors;
   }
