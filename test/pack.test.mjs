@@ -134,3 +134,20 @@ test('installed package: one copy of each OpenTelemetry package in the install t
   const dupes = [...copies].filter(([, n]) => n > 1);
   assert.deepEqual(dupes, [], 'no OpenTelemetry package installed twice');
 });
+
+test('installed package: the API (ESM and CommonJS) and @budobserve/agent/testing', async () => {
+  writeFileSync(join(appDir, 'api.mjs'), "import * as bud from '@budobserve/agent';\nimport { withCapture } from '@budobserve/agent/testing';\nbud.info('from {where}', { where: 'esm' });\nconst json = await withCapture((c) => { bud.span('captured', () => {}); return c.spansAsJSON(); });\nconsole.log(json.map((s) => s.name).join());\n");
+  writeFileSync(join(appDir, 'api.cjs'), "const bud = require('@budobserve/agent');\nbud.warn('from {where}', { where: 'cjs' });\nconsole.log(typeof bud.instrument);\n");
+  const receiver = await startReceiver();
+  try {
+    for (const [script, preload, out] of [['api.mjs', ['--import', '@budobserve/agent/register'], 'captured\n'], ['api.cjs', ['--require', '@budobserve/agent/register'], 'function\n']]) {
+      const r = await runApp({ script: join(appDir, script), cwd: appDir, preload, env: { BUD_OBSERVE_ENDPOINT: receiver.url } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, out);
+    }
+    const msgs = receiver.spans.map((s) => s.attributes['logfire.msg']);
+    assert.ok(msgs.includes('from esm') && msgs.includes('from cjs') && msgs.includes('captured'), msgs.join());
+  } finally {
+    await receiver.close();
+  }
+});
