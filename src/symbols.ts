@@ -10,3 +10,5 @@ export const kBudError = Symbol.for('budobserve.agent.error');
 export const kAgent = Symbol.for('budobserve.agent.instance');
 /** Set on globalThis once the module hooks are installed in this thread. */
 export const kHooksInstalled = Symbol.for('budobserve.agent.hooks');
+/** The auto-trace runtime that rewritten functions call (see src/autotrace/, src/runtime/). */
+export const kAutoTrace = Symbol.for('budobserve.autotrace');

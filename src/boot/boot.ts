@@ -19,7 +19,8 @@ import { wantColors } from '../console/format.ts';
 import { loadChunk } from '../lazy.ts';
 import { warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
-import { kAgent, kBooted } from '../symbols.ts';
+import { kAgent, kAutoTrace, kBooted } from '../symbols.ts';
+import { createAutoTraceTransform } from '../hooks/autotrace-hook.ts';
 
 export interface Agent {
   config: ResolvedConfig;
@@ -84,11 +85,15 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
     meterProvider: sdk.meterProvider,
     inLambda: edge.inLambda,
   });
-  if (integrations.hasWork) {
-    try {
-      loadChunk<typeof import('../lazy/instrumentation-base.ts')>('instrumentation-base').primeRequireHook();
-    } catch (error) {
-      warn('BUDOBSERVE_HOOKS_FAILED', 'the require hook could not be installed; CommonJS libraries are not instrumented', { cause: error });
+  const transform = sdk.autoTrace === undefined ? undefined : createAutoTraceTransform({ projectRoot: config.projectRoot, modules: config.autoTrace.modules, exclude: config.autoTrace.exclude });
+  if (sdk.autoTrace !== undefined) (globalThis as Record<symbol, unknown>)[kAutoTrace] = sdk.autoTrace;
+  if (integrations.hasWork || transform !== undefined) {
+    if (integrations.hasWork) {
+      try {
+        loadChunk<typeof import('../lazy/instrumentation-base.ts')>('instrumentation-base').primeRequireHook();
+      } catch (error) {
+        warn('BUDOBSERVE_HOOKS_FAILED', 'the require hook could not be installed; CommonJS libraries are not instrumented', { cause: error });
+      }
     }
     debug('require hook primed at %s ms', uptimeMs());
     const allModules = catalog.filter((e) => config.instrumentations.active.includes(e.name)).flatMap((e) => e.modules);
@@ -99,6 +104,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
         return integrations.hookedModules.has(name) || integrations.hookedModules.has(packageName(name));
       },
       allModules,
+      transform,
     });
   }
   debug('module hooks at %s ms', uptimeMs());

@@ -14,6 +14,7 @@ import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { LazyLoggerProvider } from './lazy-logs.ts';
 import type { ResolvedConfig } from '../config/types.ts';
 import { ProcessorChain } from '../processors/chain.ts';
+import { createScrubber, scrubbingLogs, scrubbingSpans } from '../processors/scrubbing.ts';
 import { BudAttributesProcessor } from '../processors/bud-attributes.ts';
 import { ConsoleSpanProcessor } from '../console/console-processor.ts';
 import { LEVEL_NUMBERS } from '../api/levels.ts';
@@ -38,6 +39,9 @@ export interface Sdk {
   exporters: Array<{ drain?(): void; abort?(): void }>;
   /** Some signal is exported over gRPC (whose channel holds the process open). */
   grpc: boolean;
+  /** With auto-tracing: the runtime rewritten functions call, and its context manager. */
+  autoTrace?: import('../runtime/autotrace.ts').AutoTraceRuntime;
+  contextManager?: import('@opentelemetry/api').ContextManager;
 }
 
 /** The span exporter; the OTLP/HTTP one can also serialize for the exit flush and abort. */
@@ -110,7 +114,20 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const resource = resourceFromAttributes(resourceAttributes(config));
   const chain = new ProcessorChain();
   const grpc = (['traces', 'metrics', 'logs'] as const).some((s) => signalTarget(config, s)?.protocol === 'grpc');
-  const sdk: Sdk = { resource, chain, exporters: [], grpc, tracerProvider: new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain] }) };
+  const at = config.autoTrace.modules.length > 0 ? loadChunk<typeof import('../lazy/autotrace-runtime.ts')>('autotrace-runtime') : undefined;
+  const ids = at === undefined ? undefined : new at.BudIdGenerator();
+  const sdk: Sdk = { resource, chain, exporters: [], grpc, tracerProvider: new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain], ...(ids === undefined ? {} : { idGenerator: ids }) }) };
+  if (at !== undefined && ids !== undefined) {
+    const contextManager = new at.FrameAwareContextManager();
+    const runtime = new at.AutoTraceRuntime({ minDurationMs: config.autoTrace.minDuration, contextManager, ids, tracer: () => trace.getTracer('budobserve.autotrace') });
+    chain.setGate(runtime.gate, () => runtime.releaseAll());
+    runtime.setForward(chain.deliver);
+    sdk.autoTrace = runtime;
+    sdk.contextManager = contextManager;
+  }
+  // Scrubbed where spans leave the process (export, console), not in onEnd: the app's
+  // span.end() pays nothing for it (benchmarks/scrubbing.mjs).
+  const scrubber = createScrubber(config);
 
   chain.add(new BudAttributesProcessor());
   if (config.console.enabled) {
@@ -123,13 +140,14 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
       includeTimestamps: config.console.includeTimestamps,
       minLevel: LEVEL_NUMBERS[config.console.minLevel],
       ...(hint === undefined ? {} : { hint }),
+      ...(scrubber === undefined ? {} : { transform: (s: ReadableSpan) => scrubber.scrubSpan(s) }),
     }));
   }
   for (const p of config.spanProcessors) chain.add(p);
 
   const traces = signalTarget(config, 'traces');
   if (traces !== undefined) {
-    const exporter = createExporter<ReadableSpan[], SpanExporterHandle>(traces, { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer });
+    const exporter = scrubbingSpans(createExporter<ReadableSpan[], SpanExporterHandle>(traces, { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer }), scrubber);
     const processor = new BudBatchSpanProcessor({
       exporter,
       scheduleDelayMs: config.batch.scheduleDelayMs,
@@ -155,7 +173,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   if (logsTarget !== undefined) {
     sdk.loggerProvider = new LazyLoggerProvider(() => {
       const l = loadChunk<typeof import('../lazy/logs.ts')>('logs');
-      const exporter = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }) as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter;
+      const exporter = scrubbingLogs(createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }) as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter, scrubber);
       sdk.exporters.push(exporter as object);
       return new l.LoggerProvider({ resource, processors: [new l.BatchLogRecordProcessor({ exporter })] });
     });
@@ -165,7 +183,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
 
 /** Makes the SDK the process-wide OpenTelemetry implementation. */
 export function registerGlobals(sdk: Sdk, config: ResolvedConfig): void {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  context.setGlobalContextManager((sdk.contextManager ?? new AsyncLocalStorageContextManager()).enable());
   propagation.setGlobalPropagator(propagators(config.propagators));
   trace.setGlobalTracerProvider(sdk.tracerProvider);
   if (sdk.meterProvider !== undefined) metrics.setGlobalMeterProvider(sdk.meterProvider);

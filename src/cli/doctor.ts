@@ -14,6 +14,7 @@ import { signalTarget } from '../export/exporters.ts';
 import type { Signal } from '../export/exporters.ts';
 import { catalog } from '../integrations/catalog.ts';
 import { describe } from '../config/file.ts';
+import { globToRegExp } from '../config/glob.ts';
 import { AGENT_VERSION } from '../version.ts';
 import type { Env } from '../config/env.ts';
 
@@ -72,22 +73,6 @@ function matchFiles(root: string, include: Array<string | RegExp>, exclude: Arra
     }
   }
   return [...out].sort();
-}
-
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        re += '.*';
-        i++;
-        if (glob[i + 1] === '/') i++;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += /[.+^${}()|[\]\\]/.test(c) ? `\\${c}` : c;
-  }
-  return new RegExp(`^${re}$`);
 }
 
 function probe(url: string): Promise<string> {

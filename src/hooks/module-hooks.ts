@@ -36,7 +36,11 @@ export interface ModuleHooksOptions {
   isHooked(specifier: string): boolean;
   /** Every module name an instrumentation could hook, for the off-thread fallback. */
   allModules: readonly string[];
+  /** The auto-trace rewrite: new source for an app module, or undefined to leave it. */
+  transform?: ((url: string, source: string, format: string) => string | undefined) | undefined;
 }
+
+const JS_FORMATS = new Set(['module', 'commonjs', 'module-typescript', 'commonjs-typescript']);
 
 type NextResolve = (specifier: string, context?: ResolveHookContext) => ResolveFnOutput;
 type NextLoad = (url: string, context?: LoadHookContext) => LoadFnOutput;
@@ -147,10 +151,25 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
       const real = withoutMarker(url, PRELOAD);
       return { format: 'module', shortCircuit: true, source: `import { createRequire } from 'node:module';\ncreateRequire(${JSON.stringify(real)})(${JSON.stringify(fileURLToPath(real))});\n` };
     }
-    return iitm !== undefined ? iitm.loadSync(url, context, nextLoad) : nextLoad(url, context);
+    let result = iitm !== undefined ? iitm.loadSync(url, context, nextLoad) : nextLoad(url, context);
+    // With the off-thread loader also installed (old releases), Node refuses the null
+    // CommonJS source its own loader hands back; read the file instead.
+    if (!inThread && result.format === 'commonjs' && (result.source === undefined || result.source === null) && url.startsWith('file:')) {
+      result = { ...result, source: readFileSync(fileURLToPath(url), 'utf8') };
+    }
+    if (opts.transform === undefined || result.format === undefined || result.format === null || !JS_FORMATS.has(result.format) || !url.startsWith('file:')) return result;
+    try {
+      // A require() pulled into the ES-module graph can come back without source.
+      const source = result.source === undefined || result.source === null ? readFileSync(fileURLToPath(url), 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+      const rewritten = opts.transform(url, source, result.format);
+      if (rewritten !== undefined) return { format: result.format, source: rewritten, shortCircuit: true };
+    } catch (error) {
+      warn('BUDOBSERVE_AUTOTRACE_FAILED', `could not auto-trace ${url}; it loads unchanged`, { cause: error, once: url });
+    }
+    return result;
   };
 
   // Where the off-thread loader runs (old releases), it does the ES-module work and a
   // pass-through load hook here would even be refused (a null CommonJS source).
-  nodeModule.registerHooks(inThread ? { resolve, load } : { resolve });
+  nodeModule.registerHooks(inThread || opts.transform !== undefined ? { resolve, load } : { resolve });
 }

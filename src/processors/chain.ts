@@ -9,6 +9,17 @@ import { warn } from '../errors.ts';
 export class ProcessorChain implements SpanProcessor {
   readonly #processors: SpanProcessor[] = [];
   #shutdown: Promise<void> | undefined;
+  #gate: ((span: ReadableSpan) => void) | undefined;
+  #beforeFlush: (() => void) | undefined;
+
+  /**
+   * Routes finished spans through `gate` (the auto-trace runtime, which may hold a span
+   * until its parent call is decided) before the processors; the gate calls deliver().
+   */
+  setGate(gate: (span: ReadableSpan) => void, beforeFlush: () => void): void {
+    this.#gate = gate;
+    this.#beforeFlush = beforeFlush;
+  }
 
   add(processor: SpanProcessor): void {
     this.#processors.push(processor);
@@ -35,6 +46,11 @@ export class ProcessorChain implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
+    if (this.#gate !== undefined) this.#gate(span);
+    else this.deliver(span);
+  }
+
+  deliver = (span: ReadableSpan): void => {
     for (const p of this.#processors) {
       try {
         p.onEnd(span);
@@ -42,15 +58,22 @@ export class ProcessorChain implements SpanProcessor {
         warn('BUDOBSERVE_INTERNAL', `span processor ${p.constructor.name} failed in onEnd`, { cause: error, once: `end:${p.constructor.name}` });
       }
     }
+  };
+
+  /** Lets the gate release what it holds (before a synchronous drain at exit). */
+  releaseHeld(): void {
+    this.#beforeFlush?.();
   }
 
   async forceFlush(): Promise<void> {
+    this.#beforeFlush?.();
     await Promise.all(this.#processors.map((p) => p.forceFlush().catch((error: unknown) => {
       warn('BUDOBSERVE_EXPORT_FAILED', `flush of ${p.constructor.name} failed`, { cause: error, once: `flush:${p.constructor.name}` });
     })));
   }
 
   shutdown(): Promise<void> {
+    this.#beforeFlush?.();
     this.#shutdown ??= Promise.all(this.#processors.map((p) => p.shutdown().catch(() => undefined))).then(() => undefined);
     return this.#shutdown;
   }

@@ -1,0 +1,85 @@
+// The auto-trace half of the load hook: decides whether a module is the app's own and
+// selected, and serves its rewritten source (from the cache, or rewritten now by the Babel
+// transform, loaded on first need). A module that cannot be rewritten loads exactly as it
+// was, with one warning naming it. Owns selection and caching; the rewrite itself is
+// src/autotrace/.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSelector } from './autotrace-select.ts';
+import type { Selection } from './autotrace-select.ts';
+import { RewriteCache } from './autotrace-cache.ts';
+import { loadChunk } from '../lazy.ts';
+import { warn } from '../errors.ts';
+import { debug } from '../debug.ts';
+import { AGENT_VERSION } from '../version.ts';
+
+interface Rewriter {
+  rewriteModule(source: string, options: { filename: string; relPath: string; format: 'module' | 'commonjs'; typescript?: boolean }): { code: string; map: object } | undefined;
+}
+
+export interface AutoTraceTransformOptions extends Selection {
+  cacheDir?: string;
+}
+
+const MAP_URL = /\/\/[#@] sourceMappingURL=([^\s'"]+)\s*$/;
+
+/** The original sources a compiled file's source map names, relative paths resolved. */
+function mappedSources(filename: string, source: string): string[] {
+  const m = MAP_URL.exec(source.slice(-4096));
+  if (m === null) return [];
+  try {
+    const ref = m[1]!;
+    const text = ref.startsWith('data:') ? Buffer.from(ref.slice(ref.indexOf(',') + 1), ref.includes(';base64,') ? 'base64' : 'utf8').toString('utf8') : readFileSync(resolve(dirname(filename), ref), 'utf8');
+    const map = JSON.parse(text) as { sources?: string[]; sourceRoot?: string };
+    return (map.sources ?? []).map((s) => resolve(dirname(filename), map.sourceRoot ?? '', s));
+  } catch {
+    return [];
+  }
+}
+
+export function createAutoTraceTransform(opts: AutoTraceTransformOptions): (url: string, source: string, format: string) => string | undefined {
+  const select = createSelector(opts);
+  const cache = new RewriteCache(opts.projectRoot, opts.cacheDir);
+  const optionsKey = JSON.stringify({ modules: opts.modules.map(String), exclude: opts.exclude.map(String) });
+  let rewriter: Rewriter | undefined;
+  let mapsOn = false;
+  return (url, source, format) => {
+    if (!url.startsWith('file:') || url.includes('?')) return undefined;
+    const filename = fileURLToPath(url);
+    let rel = select(filename);
+    if (rel === undefined) {
+      // A compiled file (dist/) is selected by the sources its map names (src/services/**).
+      for (const original of mappedSources(filename, source)) {
+        if (select(original) !== undefined) {
+          rel = select(original);
+          break;
+        }
+      }
+      if (rel === undefined) return undefined;
+    }
+    const moduleFormat = format === 'module' || format === 'module-typescript' ? 'module' : 'commonjs';
+    const key = cache.key([AGENT_VERSION, optionsKey, rel, format, source]);
+    let code = cache.get(key);
+    if (code === undefined) {
+      try {
+        rewriter ??= loadChunk<Rewriter>('autotrace-rewrite');
+        const out = rewriter.rewriteModule(source, { filename, relPath: rel, format: moduleFormat, typescript: format.endsWith('-typescript') });
+        code = out === undefined ? source : `${out.code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(out.map)).toString('base64')}\n`;
+      } catch (error) {
+        warn('BUDOBSERVE_AUTOTRACE_FAILED', `${rel} could not be rewritten for auto-tracing (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); it loads unchanged`, { cause: error, once: rel });
+        return undefined;
+      }
+      cache.set(key, code);
+    }
+    if (code === source) return undefined;
+    if (!mapsOn) {
+      // Stack traces and error positions point at the original file, line and column
+      // without the user passing --enable-source-maps.
+      process.setSourceMapsEnabled(true);
+      mapsOn = true;
+    }
+    debug('auto-traced %s', rel);
+    return code;
+  };
+}
