@@ -11,7 +11,9 @@ export const codes = {
   BUDOBSERVE_BOOT_FAILED: 'The agent failed to start; the app runs without it',
   BUDOBSERVE_INSTRUMENTATION_FAILED: 'An instrumentation failed to load or enable; its library runs untouched',
   BUDOBSERVE_HOOKS_FAILED: 'The module hooks could not be installed; libraries loaded as ES modules are not instrumented',
+  BUDOBSERVE_AUTOTRACE_FAILED: 'A module could not be rewritten for auto-tracing; it loads unchanged',
   BUDOBSERVE_EXPORT_FAILED: 'Telemetry could not be delivered to the collector',
+  BUDOBSERVE_SPANS_DROPPED: 'Spans were dropped (the export queue was full or the collector did not accept them); reported at most once a minute with the count, and counted by the budobserve.spans.dropped metric',
   BUDOBSERVE_SHUTDOWN_TIMEOUT: 'Flushing telemetry at exit took longer than the configured bound; the rest was dropped',
   BUDOBSERVE_INTERNAL: 'An unexpected error inside the agent was contained',
 } as const;
