@@ -63,25 +63,30 @@ export class AutoTraceRuntime {
   }
 
   enter(name: string, file: string, line: number, column: number): Frame {
-    const store = this.#cm.store();
-    const stack = this.#cm.stack;
-    const top = stack[stack.length - 1];
-    const f = new Frame(name, file, line, column, now(), store, top !== undefined && top.store === store ? top : undefined);
-    f.onId = this.#onId;
-    stack.push(f);
+    const cm = this.#cm;
+    const store = cm.als.getStore();
+    const depth = cm.depth;
+    const top = depth > 0 ? cm.stack[depth - 1] : undefined;
+    const f = (cm.stack[depth] ??= new Frame()).init(name, file, line, column, 0n, store, top !== undefined && top.store === store ? top : undefined, this.#onId);
+    cm.depth = depth + 1;
+    f.start = now();
     return f;
   }
 
   exit(f: Frame): void {
     const end = now();
-    const stack = this.#cm.stack;
-    if (stack[stack.length - 1] === f) stack.pop();
-    else {
-      const i = stack.lastIndexOf(f);
-      if (i >= 0) stack.length = i;
-    }
-    // The common case ends here: fast, and nothing was started under it.
-    if (end - f.start < this.#threshold && f.id === undefined) {
+    const cm = this.#cm;
+    // Normally f is on top; a frame left open by a throw through a non-rewritten caller is
+    // closed with it.
+    let depth = cm.depth;
+    while (depth > 0 && cm.stack[depth - 1] !== f) depth--;
+    cm.depth = depth > 0 ? depth - 1 : 0;
+    // The common case ends here: fast, and nothing saw it; its slot is reused.
+    if (end - f.start < this.#threshold && !f.pinned && !f.hasId) return;
+    // The frame outlives the call (seen as a context, a span, ids given out): its slot gets
+    // a new object.
+    if (cm.stack[cm.depth] === f) cm.stack[cm.depth] = new Frame();
+    if (end - f.start < this.#threshold && !f.hasId) {
       f.resolved = null;
       return;
     }
@@ -94,14 +99,13 @@ export class AutoTraceRuntime {
   }
 
   async<T>(name: string, file: string, line: number, column: number, body: () => Promise<T>): Promise<T> {
-    const store = this.#cm.store();
-    const stack = this.#cm.stack;
-    const top = stack[stack.length - 1];
-    const f = new Frame(name, file, line, column, now(), store, top !== undefined && top.store === store ? top : undefined);
-    f.onId = this.#onId;
+    const cm = this.#cm;
+    const store = cm.als.getStore();
+    const top = cm.depth > 0 ? cm.stack[cm.depth - 1] : undefined;
+    const f = new Frame().init(name, file, line, column, now(), store, top !== undefined && top.store === store ? top : undefined, this.#onId);
     let promise: Promise<T>;
     try {
-      promise = this.#cm.with(f.context(), body);
+      promise = cm.als.run(f, body);
     } catch (error) {
       this.fail(f, error);
       this.#finish(f, now());

@@ -1,45 +1,80 @@
 // One call of an auto-traced function: when it started, what it ran under, and the ids it
 // handed out (only if something asked). Whether it becomes a span is decided when it ends.
-import { trace, TraceFlags } from '@opentelemetry/api';
-import type { Context, SpanContext } from '@opentelemetry/api';
-import { FrameContext, FrameSpan } from './context.ts';
+// A frame is also the Context and the (non-recording) Span its callees see while it runs:
+// one object per call, and for synchronous calls that end fast and started nothing, a
+// reused one (the runtime pools them by stack depth).
+import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import type { Context, Span, SpanContext } from '@opentelemetry/api';
 import { randomSpanId, randomTraceId } from './ids.ts';
-import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT } from '@opentelemetry/api';
 
-export class Frame {
+// The API's span key, made with Symbol.for by createContextKey, so the same in every copy.
+const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
+
+export class Frame implements Context, Span {
+  name = '';
+  file = '';
+  line = 0;
+  column = 0;
+  start = 0n;
+  /** The AsyncLocalStorage context when the call began. */
+  store: Context | undefined;
+  /** The enclosing synchronous frame, when it is the active one. */
+  parentFrame: Frame | undefined;
   id: string | undefined;
   traceId: string | undefined;
   error: unknown;
   failed = false;
-  #ctx: Context | undefined;
+  /** Once decided: the kept span's context, or null when the call was dropped. */
+  resolved: SpanContext | null | undefined;
   #spanContext: SpanContext | undefined;
+  /** Handed out as a Context (it may be kept somewhere): never reused for another call. */
+  pinned = false;
   /** Called the first time an id is given out, so children can wait for the decision. */
   onId: ((frame: Frame) => void) | undefined;
 
-  constructor(
-    readonly name: string,
-    readonly file: string,
-    readonly line: number,
-    readonly column: number,
-    readonly start: bigint,
-    /** The AsyncLocalStorage context when the call began. */
-    readonly store: Context | undefined,
-    /** The enclosing synchronous frame, when it is the active one. */
-    readonly parentFrame: Frame | undefined,
-  ) {}
+  init(name: string, file: string, line: number, column: number, start: bigint, store: Context | undefined, parentFrame: Frame | undefined, onId: (f: Frame) => void): this {
+    this.name = name;
+    this.file = file;
+    this.line = line;
+    this.column = column;
+    this.start = start;
+    this.store = store;
+    this.parentFrame = parentFrame;
+    this.onId = onId;
+    this.id = undefined;
+    this.traceId = undefined;
+    this.error = undefined;
+    this.failed = false;
+    this.resolved = undefined;
+    this.pinned = false;
+    this.#spanContext = undefined;
+    return this;
+  }
+
+  /** True once ids were given out: children wait for this call's decision. */
+  get hasId(): boolean {
+    return this.#spanContext !== undefined;
+  }
 
   /** The context the call's own span (and its children) descend from. */
   parentContext(): Context {
-    return this.parentFrame !== undefined ? this.parentFrame.context() : this.store ?? ROOT_CONTEXT;
+    return this.parentFrame !== undefined ? this.parentFrame : this.store ?? ROOT_CONTEXT;
   }
 
-  context(): Context {
-    return (this.#ctx ??= new FrameContext(this.parentContext(), new FrameSpan(this)));
+  // Context: the parent's, with this frame as the active span.
+  getValue(key: symbol): unknown {
+    return key === SPAN_KEY ? this : this.parentContext().getValue(key);
   }
 
-  /** Once decided: the kept span's context, or null when the call was dropped. */
-  resolved: SpanContext | null | undefined;
+  setValue(key: symbol, value: unknown): Context {
+    return this.parentContext().setValue(SPAN_KEY, this).setValue(key, value);
+  }
 
+  deleteValue(key: symbol): Context {
+    return this.parentContext().setValue(SPAN_KEY, this).deleteValue(key);
+  }
+
+  // Span: a stand-in that records nothing; its ids are the frame's, made on first request.
   spanContext(): SpanContext {
     if (this.#spanContext !== undefined) return this.#spanContext;
     // Asked only after the decision (a callback that outlived the call): point at the span
@@ -52,4 +87,15 @@ export class Frame {
     this.onId?.(this);
     return this.#spanContext;
   }
+
+  setAttribute(): this { return this; }
+  setAttributes(): this { return this; }
+  addEvent(): this { return this; }
+  addLink(): this { return this; }
+  addLinks(): this { return this; }
+  setStatus(): this { return this; }
+  updateName(): this { return this; }
+  end(): void {}
+  isRecording(): boolean { return false; }
+  recordException(): void {}
 }
