@@ -14,7 +14,7 @@ import { signalTarget } from '../export/exporters.ts';
 import type { Signal } from '../export/exporters.ts';
 import { catalog } from '../integrations/catalog.ts';
 import { describe } from '../config/file.ts';
-import { globToRegExp } from '../config/glob.ts';
+import { createSelector } from '../hooks/autotrace-select.ts';
 import { AGENT_VERSION } from '../version.ts';
 import type { Env } from '../config/env.ts';
 
@@ -55,24 +55,15 @@ function installed(projectRoot: string, modules: string[]): string[] {
   });
 }
 
-function matchFiles(root: string, include: Array<string | RegExp>, exclude: Array<string | RegExp>): string[] {
-  const globs = include.filter((p): p is string => typeof p === 'string');
-  const regexes = include.filter((p): p is RegExp => p instanceof RegExp);
-  const out = new Set<string>();
-  const excluded = (f: string): boolean => exclude.some((e) => (typeof e === 'string' ? globToRegExp(e).test(f) : e.test(f)));
-  const explicitNodeModules = (p: string): boolean => p.includes('node_modules');
-  for (const g of globs) {
-    for (const f of globSync(g, { cwd: root })) {
-      if (f.includes('node_modules') && !explicitNodeModules(g)) continue;
-      if (/\.(c|m)?[jt]sx?$/.test(f) && !excluded(f)) out.add(f);
-    }
-  }
-  if (regexes.length > 0) {
-    for (const f of globSync('**/*.{js,mjs,cjs,ts,mts,cts,jsx,tsx}', { cwd: root, exclude: (d) => d === 'node_modules' })) {
-      if (regexes.some((r) => r.test(f)) && !excluded(f)) out.add(f);
-    }
-  }
-  return [...out].sort();
+/**
+ * The project's files the agent would auto-trace: the same selector the load hook uses, over
+ * every script below the project root (node_modules only when a pattern names it).
+ */
+function matchFiles(root: string, modules: Array<string | RegExp>, exclude: Array<string | RegExp>): string[] {
+  const select = createSelector({ projectRoot: root, modules, exclude });
+  const withNodeModules = modules.some((p) => String(p).includes('node_modules'));
+  const files = globSync('**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx}', { cwd: root, ...(withNodeModules ? {} : { exclude: (d: string) => d === 'node_modules' || d.endsWith('/node_modules') }) });
+  return files.map((f) => select(join(root, f))).filter((f): f is string => f !== undefined).sort();
 }
 
 function probe(url: string): Promise<string> {
