@@ -98,6 +98,7 @@ const lazyEntries = {
   'propagator-b3': 'src/lazy/propagator-b3.ts',
   'instrumentation-base': 'src/lazy/instrumentation-base.ts',
   'autotrace-runtime': 'src/lazy/autotrace-runtime.ts',
+  'autotrace-rewrite': 'src/autotrace/rewrite.ts',
   'vendor-instrumentation': 'src/lazy/vendor-instrumentation.ts',
 };
 for (const { name, pkg: p } of instrumentations) lazyEntries[`instrumentation-${name}`] = p;

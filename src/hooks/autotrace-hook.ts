@@ -4,7 +4,7 @@
 // was, with one warning naming it. Owns selection and caching; the rewrite itself is
 // src/autotrace/.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSelector } from './autotrace-select.ts';
 import type { Selection } from './autotrace-select.ts';
@@ -47,17 +47,10 @@ export function createAutoTraceTransform(opts: AutoTraceTransformOptions): (url:
   return (url, source, format) => {
     if (!url.startsWith('file:') || url.includes('?')) return undefined;
     const filename = fileURLToPath(url);
-    let rel = select(filename);
-    if (rel === undefined) {
-      // A compiled file (dist/) is selected by the sources its map names (src/services/**).
-      for (const original of mappedSources(filename, source)) {
-        if (select(original) !== undefined) {
-          rel = select(original);
-          break;
-        }
-      }
-      if (rel === undefined) return undefined;
-    }
+    // A compiled file (dist/) is selected by the sources its map names (src/services/**);
+    // the rewrite reports positions in those sources through the map.
+    if (select(filename) === undefined && !mappedSources(filename, source).some((original) => select(original) !== undefined)) return undefined;
+    const rel = relative(opts.projectRoot, filename).split(sep).join('/');
     const moduleFormat = format === 'module' || format === 'module-typescript' ? 'module' : 'commonjs';
     const key = cache.key([AGENT_VERSION, optionsKey, rel, format, source]);
     let code = cache.get(key);

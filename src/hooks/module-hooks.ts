@@ -157,12 +157,16 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
     if (!inThread && result.format === 'commonjs' && (result.source === undefined || result.source === null) && url.startsWith('file:')) {
       result = { ...result, source: readFileSync(fileURLToPath(url), 'utf8') };
     }
-    if (opts.transform === undefined || result.format === undefined || result.format === null || !JS_FORMATS.has(result.format) || !url.startsWith('file:')) return result;
+    if (opts.transform === undefined || !url.startsWith('file:')) return result;
+    // A .js file that require() loads comes back without a format (Node decides it when it
+    // compiles); the package's "type" says which it will be.
+    const format = result.format ?? formatOf(url, undefined);
+    if (format === undefined || !JS_FORMATS.has(format)) return result;
     try {
       // A require() pulled into the ES-module graph can come back without source.
       const source = result.source === undefined || result.source === null ? readFileSync(fileURLToPath(url), 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
-      const rewritten = opts.transform(url, source, result.format);
-      if (rewritten !== undefined) return { format: result.format, source: rewritten, shortCircuit: true };
+      const rewritten = opts.transform(url, source, format);
+      if (rewritten !== undefined) return { ...result, source: rewritten, shortCircuit: true };
     } catch (error) {
       warn('BUDOBSERVE_AUTOTRACE_FAILED', `could not auto-trace ${url}; it loads unchanged`, { cause: error, once: url });
     }

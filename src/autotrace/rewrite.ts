@@ -1,0 +1,125 @@
+// The auto-trace rewrite of one module (issue 9, points 2 and 3): every function,
+// method, getter, setter, constructor and arrow of the app's own code calls the auto-trace
+// runtime on entry and exit, with its qualified name and original position. Pure: the
+// module hook calls it with the source it is about to load and loads the result instead.
+//
+// Behaviour is untouched by construction: parameters, `this`, `arguments`, `new.target` and
+// `super` stay those of the same function (the try/finally is inside it; the async body
+// moves into an arrow, which shares all four); function declarations are hoisted out of the
+// try, where they stay function-scoped; thrown values are rethrown as they are, return
+// values pass through `finally` unchanged. Generators, async generators, asm.js, functions
+// containing a direct `eval(...)` and what a `budobserve-ignore` comment marks are left as
+// they are (see analyze.ts).
+import { parse, type ParseResult, type ParserOptions } from '@babel/parser';
+import type * as t from '@babel/types';
+import { analyze, type Planned } from './analyze.ts';
+import { Splice } from './splice.ts';
+import { chooseIdents, closeWrap, footer, MARKER, openWrap, type Site } from './wrap.ts';
+import { findMapComment, finishMap, loadInputMap, sourcePath, tracePosition, type InputMap, type RawSourceMap } from './source-map.ts';
+
+export interface RewriteOptions {
+  /** Absolute path (or file URL) of the module: the source map's source. */
+  filename: string;
+  /** Path relative to the project root: `code.file.path`. */
+  relPath: string;
+  format: 'module' | 'commonjs';
+  /** Parse TypeScript syntax; by default when `filename` ends in .ts, .mts, .cts or .tsx. */
+  typescript?: boolean;
+  /** The compiler's map of `source` (object or JSON); by default its sourceMappingURL comment's. */
+  inputSourceMap?: object | string;
+}
+
+export interface RewriteResult {
+  code: string;
+  /** Source map of `code`, onto the original file (through the input map, if any). */
+  map: RawSourceMap;
+  /** How many functions were wrapped. */
+  functions: number;
+}
+
+const IGNORE_FILE = 'budobserve-ignore-file';
+// Parse errors of module syntax in a script: what makes Node load a .js file as a module.
+const MODULE_ONLY = new Set(['ImportOutsideModule', 'ImportMetaOutsideModule', 'AwaitNotInAsyncContext']);
+
+/**
+ * The rewritten module, or undefined when nothing was rewritten (no function to wrap,
+ * already rewritten, `budobserve-ignore-file`). Throws when the source does not parse.
+ */
+export function rewriteModule(source: string, options: RewriteOptions): RewriteResult | undefined {
+  if (source.includes(MARKER) || source.includes(MARKER.replace(/'/g, '"'))) return undefined;
+  // Node drops a byte-order mark before compiling, so positions count without it.
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  const mentionsIgnore = text.includes('budobserve-ignore');
+  const ast = parseModule(text, options, mentionsIgnore);
+  if (mentionsIgnore && ast.comments?.[0]?.value.includes(IGNORE_FILE) === true) return undefined;
+
+  const { pre, post } = analyze(ast.program, text, mentionsIgnore);
+  if (!pre.some((p) => p.wrap)) return undefined;
+
+  const input = loadInputMap(text, options.filename, options.inputSourceMap);
+  const root = projectRoot(options.filename, options.relPath);
+  const sites = new Map<Planned, Site>();
+  for (const p of pre) {
+    if (!p.wrap) continue;
+    const site = siteOf(p, options.relPath, input, root);
+    // Behind a compiler's map, code that maps to no original line is the compiler's own
+    // (esbuild's __name, tsc's __awaiter): not the app's functions.
+    if (site === undefined) p.wrap = false;
+    else sites.set(p, site);
+  }
+  if (sites.size === 0) return undefined;
+
+  const ids = chooseIdents(text);
+  const splice = new Splice(text);
+  for (const [p, site] of sites) openWrap(splice, p.node, site, ids, text);
+  for (const p of post) if (p.wrap) closeWrap(splice, p.node, ids);
+  // The compiler's comment would point at its own map; the caller attaches ours.
+  const comment = findMapComment(text);
+  if (comment !== undefined) splice.remove(comment.start, comment.end);
+
+  const { code, mappings } = splice.build(footer(ids));
+  return { code, map: finishMap(mappings, options.filename, text, input), functions: sites.size };
+}
+
+function parseModule(text: string, options: RewriteOptions, attachComment: boolean): ParseResult<t.File> {
+  const typescript = options.typescript ?? /\.[mc]?tsx?$/i.test(options.filename);
+  const plugins: NonNullable<ParserOptions['plugins']> = [];
+  if (typescript) plugins.push('typescript');
+  if (/\.[jt]sx$/i.test(options.filename)) plugins.push('jsx');
+  const parserOptions = (sourceType: 'module' | 'commonjs'): ParserOptions => ({
+    sourceType,
+    plugins,
+    // Comments are only needed for budobserve-ignore; attaching them costs time.
+    attachComment,
+    // ('commonjs' allows `return` and `new.target` at the top: CommonJS runs in a function.)
+  });
+  if (options.format === 'module') return parse(text, parserOptions('module'));
+  try {
+    return parse(text, parserOptions('commonjs'));
+  } catch (error) {
+    // Node decides the format by module syntax where the package does not say; a caller may
+    // still call a file with `import` CommonJS. Such a file parses as a module or not at all.
+    if (!MODULE_ONLY.has((error as { reasonCode?: string }).reasonCode ?? '')) throw error;
+    return parse(text, parserOptions('module'));
+  }
+}
+
+/** The project root, where `filename` ends with `relPath`. */
+function projectRoot(filename: string, relPath: string): string | undefined {
+  const file = filename.replace(/\\/g, '/');
+  const rel = relPath.replace(/\\/g, '/').replace(/^\.\//, '');
+  return rel !== '' && file.endsWith(`/${rel}`) ? file.slice(0, file.length - rel.length - 1) : undefined;
+}
+
+/**
+ * Name and position of a function for its span. Behind a compiler's source map, the
+ * position and path are those of the original TypeScript (see sourcePath), and a
+ * function that maps nowhere gets none (undefined); otherwise those of this file.
+ */
+function siteOf(p: Planned, relPath: string, input: InputMap | undefined, root: string | undefined): Site | undefined {
+  const start = (p.node.loc as t.SourceLocation).start;
+  if (input === undefined) return { name: p.name, path: relPath, line: start.line, column: start.column };
+  const traced = tracePosition(input, start.line - 1, start.column);
+  if (traced === undefined) return undefined;
+  return { name: p.name, path: sourcePath(traced.source, root), line: traced.line + 1, column: traced.column };
+}

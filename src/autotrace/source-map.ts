@@ -1,0 +1,239 @@
+// Source maps of rewritten modules: encoding our own mappings, finding the map a compiler
+// (tsc, tsx, swc, esbuild) left in the source, and chaining onto it so that stack traces
+// and span positions name the original TypeScript file.
+import remapping from '@jridgewell/remapping';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export interface RawSourceMap {
+  version: 3;
+  file?: string;
+  sources: (string | null)[];
+  sourcesContent?: (string | null)[];
+  names: string[];
+  mappings: string;
+  sourceRoot?: string;
+  ignoreList?: number[];
+}
+
+/** A compiler's map of the source, its sources resolved to absolute URLs where possible. */
+export interface InputMap {
+  map: RawSourceMap;
+  /** Decoded mappings, for looking up single positions. */
+  lines: number[][][];
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+
+function vlq(value: number): string {
+  let v = value < 0 ? (-value << 1) | 1 : value << 1;
+  let out = '';
+  do {
+    let digit = v & 31;
+    v >>>= 5;
+    if (v > 0) digit |= 32;
+    out += B64[digit];
+  } while (v > 0);
+  return out;
+}
+
+/** VLQ-encodes decoded mappings (segments of 1, 4 or 5 fields). */
+export function encodeMappings(lines: number[][][]): string {
+  let source = 0;
+  let line = 0;
+  let column = 0;
+  let name = 0;
+  const out: string[] = [];
+  for (const segments of lines) {
+    let genColumn = 0;
+    let text = '';
+    for (let i = 0; i < segments.length; i++) {
+      const s = segments[i] as number[];
+      if (i > 0) text += ',';
+      text += vlq((s[0] as number) - genColumn);
+      genColumn = s[0] as number;
+      if (s.length < 4) continue;
+      text += vlq((s[1] as number) - source) + vlq((s[2] as number) - line) + vlq((s[3] as number) - column);
+      source = s[1] as number;
+      line = s[2] as number;
+      column = s[3] as number;
+      if (s.length < 5) continue;
+      text += vlq((s[4] as number) - name);
+      name = s[4] as number;
+    }
+    out.push(text);
+  }
+  return out.join(';');
+}
+
+export function decodeMappings(mappings: string): number[][][] {
+  const lines: number[][][] = [];
+  const state = [0, 0, 0, 0, 0];
+  let segments: number[][] = [];
+  let segment: number[] = [];
+  let value = 0;
+  let shift = 0;
+  const endSegment = (): void => {
+    if (segment.length > 0) segments.push(segment);
+    segment = [];
+  };
+  for (let i = 0; i <= mappings.length; i++) {
+    const c = i < mappings.length ? mappings.charCodeAt(i) : 59;
+    if (c === 44 || c === 59) { // ',' ';'
+      endSegment();
+      if (c === 59) {
+        lines.push(segments);
+        segments = [];
+        state[0] = 0;
+      }
+      continue;
+    }
+    const digit = B64_INDEX[c] ?? -1;
+    if (digit < 0) throw new Error('invalid source map mappings');
+    value += (digit & 31) << shift;
+    if (digit & 32) {
+      shift += 5;
+      continue;
+    }
+    const field = segment.length;
+    const delta = value & 1 ? -(value >>> 1) : value >>> 1;
+    state[field] = (state[field] as number) + delta;
+    segment.push(state[field] as number);
+    value = 0;
+    shift = 0;
+  }
+  return lines;
+}
+
+/** The original position of a generated one (0-based line and column), by the nearest segment at or before it. */
+export function tracePosition(input: InputMap, line: number, column: number): { source: string; line: number; column: number } | undefined {
+  const segments = input.lines[line];
+  if (segments === undefined) return undefined;
+  let found: number[] | undefined;
+  for (const s of segments) {
+    if ((s[0] as number) > column) break;
+    if (s.length >= 4) found = s;
+  }
+  if (found === undefined) return undefined;
+  const source = input.map.sources[found[1] as number];
+  if (typeof source !== 'string') return undefined;
+  return { source, line: found[2] as number, column: found[3] as number };
+}
+
+/**
+ * The source's own sourceMappingURL comment, if it ends the file (tools append theirs at
+ * the very end): where it is and what it says.
+ */
+export function findMapComment(source: string): { url: string; start: number; end: number } | undefined {
+  const at = source.lastIndexOf('sourceMappingURL=');
+  if (at < 4) return undefined;
+  const lead = source.slice(at - 4, at);
+  if (!/^(?:\/\/|\/\*)[#@][ \t]$/.test(lead)) return undefined;
+  const block = lead[1] === '*';
+  let end = at + 17;
+  while (end < source.length && !/[\s'"]/.test(source[end] as string) && !(block && source.startsWith('*/', end))) end++;
+  const url = source.slice(at + 17, end);
+  let rest = source.slice(end);
+  if (block) {
+    const close = /^[ \t]*\*\//.exec(rest);
+    if (close === null) return undefined;
+    rest = rest.slice(close[0].length);
+  }
+  if (url === '' || !/^\s*$/.test(rest)) return undefined;
+  return { url, start: at - 4, end: source.length };
+}
+
+function decodeDataUrl(url: string): string | undefined {
+  const m = /^data:application\/json(?:;charset=[-\w]+)?(;base64)?,(.*)$/i.exec(url);
+  if (m === null || m[2] === undefined) return undefined;
+  return m[1] !== undefined ? Buffer.from(m[2], 'base64').toString('utf8') : decodeURIComponent(m[2]);
+}
+
+/** A URL for `filename`, against which relative source-map URLs resolve. */
+export function fileUrlOf(filename: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(filename)) return filename;
+  return isAbsolute(filename) ? pathToFileURL(filename).href : filename;
+}
+
+/**
+ * The compiler's map for `source`: the one passed in, else the one its sourceMappingURL
+ * comment names (inline data: URL, or a file beside the module when `filename` is an
+ * absolute path). Unusable maps are ignored: a rewrite with a map to the compiled file is
+ * better than none.
+ */
+export function loadInputMap(source: string, filename: string, given: object | string | undefined): InputMap | undefined {
+  let text: string | object | undefined = given;
+  let base = fileUrlOf(filename);
+  if (text === undefined) {
+    const comment = findMapComment(source);
+    if (comment === undefined) return undefined;
+    if (comment.url.startsWith('data:')) {
+      text = decodeDataUrl(comment.url);
+    } else if (isAbsolute(filename)) {
+      try {
+        const mapPath = resolvePath(dirname(filename), decodeURIComponent(comment.url));
+        text = readFileSync(mapPath, 'utf8');
+        base = pathToFileURL(mapPath).href;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  try {
+    const raw = (typeof text === 'string' ? JSON.parse(text) : text) as RawSourceMap | undefined;
+    if (raw === undefined || raw === null || raw.version !== 3 || typeof raw.mappings !== 'string' || !Array.isArray(raw.sources)) return undefined;
+    const root = typeof raw.sourceRoot === 'string' && raw.sourceRoot !== '' ? raw.sourceRoot.replace(/\/?$/, '/') : '';
+    const sources = raw.sources.map((s) => (typeof s === 'string' ? resolveUrl(root + s, base) : null));
+    const map: RawSourceMap = { version: 3, sources, names: Array.isArray(raw.names) ? raw.names : [], mappings: raw.mappings };
+    if (Array.isArray(raw.sourcesContent)) map.sourcesContent = raw.sourcesContent;
+    if (Array.isArray(raw.ignoreList)) map.ignoreList = raw.ignoreList;
+    return { map, lines: decodeMappings(raw.mappings) };
+  } catch {
+    return undefined;
+  }
+}
+
+function resolveUrl(url: string, base: string): string {
+  try {
+    return new URL(url, base).href;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * How a span names an original source of the input map: its path relative to the project
+ * `root` when under it, else its absolute path (file: URLs) or the source as written.
+ */
+export function sourcePath(sourceUrl: string, root: string | undefined): string {
+  if (!sourceUrl.startsWith('file:')) return sourceUrl;
+  const path = fileURLToPath(sourceUrl).replace(/\\/g, '/');
+  if (root === undefined) return path;
+  const prefix = root.replace(/\\/g, '/').replace(/\/?$/, '/');
+  return path.startsWith(prefix) ? path.slice(prefix.length) : path;
+}
+
+/** The final map: our mappings onto `filename`, chained through the compiler's map if any. */
+export function finishMap(mappings: number[][][], filename: string, original: string, input: InputMap | undefined): RawSourceMap {
+  const url = fileUrlOf(filename);
+  const file = url.replace(/^.*\//, '');
+  if (input === undefined) {
+    return { version: 3, file, sources: [url], sourcesContent: [original], names: [], mappings: encodeMappings(mappings) };
+  }
+  const ours = { version: 3, file, sources: [url], names: [], mappings } as unknown as Parameters<typeof remapping>[0];
+  // The loader is asked for every source: ours (depth 1) is the compiled file, whose map is
+  // the input map; the input map's own sources (depth 2) are the originals.
+  const out = remapping(ours, (_source, ctx) => (ctx.depth === 1 ? input.map : null));
+  const map: RawSourceMap = { version: 3, file, sources: out.sources, names: out.names, mappings: out.mappings as string };
+  if (out.sourcesContent !== undefined) map.sourcesContent = out.sourcesContent;
+  if (out.ignoreList !== undefined && out.ignoreList.length > 0) map.ignoreList = out.ignoreList;
+  return map;
+}
+
+/** The comment that makes Node (and debuggers) use `map` for the module it ends. */
+export function inlineMapComment(map: object): string {
+  return `//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`;
+}

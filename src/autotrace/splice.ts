@@ -1,0 +1,167 @@
+// Edits onto the original text: insertions and removed ranges, and the source map of the
+// result. The rewrite emits its wrappers this way rather than regenerating the program from
+// the AST with @babel/generator (benchmarks/autotrace-transform.mjs measures both): the
+// printer costs 1-3x the parse again, and it reformats everything. Splicing keeps every byte
+// of the user's code in place, and since no inserted text contains a line break, every line
+// keeps its number: even a stack trace read without the source map has the right lines.
+//
+// The map has a segment at the start of every token-like run of the original (identifier,
+// number, each punctuation character). Node's stack-trace mapping takes the nearest segment
+// at or before a position and does not add the remaining distance, so a map with one segment
+// per line would get every column wrong: positions that V8 reports (a call, `new`, `throw`,
+// a property access) all start such a run.
+
+/** Inserted text, and the original offset it is attributed to in the source map (-1: none). */
+interface Item { text: string; origin: number }
+
+export interface SpliceResult {
+  code: string;
+  /** Decoded mappings: per generated line, [column, source 0, original line, original column]. */
+  mappings: number[][][];
+}
+
+export class Splice {
+  readonly #source: string;
+  readonly #at = new Map<number, Item[]>();
+  readonly #skip = new Map<number, number>();
+
+  constructor(source: string) {
+    this.#source = source;
+  }
+
+  /**
+   * Inserts `text` before the original character at `offset`, after what was inserted there
+   * before: an outer function's opening goes in before an inner one's, and its closing after.
+   */
+  insert(offset: number, text: string, origin: number): void {
+    this.#items(offset).push({ text, origin });
+  }
+
+  /** Drops the original range [start, end). */
+  remove(start: number, end: number): void {
+    this.#skip.set(start, end);
+  }
+
+  #items(offset: number): Item[] {
+    let list = this.#at.get(offset);
+    if (list === undefined) this.#at.set(offset, (list = []));
+    return list;
+  }
+
+  /** The edited text and its mappings; `append` is added at the end, unmapped. */
+  build(append: string): SpliceResult {
+    const src = this.#source;
+    const events = [...new Set([...this.#at.keys(), ...this.#skip.keys()])].sort((a, b) => a - b);
+    const out = new Emitter(src);
+    let pos = 0;
+    for (const e of events) {
+      if (e < pos) continue; // inside a removed range
+      out.original(pos, e);
+      pos = e;
+      for (const item of this.#at.get(e) ?? []) out.text(item.text, item.origin);
+      pos = this.#skip.get(e) ?? pos;
+    }
+    out.original(pos, src.length);
+    out.text(append, -1);
+    return out.result();
+  }
+}
+
+// Character classes (plain constants: Node's type stripping, which runs this file in the
+// tests, accepts no enums).
+const SPACE = 0;
+const WORD = 1;
+const PUNCT = 2;
+const NEWLINE = 3;
+
+function classOf(c: number): number {
+  if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return NEWLINE;
+  if (c === 32 || c === 9 || c === 11 || c === 12 || c === 0xa0 || c === 0xfeff) return SPACE;
+  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 36 || c === 95 || c > 127) return WORD;
+  return PUNCT;
+}
+
+/** Builds the output text and its mappings piece by piece. */
+class Emitter {
+  readonly #src: string;
+  readonly #lineStarts: number[];
+  readonly #parts: string[] = [];
+  readonly #lines: number[][][] = [[]];
+  #col = 0;
+
+  constructor(src: string) {
+    this.#src = src;
+    const starts = [0];
+    for (let i = 0; i < src.length; i++) {
+      const c = src.charCodeAt(i);
+      if (c === 10 || c === 0x2028 || c === 0x2029 || (c === 13 && src.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+    }
+    this.#lineStarts = starts;
+  }
+
+  #segment(line: number, col: number): void {
+    (this.#lines[this.#lines.length - 1] as number[][]).push([this.#col, 0, line, col]);
+  }
+
+  #newline(): void {
+    this.#lines.push([]);
+    this.#col = 0;
+  }
+
+  #lineOf(offset: number): number {
+    const starts = this.#lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  text(text: string, origin: number): void {
+    if (text.length === 0) return;
+    this.#parts.push(text);
+    if (origin >= 0) {
+      const line = this.#lineOf(origin);
+      this.#segment(line, origin - (this.#lineStarts[line] as number));
+    }
+    // Inserted wrappers hold no line break; the appended footer does.
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) this.#newline();
+      else this.#col++;
+    }
+  }
+
+  original(start: number, end: number): void {
+    if (start >= end) return;
+    const src = this.#src;
+    this.#parts.push(src.slice(start, end));
+    let line = this.#lineOf(start);
+    let lineStart = this.#lineStarts[line] as number;
+    let prev = SPACE;
+    for (let i = start; i < end; i++) {
+      const c = src.charCodeAt(i);
+      const cls = classOf(c);
+      if (cls === NEWLINE) {
+        // \r\n is one line break: the \n ends it.
+        if (c === 13 && src.charCodeAt(i + 1) === 10) {
+          this.#col++;
+        } else {
+          this.#newline();
+          line++;
+          lineStart = i + 1;
+        }
+      } else {
+        if (cls === PUNCT || (cls === WORD && prev !== WORD)) this.#segment(line, i - lineStart);
+        this.#col++;
+      }
+      prev = cls;
+    }
+  }
+
+  result(): SpliceResult {
+    return { code: this.#parts.join(''), mappings: this.#lines };
+  }
+}

@@ -1,0 +1,70 @@
+// Real code under auto-tracing: the test suites that five npm packages ship in their own
+// tarball, run once as they are and once with every one of the package's own modules (and
+// its tests) auto-traced, every call a span (min-duration 0). Same TAP results both ways.
+// The tarballs and their test dependencies come from the npm registry into .cache/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startReceiver } from './helpers/otlp-receiver.mjs';
+import { runApp, root, nodeBin, cleanEnv } from './helpers/run.mjs';
+import { pathWith } from './helpers/node-versions.mjs';
+
+const PACKAGES = [
+  { name: 'minimist', version: '1.2.8' },
+  { name: 'qs', version: '6.14.0' },
+  { name: 'deep-equal', version: '2.2.3' },
+  { name: 'side-channel', version: '1.1.0' },
+  { name: 'call-bind', version: '1.0.8' },
+];
+// Tooling the test files do not import: left out to keep the installs small.
+const TOOLING = /^(@ljharb\/|eslint|nyc|aud$|auto-changelog|npmignore|safe-publish-latest|in-publish|eclint|browserify|@browserify\/|bundle-collapser|common-shakeify|evalmd|typescript|@types\/|@arethetypeswrong\/|@pkgjs\/|tap$|cross-env|npm-run-posix-or-windows|uglify|mkdirp$)/;
+const cache = join(root, '.cache', 'packages');
+const npm = (args, cwd) => {
+  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', env: cleanEnv({ PATH: pathWith(nodeBin) }), timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`npm ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+
+function prepare({ name, version }) {
+  const dir = join(cache, `${name}-${version}`);
+  if (existsSync(join(dir, '.ready'))) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const tgz = npm(['pack', `${name}@${version}`, '--silent', '--pack-destination', cache], cache).trim().split('\n').pop();
+  spawnSync('tar', ['xzf', join(cache, tgz), '-C', dir, '--strip-components=1']);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const testDeps = Object.entries(pkg.devDependencies ?? {}).filter(([d]) => !TOOLING.test(d)).map(([d, v]) => `${d}@${v}`);
+  delete pkg.devDependencies;
+  delete pkg.scripts;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+  npm(['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...testDeps], dir);
+  writeFileSync(join(dir, '.ready'), '');
+  return dir;
+}
+
+/** The TAP result lines that must match: every ok / not ok with its description, and the totals. */
+const results = (out) => out.split('\n').filter((l) => /^(not )?ok \d+|^# (tests|pass|fail)/.test(l)).join('\n');
+
+for (const p of PACKAGES) {
+  test(`${p.name}@${p.version}: its own test suite passes identically with all its modules auto-traced`, { timeout: 600_000 }, async (t) => {
+    const dir = prepare(p);
+    const tape = join(dir, 'node_modules', 'tape', 'bin', 'tape');
+    const args = [tape, 'test/**/*.js'];
+    const plain = await runApp({ script: args[0], args: args.slice(1), cwd: dir, preload: [], timeoutMs: 300_000 });
+    assert.equal(plain.code, 0, `${p.name} passes without the agent:\n${plain.stdout.slice(-2000)}${plain.stderr}`);
+    const receiver = await startReceiver();
+    t.after(() => receiver.close());
+    const traced = await runApp({
+      script: args[0], args: args.slice(1), cwd: dir, timeoutMs: 300_000,
+      env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: '**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '0', OTEL_METRICS_EXPORTER: 'none', OTEL_BSP_MAX_QUEUE_SIZE: '100000', BUD_OBSERVE_INSTRUMENTATIONS: 'http' },
+    });
+    assert.equal(traced.code, plain.code, traced.stderr);
+    assert.equal(results(traced.stdout), results(plain.stdout));
+    assert.doesNotMatch(traced.stderr, /BUDOBSERVE_/, 'no agent warning');
+    const own = receiver.spans.filter((s) => s.attributes['code.file.path'] !== undefined);
+    assert.ok(own.length > 20, `the package's functions were traced (${own.length} spans)`);
+    t.diagnostic(`${p.name}: ${results(plain.stdout).split('\n').filter((l) => l.startsWith('# ')).join(', ')}; ${own.length} auto-traced spans`);
+  });
+}
