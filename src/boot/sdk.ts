@@ -85,6 +85,13 @@ const DIAG_LEVELS: Record<ResolvedConfig['logLevel'], DiagLogLevel> = {
 /** OTel's own diagnostics, as the agent's: one warning per distinct message, never a throw. */
 function diagLogger(): DiagLogger {
   const text = (args: unknown[]): string => args.map((a) => {
+    // OTel's global error handler passes exceptions flattened to JSON text; keep the message.
+    if (typeof a === 'string' && a.startsWith('{"') && a.includes('"message"')) {
+      try {
+        const m = (JSON.parse(a) as { message?: unknown }).message;
+        if (typeof m === 'string') return m;
+      } catch { /* not JSON after all */ }
+    }
     if (typeof a === 'string') return a;
     const m = (a as { message?: unknown } | null)?.message;
     return typeof m === 'string' ? m : safeJson(a);
