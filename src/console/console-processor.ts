@@ -25,6 +25,8 @@ export interface ConsoleOptions {
   hint?: string;
   write?: (text: string) => void;
   maxHeld?: number;
+  /** Applied to each span as it is printed (scrubbing), so held spans cost nothing until then. */
+  transform?: (span: ReadableSpan) => ReadableSpan;
 }
 
 interface Entry { span: ReadableSpan; parentId: string | undefined }
@@ -46,6 +48,7 @@ export class ConsoleSpanProcessor implements SpanProcessor {
   readonly #maxHeld: number;
   readonly #timestamps: boolean;
   readonly #minLevel: number;
+  readonly #transform: ((span: ReadableSpan) => ReadableSpan) | undefined;
   #hint: string | undefined;
 
   constructor(opts: ConsoleOptions) {
@@ -56,6 +59,7 @@ export class ConsoleSpanProcessor implements SpanProcessor {
     this.#maxHeld = opts.maxHeld ?? 1000;
     this.#timestamps = opts.includeTimestamps ?? true;
     this.#minLevel = opts.minLevel ?? 0;
+    this.#transform = opts.transform;
   }
 
   onStart(span: Span, _ctx: Context): void {
@@ -125,7 +129,8 @@ export class ConsoleSpanProcessor implements SpanProcessor {
     }
   }
 
-  #line(span: ReadableSpan, depth: number): string {
+  #line(original: ReadableSpan, depth: number): string {
+    const span = this.#transform?.(original) ?? original;
     const p = this.#paint;
     const ts = this.#timestamps ? `${p.dim(new Date(hr(span.startTime) / 1e6).toISOString().slice(11, 23))} ` : '';
     const indent = '  '.repeat(depth);

@@ -1,0 +1,173 @@
+// What looks like a secret, for the scrubber (scrubbing.ts): the built-in patterns, the keys
+// whose values are never data, the values that keep their shape when scrubbed (URLs, SQL,
+// stack traces), and the replacement of SQL literals.
+// Owns the rules; must not walk spans or decide what is done with a match.
+import { warn } from '../errors.ts';
+
+export interface Pattern {
+  /** Shown in the replacement and in logfire.scrubbed: a built-in's canonical name, else as written. */
+  name: string;
+  value: RegExp;
+  /** For keys, which also split at camelCase (`csrfToken`). */
+  key: RegExp;
+  /** Built-ins only: the value is this word and nothing else. */
+  whole?: RegExp;
+}
+
+export type Shape = 'url' | 'query' | 'sql' | 'stack' | 'message';
+
+export const TOKEN_NAME = 'BUD_OBSERVE_TOKEN';
+
+/** Everything decided by a key alone. */
+export interface KeyInfo { safe: boolean; pattern: Pattern | null; shape: Shape | undefined }
+
+const WORDS: Array<[name: string, source: string]> = [
+  ['password', 'password'], ['passwd', 'passwd'], ['secret', 'secret'],
+  // `author`, `authors`, `author_id` are not credentials; `authorization` and `oauth` are.
+  ['auth', 'auth(?!ors?(?![a-z]))'],
+  ['credential', 'credential'], ['private_key', 'private[._ -]?key'], ['api_key', 'api[._ -]?key'],
+  ['session', 'session'], ['cookie', 'cookie'], ['social_security', 'social[._ -]?security'],
+  ['credit_card', 'credit[._ -]?card'],
+];
+
+// Short acronyms must stand alone (`_` counts as a separator), or random base64 and hex
+// would match them. Keys also split at camelCase, which needs a case-sensitive test.
+const ACRONYMS = ['csrf', 'xsrf', 'jwt', 'ssn'];
+function keyAcronym(a: string): RegExp {
+  const cap = a[0]!.toUpperCase() + a.slice(1);
+  return new RegExp(`(?:(?<![A-Za-z0-9])${a}|(?<![A-Z])(?:${cap}|${a.toUpperCase()}))(?![a-z0-9])`);
+}
+
+/**
+ * The agent's token first (a token that contains 'secret' is reported as the token), the
+ * built-ins, then the extra patterns; an extra pattern that does not compile is skipped.
+ */
+export function compilePatterns(extra: readonly string[], token: string | undefined): Pattern[] {
+  const patterns: Pattern[] = [];
+  if (token !== undefined && token !== '') {
+    const re = new RegExp(token.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'), 'i');
+    patterns.push({ name: TOKEN_NAME, value: re, key: re }); // named, never shown: the match is the token
+  }
+  for (const [name, source] of WORDS) {
+    const re = new RegExp(source, 'i');
+    patterns.push({ name, value: re, key: re, whole: new RegExp(`^(?:${source})$`, 'i') });
+  }
+  for (const a of ACRONYMS) {
+    patterns.push({ name: a, value: new RegExp(`(?<![a-z0-9])${a}(?![a-z0-9])`, 'i'), key: keyAcronym(a), whole: new RegExp(`^${a}$`, 'i') });
+  }
+  for (const raw of extra) {
+    try {
+      // Python's inline (?i) is dropped: matching is case-insensitive anyway.
+      const re = new RegExp(raw.replace(/^\(\?i\)/, ''), 'i');
+      patterns.push({ name: raw, value: re, key: re });
+    } catch (error) {
+      warn('BUDOBSERVE_CONFIG_INVALID', `scrubbing.extraPatterns: '${raw}' is not a valid regular expression (${(error as Error).message}); it is ignored`);
+    }
+  }
+  return patterns;
+}
+
+
+/** All patterns as one RegExp, or undefined when extra patterns only compile alone (named groups). */
+export function anyOf(patterns: readonly Pattern[]): RegExp | undefined {
+  try {
+    return new RegExp(patterns.map((p) => `(?:${p.value.source})`).join('|'), 'i');
+  } catch {
+    return undefined;
+  }
+}
+
+// Values that are names, types, routes or code, never data: scanning them only hides
+// `/sessions/:id` or `AuthError` from the people debugging.
+export const SAFE_KEYS: ReadonlySet<string> = new Set([
+  'logfire.msg_template', 'logfire.json_schema', 'logfire.tags', 'logfire.span_type', 'logfire.level_num',
+  'logfire.sample_rate', 'logfire.scrubbed', 'exception.type', 'error.type', 'event.name',
+  'http.route', 'url.path', 'url.template', 'url.scheme', 'http.request.method', 'http.method', 'http.scheme',
+  'server.address', 'net.peer.name', 'net.host.name', 'rpc.system', 'rpc.service', 'rpc.method',
+  'db.system', 'db.system.name', 'db.operation', 'db.operation.name', 'db.collection.name', 'db.sql.table',
+]);
+
+// Values with a shape worth keeping: scrubbed in part, not replaced whole.
+const SHAPED: Record<string, Shape> = {
+  'logfire.msg': 'message', 'url.full': 'url', 'http.url': 'url', 'http.target': 'url', 'url.original': 'url', 'url.query': 'query',
+  'db.query.text': 'sql', 'db.statement': 'sql', 'exception.stacktrace': 'stack',
+};
+
+const HEADER = /^(?:http\.(?:request|response)\.header|rpc\.grpc\.(?:request|response)\.metadata)\./;
+
+// In query strings and headers these names carry credentials (`?access_token=`, `sig=`,
+// `X-Amz-Security-Token`); as attribute keys they are too common (`cache_key`) to scrub.
+const SECRET_NAME = /(?:token|key|sig|signature)$|^code$/i;
+
+export function secretName(name: string): Pattern | null {
+  const m = SECRET_NAME.exec(name);
+  return m === null ? null : { name: m[0].toLowerCase(), value: SECRET_NAME, key: SECRET_NAME };
+}
+
+export function keyInfo(key: string, patterns: readonly Pattern[]): KeyInfo {
+  const safe = SAFE_KEYS.has(key) || key.startsWith('code.');
+  let pattern = safe ? null : patterns.find((x) => x.key.test(key)) ?? null;
+  const header = HEADER.exec(key);
+  if (pattern === null && !safe && header !== null) pattern = secretName(key.slice(header[0].length));
+  return { safe, pattern, shape: SHAPED[key] };
+}
+
+/** How a message template formats: its own text between the placeholders, and their field names. */
+export interface Template { re: RegExp; literals: string[]; fields: string[] }
+
+// As the API reads templates (src/api/template.ts): `{{` and `}}` are braces, `{name:spec}`
+// and `{name=}` are placeholders named `name`.
+const PLACEHOLDER = /\{\{|\}\}|\{([^{}]*)\}/g;
+const escapeRe = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+
+export function compileTemplate(template: string): Template {
+  const literals = [''];
+  const fields: string[] = [];
+  let source = '^';
+  let last = 0;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    const text = template.slice(last, m.index) + (m[1] === undefined ? m[0][0]! : '');
+    literals[literals.length - 1] += text;
+    source += escapeRe(text);
+    last = m.index + m[0].length;
+    if (m[1] === undefined) continue;
+    source += '([\\s\\S]*?)';
+    fields.push(m[1].split(':')[0]!.trim().replace(/=$/, '').trim());
+    literals.push('');
+  }
+  literals[literals.length - 1] += template.slice(last);
+  return { re: new RegExp(`${source}${escapeRe(template.slice(last))}$`), literals, fields };
+}
+
+/** A secret parameter name or a userinfo password may be in this URL. */
+export const URL_HINT = /(?:token|key|sig|signature|code)=|:\/\/[^/?#@]*@/i;
+export const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):([^/?#@]*)@/i;
+export const USERINFO_PASSWORD: Pattern = { name: 'password', value: USERINFO, key: USERINFO };
+export const QUERY_PARAM = /([?#&;]|^)([^=&#;]*)=([^&#;]*)/g;
+
+export function decodeUriPart(s: string): string {
+  if (!s.includes('%') && !s.includes('+')) return s;
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+// SQL literals (string, numeric, hex, bit, dollar-quoted) become ?, so a statement keeps
+// its tables, columns, placeholders and comments and loses its data. One pass, leftmost
+// alternative wins: comments and quoted identifiers are matched whole so nothing inside
+// them is taken for a literal, identifiers whole so `t1` keeps its digit. An unterminated
+// string runs to the end: a truncated statement must not show its tail. Double-quoted text
+// is an identifier, as ANSI SQL and PostgreSQL read it (MySQL's default reads a string).
+const SQL_TOKENS = new RegExp([
+  String.raw`(--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"]|"")*"|\x60[^\x60]*\x60)`, // kept as is
+  String.raw`((?:[ENXB]|U&)?'(?:[^'\\]|''|\\[\s\S])*(?:'|$)|\$([A-Z_]\w*)?\$[\s\S]*?(?:\$\3\$|$))`, // quoted literals
+  String.raw`([A-Z_][\w$]*|[$:@]\w+)`, // identifiers, keywords, placeholders
+  String.raw`(0x[0-9A-F]+|(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?)`, // numbers
+].join('|'), 'gi');
+
+export function replaceSqlLiterals(sql: string): string {
+  return sql.replace(SQL_TOKENS, (m: string, _kept?: string, quoted?: string, _tag?: string, _word?: string, num?: string) =>
+    quoted !== undefined || num !== undefined ? '?' : m);
+}
