@@ -61,10 +61,15 @@ export function warn(code: BudCode, message: string, options: { cause?: unknown;
       if (onceKeys.has(key)) return;
       onceKeys.add(key);
     }
-    const err = budError(code, `budobserve: ${message}`, options.cause);
+    const err = budError(code, `budobserve: ${redactUrlCredentials(message)}`, options.cause);
     if (exiting) process.stderr.write(`(node:${process.pid}) [${code}] ${err.name}: ${err.message}\n`);
     else process.emitWarning(err);
   } catch {
     // nothing sensible left to do
   }
+}
+
+/** user:password in a URL (an endpoint written http://user:pass@host) is a secret too. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1[hidden]@');
 }

@@ -26,17 +26,23 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: boolean }): Lifecycle {
   let shutdownPromise: Promise<void> | undefined;
   let exited = false;
+  // Set when the process starts to end (first 'beforeExit', a signal): every later flush, the
+  // exit flush included, shares it, so the whole exit stays within timeoutMs.
+  let exitDeadline: number | undefined;
+  const startExit = (): void => { exitDeadline ??= Date.now() + timeoutMs; };
+  const remaining = (): number => Math.max(0, (exitDeadline ?? Number.POSITIVE_INFINITY) - Date.now());
 
-  const bounded = (work: Promise<unknown>, what: string): Promise<void> =>
+  const bounded = (work: Promise<unknown>, what: string, ms = timeoutMs): Promise<void> =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         // The collector is too slow: stop waiting, fail what is in flight, and let the exit
         // flush take the rest within what is left of the bound.
-        debug('%s exceeded %d ms', what, timeoutMs);
+        debug('%s exceeded %d ms', what, ms);
         for (const e of sdk.exporters) e.abort?.();
         resolve();
-      }, timeoutMs);
-      timer.unref();
+      }, ms);
+      // Not unref'd: export sockets do not hold the event loop (transport.ts), so this timer
+      // is what keeps a natural exit's flush running, for at most timeoutMs.
       work.then(() => { clearTimeout(timer); resolve(); }, (error: unknown) => {
         clearTimeout(timer);
         warn('BUDOBSERVE_EXPORT_FAILED', `${what} failed: ${errorText(error)}`, { cause: error, once: what });
@@ -44,8 +50,10 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
       });
     });
 
+  // The chain, not TracerProvider.forceFlush(): that one arms a 30 s timer that holds the
+  // event loop until the flush ends, which a hung collector would make 30 s.
   const flushAll = (): Promise<unknown> => Promise.all([
-    sdk.tracerProvider.forceFlush(),
+    sdk.chain.forceFlush(),
     sdk.meterProvider?.forceFlush(),
     sdk.loggerProvider?.forceFlush(),
   ]);
@@ -64,7 +72,7 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
 
   let firstBeforeExit = true;
   process.on('beforeExit', () => {
-    // The flush's own sockets keep the loop alive until it is done; then 'beforeExit' fires
+    // The flush's bound timer keeps the loop alive until it is done; then 'beforeExit' fires
     // again and, with nothing left to send, the process ends as it would have. Metrics are
     // flushed on the first pass only: a metrics export always has something to send.
     if (firstBeforeExit) {
@@ -72,12 +80,13 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
       // so logging on every pass would make 'beforeExit' fire for ever.
       debug('beforeExit at %s ms', uptimeMs());
       firstBeforeExit = false;
+      startExit();
       for (const e of sdk.exporters) e.drain?.();
       // A gRPC channel stays open after an export and would keep the process alive for
       // ever: with gRPC, the end of the event loop is the end of the SDK.
-      void (sdk.grpc ? lifecycle.shutdown() : lifecycle.forceFlush());
-    } else if ((sdk.spans?.processor.pending ?? 0) > 0) {
-      void bounded(sdk.tracerProvider.forceFlush(), 'flush');
+      void (sdk.grpc ? lifecycle.shutdown() : bounded(flushAll(), 'flush', remaining()));
+    } else if ((sdk.spans?.processor.pending ?? 0) > 0 && remaining() > 0) {
+      void bounded(sdk.chain.forceFlush(), 'flush', remaining());
     }
   });
 
@@ -88,13 +97,15 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
     debug('exit at %s ms', uptimeMs());
     const spans = sdk.spans;
     if (spans === undefined) return;
+    spans.processor.reportDropped();
+    sdk.chain.releaseHeld();
     const owed = spans.processor.drainSync();
     if (owed.length === 0 || spans.exporter.serialize === undefined) return;
     try {
       const body = spans.exporter.serialize(owed);
       if (body === undefined) return;
       const payloads: ExitPayload[] = [{ target: spans.target, body }];
-      const result = flushAtExit(payloads, Date.now() + timeoutMs);
+      const result = flushAtExit(payloads, exitDeadline ?? Date.now() + timeoutMs);
       debug('exit flush of %d spans: %s', owed.length, result);
       if (result === 'timeout') warn('BUDOBSERVE_SHUTDOWN_TIMEOUT', `${owed.length} spans were not confirmed by ${spans.target.url} within ${timeoutMs} ms at exit`);
       else if (result === 'failed') warn('BUDOBSERVE_EXPORT_FAILED', `${owed.length} spans could not be delivered to ${spans.target.url} at exit`);
@@ -113,6 +124,7 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
         void lifecycle.forceFlush();
         return;
       }
+      startExit();
       for (const e of sdk.exporters) e.drain?.();
       void lifecycle.shutdown().finally(() => {
         process.removeListener(signal, onSignal);

@@ -2,7 +2,7 @@
 // option path. Unknown keys are reported with a suggestion; nothing here throws: a file that
 // fails to load is reported and the agent goes on with env and defaults.
 import { createRequire } from 'node:module';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { byPath, options } from './schema.ts';
 import { isPlainObject } from './parse.ts';
@@ -42,13 +42,15 @@ function loadModule(filepath: string): unknown {
 }
 
 /**
- * @param cwd where the search starts; it walks up to the nearest folder with a package.json.
+ * @param cwd where the search starts; it walks up to the nearest folder with a package.json,
+ *   and stays in cwd when there is none.
  * @param explicit BUD_OBSERVE_CONFIG: a path that is loaded instead of searching.
  */
 export function loadConfigFile(cwd: string, explicit: string | undefined): FileLayer {
   const layer: FileLayer = { values: new Map(), instrumentationOptions: {}, problems: [] };
   let filepath: string | undefined;
-  if ((explicit === undefined || explicit === '') && !mayHaveConfig(cwd)) return layer;
+  const search = explicit === undefined || explicit === '' ? searchScope(cwd) : undefined;
+  if (search?.mayHaveConfig === false) return layer;
   try {
     // cosmiconfig is required here, not imported at the top, so a process whose config
     // comes from the environment alone (Kubernetes) never pays for loading it.
@@ -61,10 +63,14 @@ export function loadConfigFile(cwd: string, explicit: string | undefined): FileL
     const loaders: Record<string, (p: string, c: string) => unknown> = {};
     for (const ext of ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']) loaders[ext] = noting(loadModule);
     for (const ext of ['.json', '.yaml', '.yml', 'noExt'] as const) loaders[ext] = noting(defaultLoadersSync[ext] as (p: string, c: string) => unknown);
-    const explorer = cosmiconfigSync(MODULE_NAME, { searchPlaces, searchStrategy: 'project', loaders, cache: false });
+    // Config files are code: outside a project (no package.json above cwd) only cwd is
+    // searched, never its parents, which may be shared folders such as /tmp.
+    const explorer = cosmiconfigSync(MODULE_NAME, { searchPlaces, searchStrategy: search?.inProject === false ? 'none' : 'project', loaders, cache: false });
     let result;
     if (explicit !== undefined && explicit !== '') {
       filepath = isAbsolute(explicit) ? explicit : resolvePath(cwd, explicit);
+      // A device or FIFO (BUD_OBSERVE_CONFIG=/dev/zero) would be read for ever at start-up.
+      if (!statSync(filepath).isFile()) throw new Error('not a regular file');
       result = explorer.load(filepath);
     } else {
       result = explorer.search(cwd);
@@ -84,12 +90,14 @@ const candidates = new Set(searchPlaces.filter((p) => p !== 'package.json'));
 
 /**
  * Whether cosmiconfig's search could find anything, answered with one readdir per folder up
- * to the project root (the first folder with a package.json, as searchStrategy 'project').
- * Loading cosmiconfig costs ~13 ms, and most processes (every one configured by environment
- * variables alone) have no file to find.
+ * to the project root (the first folder with a package.json, as searchStrategy 'project'),
+ * and whether there is a project root at all. Loading cosmiconfig costs ~13 ms, and most
+ * processes (every one configured by environment variables alone) have no file to find.
  */
-function mayHaveConfig(cwd: string): boolean {
+function searchScope(cwd: string): { mayHaveConfig: boolean; inProject: boolean } {
   let dir = cwd;
+  let inCwd = false;
+  let above = false;
   for (;;) {
     let names: string[];
     try {
@@ -97,16 +105,20 @@ function mayHaveConfig(cwd: string): boolean {
     } catch {
       names = [];
     }
-    if (names.some((n) => candidates.has(n))) return true;
+    if (names.some((n) => candidates.has(n))) {
+      if (dir === cwd) inCwd = true;
+      else above = true;
+    }
     if (names.includes('package.json')) {
+      if (inCwd || above) return { mayHaveConfig: true, inProject: true };
       try {
-        return Object.hasOwn(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as object, MODULE_NAME);
+        return { mayHaveConfig: Object.hasOwn(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as object, MODULE_NAME), inProject: true };
       } catch {
-        return true; // let cosmiconfig report the broken package.json
+        return { mayHaveConfig: true, inProject: true }; // let cosmiconfig report the broken package.json
       }
     }
     const parent = dirname(dir);
-    if (parent === dir) return false;
+    if (parent === dir) return { mayHaveConfig: inCwd, inProject: false };
     dir = parent;
   }
 }

@@ -144,7 +144,10 @@ function applyComputedDefaults(config: Record<string, unknown>, sources: Map<str
     const list = c.instrumentations[key];
     if (list === undefined) continue;
     const good = list.filter((n) => known.includes(n));
-    for (const n of list) if (!known.includes(n)) problems.push(invalid(`${sources.get(`instrumentations.${key}`)?.origin ?? key}: unknown instrumentation '${n}'${didYouMean(n, known)}; ignored`));
+    // One message per list, names cut short: a 10,000-item list must not become 10,000 warnings.
+    const unknown = list.filter((n) => !known.includes(n));
+    const named = unknown.slice(0, 5).map((n) => `${describe(n).replace(/^"|"$/g, "'")}${n.length > 80 ? '' : didYouMean(n, known)}`).join(', ');
+    if (unknown.length > 0) problems.push(invalid(`${sources.get(`instrumentations.${key}`)?.origin ?? key}: unknown instrumentation${unknown.length > 1 ? 's' : ''} ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; ignored`));
     c.instrumentations[key] = good;
   }
   c.instrumentations.active = known.filter((n) => {

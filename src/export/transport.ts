@@ -1,9 +1,10 @@
 // One OTLP/HTTP request with OTLP's retry rules: 429, 502, 503 and 504 and network errors
-// are retried with exponential backoff and jitter, honouring Retry-After, until the
+// are retried with exponential backoff and jitter, no sooner than Retry-After, until the
 // deadline; anything else is final. Written here rather than taken from
 // @opentelemetry/otlp-exporter-base because the agent must be able to abort what is in
-// flight when exit is bounded, its retry timers must never hold the process open, and its
-// transport loads `http` with `await import()`, which starts the ESM loader in CommonJS apps.
+// flight when exit is bounded, neither its retry timers nor its sockets may hold the process
+// open, and that transport loads `http` with `await import()`, which starts the ESM loader
+// in CommonJS apps.
 import type { Agent, ClientRequest } from 'node:http';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
@@ -39,10 +40,10 @@ export class HttpTransport {
   readonly #url: URL;
   readonly #opts: TransportOptions;
   readonly #headers: Record<string, string>;
-  // keepAlive agents unref idle sockets, so a quiet exporter never keeps the app alive.
   #agent: Agent | undefined;
   readonly #inFlight = new Set<ClientRequest>();
-  readonly #timers = new Map<NodeJS.Timeout, (e: Error) => void>();
+  /** Pending retry waits: how to fail them (abort) and, for unreachable collectors, end them (drain). */
+  readonly #timers = new Map<NodeJS.Timeout, { reject: (e: Error) => void; wake: (() => void) | undefined }>();
   #draining = false;
 
   constructor(opts: TransportOptions) {
@@ -71,15 +72,17 @@ export class HttpTransport {
         // back within the exit bound: fail now instead of holding the exit for the bound.
         if (this.#draining && UNREACHABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
         retryAfter = (error as { retryAfterMs?: number }).retryAfterMs;
-        const wait = retryAfter ?? backoff * (0.8 + Math.random() * 0.4);
+        // Retry-After is honoured as a lower bound: a collector answering "Retry-After: 0"
+        // (or a date in the past) must not turn retries into a request loop.
+        const wait = Math.max(retryAfter ?? 0, backoff * (0.8 + Math.random() * 0.4));
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         if (Date.now() + wait >= deadline) throw error;
-        await this.#sleep(wait);
+        await this.#sleep(wait, UNREACHABLE.has((error as NodeJS.ErrnoException).code ?? ''));
       }
     }
   }
 
-  #sleep(ms: number): Promise<void> {
+  #sleep(ms: number, unreachable: boolean): Promise<void> {
     return new Promise((resolve, reject) => {
       // unref: a retry pending when the app is done must not keep it alive; the exit
       // flush takes over those spans.
@@ -88,7 +91,7 @@ export class HttpTransport {
         resolve();
       }, ms);
       t.unref();
-      this.#timers.set(t, reject);
+      this.#timers.set(t, { reject, wake: unreachable ? resolve : undefined });
     });
   }
 
@@ -102,22 +105,40 @@ export class HttpTransport {
     return new Promise((resolve, reject) => {
       const mod = this.#url.protocol === 'https:' ? https() : http();
       this.#agent ??= new mod.Agent({ keepAlive: true, maxSockets: 8 });
+      let settled = false;
+      const settle = (error?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        this.#inFlight.delete(req);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      // The socket timeout below only catches silence; a collector that trickles its answer
+      // a byte at a time would hold the request for ever without this one.
+      const deadline = setTimeout(() => req.destroy(new Error(`no complete answer from the collector within ${timeoutMs} ms`)), timeoutMs);
+      deadline.unref();
       const req = mod.request(this.#url, { method: 'POST', headers: { ...this.#headers, 'content-length': String(payload.byteLength) }, agent: this.#agent, timeout: timeoutMs }, (res) => {
         res.resume();
         res.on('end', () => {
-          this.#inFlight.delete(req);
           const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return resolve();
+          if (status >= 200 && status < 300) return settle();
           const err = new ExportHttpError(status, `collector answered HTTP ${status}`) as ExportHttpError & { retryAfterMs?: number };
           const ra = parseRetryAfter(res.headers['retry-after']);
           if (ra !== undefined) err.retryAfterMs = ra;
-          reject(err);
+          settle(err);
         });
-        res.on('error', (e) => { this.#inFlight.delete(req); reject(e); });
+        res.on('error', (e) => settle(e));
+        // A connection cut in the middle of the answer ends the response without 'end'.
+        res.on('close', () => settle(new Error('the collector closed the connection before answering in full')));
       });
       this.#inFlight.add(req);
+      // An export in flight must not keep the app alive once the app is done: a collector
+      // that hangs would otherwise hold a natural exit for the whole export timeout. The exit
+      // flush (bounded by a timer that does hold the loop) sees to what is still owed.
+      req.on('socket', (socket) => socket.unref());
       req.on('timeout', () => req.destroy(new Error(`no answer from the collector within ${timeoutMs} ms`)));
-      req.on('error', (e) => { this.#inFlight.delete(req); reject(e); });
+      req.on('error', (e) => settle(e));
       req.end(payload);
     });
   }
@@ -125,11 +146,18 @@ export class HttpTransport {
   /** From now on the app is exiting: unreachable collectors are not retried. */
   drain(): void {
     this.#draining = true;
+    // A retry waiting out its backoff after a refused connection tries now, and fails fast.
+    for (const [t, { wake }] of this.#timers) {
+      if (wake === undefined) continue;
+      clearTimeout(t);
+      this.#timers.delete(t);
+      wake();
+    }
   }
 
   /** Gives up on everything in flight (exit is bounded); pending sends reject at once. */
   abort(): void {
-    for (const [t, reject] of this.#timers) {
+    for (const [t, { reject }] of this.#timers) {
       clearTimeout(t);
       reject(abortError());
     }
@@ -149,7 +177,7 @@ function abortError(): Error {
 }
 
 function parseRetryAfter(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value.trim() === '') return undefined;
   const secs = Number(value);
   if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
   const date = Date.parse(value);
