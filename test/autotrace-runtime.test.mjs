@@ -11,7 +11,7 @@ test('min-duration is exact and the trace stays connected', async (t) => {
   t.after(() => receiver.close());
   const r = await runApp({
     script: `${fixtures}autotrace-runtime/app.mjs`,
-    env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: 'none-selected/**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '20ms' },
+    env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: 'none-selected/**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '100ms' },
   });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'done\nslow failure\n');

@@ -17,7 +17,7 @@ const compiled = transformSync(readFileSync(join(dir, 'src/ts/price.ts'), 'utf8'
 writeFileSync(join(dir, 'dist/price.js'), `${compiled.code}//# sourceMappingURL=price.js.map\n`);
 writeFileSync(join(dir, 'dist/price.js.map'), compiled.map);
 
-const env = (receiver, extra = {}) => ({ BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '10ms', ...extra });
+const env = (receiver, extra = {}) => ({ BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '60ms', ...extra });
 
 async function traced(script, extra) {
   const receiver = await startReceiver();

@@ -9,7 +9,7 @@ import { functionName, type Enclosing, type FunctionNode } from './names.ts';
 export interface Planned {
   node: FunctionNode;
   name: string;
-  /** Wrap it: not a generator, not ignored, no direct eval inside, has a body. */
+  /** Wrap it: not a generator, not ignored, no direct eval inside, nothing a wrapper would rebind. */
   wrap: boolean;
 }
 
@@ -26,10 +26,63 @@ interface Frame extends Enclosing {
 
 const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod']);
 
-// Keys that never lead to code: positions, comments, and TypeScript types.
-const SKIP_KEYS = new Set(['type', 'start', 'end', 'loc', 'range', 'extra', 'leadingComments', 'trailingComments', 'innerComments', 'typeAnnotation', 'returnType', 'typeParameters', 'typeArguments', 'superTypeParameters', 'superTypeArguments', 'implements', 'predicate']);
+// Keys that never lead to code: positions, comments, directives and TypeScript types.
+const SKIP_KEYS = new Set(['type', 'start', 'end', 'loc', 'range', 'extra', 'leadingComments', 'trailingComments', 'innerComments', 'directives', 'typeAnnotation', 'returnType', 'typeParameters', 'typeArguments', 'superTypeParameters', 'superTypeArguments', 'implements', 'predicate']);
+
+// Nodes that hold no code below them: most nodes of a program are these, and not listing
+// their keys halves the walk.
+const LEAVES = new Set(['Identifier', 'StringLiteral', 'NumericLiteral', 'BooleanLiteral', 'NullLiteral', 'RegExpLiteral', 'BigIntLiteral', 'TemplateElement', 'ThisExpression', 'Super', 'EmptyStatement', 'DebuggerStatement', 'BreakStatement', 'ContinueStatement', 'PrivateName', 'MetaProperty', 'Import']);
+
+// The child keys of the commonest nodes (Babel's own VISITOR_KEYS for them, without types),
+// so that they are not listed per node; other nodes are walked by all their keys.
+const CHILD_KEYS: Record<string, readonly string[]> = {
+  MemberExpression: ['object', 'property'],
+  OptionalMemberExpression: ['object', 'property'],
+  CallExpression: ['callee', 'arguments'],
+  OptionalCallExpression: ['callee', 'arguments'],
+  NewExpression: ['callee', 'arguments'],
+  BinaryExpression: ['left', 'right'],
+  LogicalExpression: ['left', 'right'],
+  AssignmentExpression: ['left', 'right'],
+  UnaryExpression: ['argument'],
+  UpdateExpression: ['argument'],
+  SpreadElement: ['argument'],
+  AwaitExpression: ['argument'],
+  ConditionalExpression: ['test', 'consequent', 'alternate'],
+  SequenceExpression: ['expressions'],
+  TemplateLiteral: ['expressions'],
+  ObjectExpression: ['properties'],
+  ObjectProperty: ['decorators', 'key', 'value'],
+  ArrayExpression: ['elements'],
+  VariableDeclaration: ['declarations'],
+  VariableDeclarator: ['id', 'init'],
+  ExpressionStatement: ['expression'],
+  BlockStatement: ['body'],
+  ReturnStatement: ['argument'],
+  ThrowStatement: ['argument'],
+  IfStatement: ['test', 'consequent', 'alternate'],
+  ForStatement: ['init', 'test', 'update', 'body'],
+  ForInStatement: ['left', 'right', 'body'],
+  ForOfStatement: ['left', 'right', 'body'],
+  WhileStatement: ['test', 'body'],
+  SwitchStatement: ['discriminant', 'cases'],
+  SwitchCase: ['test', 'consequent'],
+  TryStatement: ['block', 'handler', 'finalizer'],
+  CatchClause: ['param', 'body'],
+  AssignmentPattern: ['left', 'right'],
+};
 
 const IGNORE = 'budobserve-ignore';
+
+// Methods that send a function's source elsewhere to run (Puppeteer, Playwright, WebDriver:
+// `page.evaluate(() => document.title)` runs in the browser), where the wrapper's runtime
+// does not exist: a function literal passed to them is left as it is.
+const SERIALIZING = new Set(['evaluate', 'evaluateHandle', '$eval', '$$eval', 'waitForFunction', 'evaluateOnNewDocument', 'addInitScript', 'executeScript', 'executeAsyncScript']);
+
+function serializes(call: t.CallExpression | t.OptionalCallExpression): boolean {
+  const callee = call.callee;
+  return (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') && !callee.computed && callee.property.type === 'Identifier' && SERIALIZING.has(callee.property.name);
+}
 
 function hasIgnoreComment(node: t.Node): boolean {
   const comments = node.leadingComments;
@@ -82,45 +135,59 @@ export function analyze(program: t.Program, source: string, checkIgnore: boolean
   };
 
   const visit = (node: t.Node): void => {
+    const type = node.type;
     const frame = frames[frames.length - 1];
-    if (node.type === 'VariableDeclaration' && node.kind === 'var' && frame !== undefined) {
-      for (const d of node.declarations) boundNames(d.id, frame.vars);
-    }
-    if (node.type === 'FunctionDeclaration' && node.id && frame !== undefined) {
-      let i = ancestors.length - 1;
-      while (ancestors[i]?.type === 'LabeledStatement') i--;
-      if (ancestors[i] === frame.plan.node.body) frame.topFunctions.push(node.id.name);
-      else frame.blockFunctions.add(node.id.name);
-    }
-    if (FUNCTION_TYPES.has(node.type)) {
-      // TS overloads and abstract methods are other node types; a body is always there.
+    if (FUNCTION_TYPES.has(type)) {
+      if (type === 'FunctionDeclaration' && node.id && frame !== undefined) {
+        // Directly in the enclosing function's body (labels aside), or in a block of it.
+        let i = ancestors.length - 1;
+        while (ancestors[i]?.type === 'LabeledStatement') i--;
+        if (ancestors[i] === frame.plan.node.body) frame.topFunctions.push(node.id.name);
+        else frame.blockFunctions.add(node.id.name);
+      }
       const ignore = checkIgnore && hasIgnoreComment(node);
       if (ignore) ignoreDepth++;
       visitFunction(node as FunctionNode);
       if (ignore) ignoreDepth--;
       return;
     }
-    if (node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === 'eval' && frame !== undefined) frame.hasEval = true;
+    if (frame !== undefined) {
+      if (type === 'VariableDeclaration' && node.kind === 'var') for (const d of node.declarations) boundNames(d.id, frame.vars);
+      else if (type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === 'eval') frame.hasEval = true;
+    }
     const ignore = checkIgnore && hasIgnoreComment(node);
     if (ignore) ignoreDepth++;
-    const isWith = node.type === 'WithStatement';
-    if (isWith) visit(node.object);
-    if (isWith) withDepth++;
+    const isWith = type === 'WithStatement';
+    if (isWith) {
+      visitChild(node.object);
+      withDepth++;
+    }
     ancestors.push(node);
     const record = node as unknown as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (SKIP_KEYS.has(key) || (isWith && key === 'object')) continue;
-      const value = record[key];
-      if (value === null || typeof value !== 'object') continue;
-      if (Array.isArray(value)) {
-        for (const child of value) if (child !== null && typeof (child as t.Node).type === 'string') visit(child as t.Node);
-      } else if (typeof (value as t.Node).type === 'string') {
-        visit(value as t.Node);
-      }
+    const keys = CHILD_KEYS[type];
+    if ((type === 'CallExpression' || type === 'OptionalCallExpression') && serializes(node)) {
+      visitChild(node.callee);
+      ignoreDepth++;
+      visitChild(node.arguments);
+      ignoreDepth--;
+    } else if (keys !== undefined) {
+      for (const key of keys) visitChild(record[key]);
+    } else {
+      for (const key of Object.keys(record)) if (!SKIP_KEYS.has(key) && !(isWith && key === 'object')) visitChild(record[key]);
     }
     ancestors.pop();
     if (isWith) withDepth--;
     if (ignore) ignoreDepth--;
+  };
+
+  /** A child key's value: a node, a list of nodes (with holes), or anything else. */
+  const visitChild = (value: unknown): void => {
+    if (value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (const child of value) if (child !== null && typeof (child as t.Node).type === 'string' && !LEAVES.has((child as t.Node).type)) visit(child as t.Node);
+    } else if (typeof (value as t.Node).type === 'string' && !LEAVES.has((value as t.Node).type)) {
+      visit(value as t.Node);
+    }
   };
 
   visit(program);

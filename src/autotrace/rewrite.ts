@@ -1,21 +1,26 @@
 // The auto-trace rewrite of one module (issue 9, points 2 and 3): every function,
 // method, getter, setter, constructor and arrow of the app's own code calls the auto-trace
-// runtime on entry and exit, with its qualified name and original position. Pure: the
-// module hook calls it with the source it is about to load and loads the result instead.
+// runtime on entry and exit, with its qualified name and original position. The module hook
+// calls it with the source it is about to load and loads the result instead. No side
+// effects; it reads one file, the .map beside a compiled module that names one.
 //
 // Behaviour is untouched by construction: parameters, `this`, `arguments`, `new.target` and
-// `super` stay those of the same function (the try/finally is inside it; the async body
-// moves into an arrow, which shares all four); function declarations are hoisted out of the
-// try, where they stay function-scoped; thrown values are rethrown as they are, return
-// values pass through `finally` unchanged. Generators, async generators, asm.js, functions
-// containing a direct `eval(...)` and what a `budobserve-ignore` comment marks are left as
-// they are (see analyze.ts).
+// `super` stay those of the same function (the try/finally is inside it; an async body
+// moves into an arrow, which shares all four); function declarations stay in the body,
+// hoisted to the start of the try block before any of it runs; thrown values are rethrown
+// as they are, and return values pass through `finally` unchanged. What a wrapper could
+// change is left as it is (analyze.ts): generators, async generators, asm.js, functions
+// containing a direct `eval(...)` or inside `with`, bodies whose declarations a block or an
+// arrow would rebind, functions handed to `page.evaluate()` and the like (their source runs
+// in a browser, without the runtime), and what a `budobserve-ignore` comment marks. Each
+// wrapper is inserted on the line it wraps, so lines keep their numbers; the source map
+// gives the columns back.
 import { parse, type ParseResult, type ParserOptions } from '@babel/parser';
 import type * as t from '@babel/types';
 import { analyze, type Planned } from './analyze.ts';
 import { Splice } from './splice.ts';
 import { chooseIdents, closeWrap, footer, MARKER, openWrap, type Site } from './wrap.ts';
-import { findMapComment, finishMap, loadInputMap, sourcePath, tracePosition, type InputMap, type RawSourceMap } from './source-map.ts';
+import { findMapComment, finishMap, loadInputMap, sourcePath, tracePosition, traceSegment, type InputMap, type RawSourceMap } from './source-map.ts';
 
 export interface RewriteOptions {
   /** Absolute path (or file URL) of the module: the source map's source. */
@@ -72,13 +77,16 @@ export function rewriteModule(source: string, options: RewriteOptions): RewriteR
   const ids = chooseIdents(text);
   const splice = new Splice(text);
   for (const [p, site] of sites) openWrap(splice, p.node, site, ids, text);
-  for (const p of post) if (p.wrap) closeWrap(splice, p.node, ids);
+  for (const p of post) {
+    const site = sites.get(p);
+    if (site !== undefined) closeWrap(splice, p.node, site, ids);
+  }
   // The compiler's comment would point at its own map; the caller attaches ours.
   const comment = findMapComment(text);
   if (comment !== undefined) splice.remove(comment.start, comment.end);
 
-  const { code, mappings } = splice.build(footer(ids));
-  return { code, map: finishMap(mappings, options.filename, text, input), functions: sites.size };
+  const { code, mappings } = splice.build(footer(ids), input === undefined ? undefined : (line, column) => traceSegment(input, line, column));
+  return { code, map: finishMap(mappings, options.filename, input), functions: sites.size };
 }
 
 function parseModule(text: string, options: RewriteOptions, attachComment: boolean): ParseResult<t.File> {

@@ -1,7 +1,9 @@
-// Source maps of rewritten modules: encoding our own mappings, finding the map a compiler
-// (tsc, tsx, swc, esbuild) left in the source, and chaining onto it so that stack traces
-// and span positions name the original TypeScript file.
-import remapping from '@jridgewell/remapping';
+// Source maps of rewritten modules: VLQ, finding the map a compiler (tsc, tsx, swc,
+// esbuild) left in the source, and chaining onto it so that stack traces and span positions
+// name the original TypeScript file. Chaining is done segment by segment as our map is
+// written (splice.ts asks traceSegment for each), rather than by remapping the finished map
+// with @jridgewell/remapping: that decoded, traced and re-encoded both maps again, and made a
+// compiled file's rewrite 2-3x slower (benchmarks/autotrace-transform.mjs).
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,7 +30,12 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_INDEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 
-function vlq(value: number): string {
+/** One VLQ-encoded source-map field. */
+export function vlq(value: number): string {
+  return value > -VLQ_CACHED && value < VLQ_CACHED ? (VLQ_TABLE[value + VLQ_CACHED] as string) : encodeVlq(value);
+}
+
+function encodeVlq(value: number): string {
   let v = value < 0 ? (-value << 1) | 1 : value << 1;
   let out = '';
   do {
@@ -40,34 +47,10 @@ function vlq(value: number): string {
   return out;
 }
 
-/** VLQ-encodes decoded mappings (segments of 1, 4 or 5 fields). */
-export function encodeMappings(lines: number[][][]): string {
-  let source = 0;
-  let line = 0;
-  let column = 0;
-  let name = 0;
-  const out: string[] = [];
-  for (const segments of lines) {
-    let genColumn = 0;
-    let text = '';
-    for (let i = 0; i < segments.length; i++) {
-      const s = segments[i] as number[];
-      if (i > 0) text += ',';
-      text += vlq((s[0] as number) - genColumn);
-      genColumn = s[0] as number;
-      if (s.length < 4) continue;
-      text += vlq((s[1] as number) - source) + vlq((s[2] as number) - line) + vlq((s[3] as number) - column);
-      source = s[1] as number;
-      line = s[2] as number;
-      column = s[3] as number;
-      if (s.length < 5) continue;
-      text += vlq((s[4] as number) - name);
-      name = s[4] as number;
-    }
-    out.push(text);
-  }
-  return out.join(';');
-}
+// Most deltas of a map are small (columns within a line, the next line): encoded once.
+const VLQ_CACHED = 1024;
+const VLQ_TABLE: string[] = [];
+for (let v = -VLQ_CACHED; v < VLQ_CACHED; v++) VLQ_TABLE.push(encodeVlq(v));
 
 export function decodeMappings(mappings: string): number[][][] {
   const lines: number[][][] = [];
@@ -108,18 +91,31 @@ export function decodeMappings(mappings: string): number[][][] {
   return lines;
 }
 
-/** The original position of a generated one (0-based line and column), by the nearest segment at or before it. */
-export function tracePosition(input: InputMap, line: number, column: number): { source: string; line: number; column: number } | undefined {
+/**
+ * The segment of the input map for a position of the compiled file (0-based line and
+ * column): the last one at or before it on its line, as Node and remapping look them up.
+ * Undefined where nothing maps there (the compiler's own code).
+ */
+export function traceSegment(input: InputMap, line: number, column: number): number[] | undefined {
   const segments = input.lines[line];
-  if (segments === undefined) return undefined;
-  let found: number[] | undefined;
-  for (const s of segments) {
-    if ((s[0] as number) > column) break;
-    if (s.length >= 4) found = s;
+  if (segments === undefined || segments.length === 0) return undefined;
+  let lo = 0;
+  let hi = segments.length - 1;
+  if (((segments[0] as number[])[0] as number) > column) return undefined;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (((segments[mid] as number[])[0] as number) <= column) lo = mid;
+    else hi = mid - 1;
   }
-  if (found === undefined) return undefined;
-  const source = input.map.sources[found[1] as number];
-  if (typeof source !== 'string') return undefined;
+  const found = segments[lo] as number[];
+  return found.length >= 4 ? found : undefined;
+}
+
+/** The original source, line and column (0-based) of a position of the compiled file. */
+export function tracePosition(input: InputMap, line: number, column: number): { source: string; line: number; column: number } | undefined {
+  const found = traceSegment(input, line, column);
+  const source = found === undefined ? undefined : input.map.sources[found[1] as number];
+  if (found === undefined || typeof source !== 'string') return undefined;
   return { source, line: found[2] as number, column: found[3] as number };
 }
 
@@ -216,20 +212,20 @@ export function sourcePath(sourceUrl: string, root: string | undefined): string 
   return path.startsWith(prefix) ? path.slice(prefix.length) : path;
 }
 
-/** The final map: our mappings onto `filename`, chained through the compiler's map if any. */
-export function finishMap(mappings: number[][][], filename: string, original: string, input: InputMap | undefined): RawSourceMap {
+/**
+ * The final map of the rewritten code: `mappings` (written by splice.ts, already traced
+ * through the input map if there is one) onto `filename`, or onto the input map's sources.
+ */
+export function finishMap(mappings: string, filename: string, input: InputMap | undefined): RawSourceMap {
   const url = fileUrlOf(filename);
   const file = url.replace(/^.*\//, '');
-  if (input === undefined) {
-    return { version: 3, file, sources: [url], sourcesContent: [original], names: [], mappings: encodeMappings(mappings) };
-  }
-  const ours = { version: 3, file, sources: [url], names: [], mappings } as unknown as Parameters<typeof remapping>[0];
-  // The loader is asked for every source: ours (depth 1) is the compiled file, whose map is
-  // the input map; the input map's own sources (depth 2) are the originals.
-  const out = remapping(ours, (_source, ctx) => (ctx.depth === 1 ? input.map : null));
-  const map: RawSourceMap = { version: 3, file, sources: out.sources, names: out.names, mappings: out.mappings as string };
-  if (out.sourcesContent !== undefined) map.sourcesContent = out.sourcesContent;
-  if (out.ignoreList !== undefined && out.ignoreList.length > 0) map.ignoreList = out.ignoreList;
+  // No sourcesContent: the original is the file on disk, where Node reads the lines it
+  // quotes, and the map stays inline in the module's source for the life of the process
+  // (with it, the map would be 2-3x the module instead of about 1x).
+  if (input === undefined) return { version: 3, file, sources: [url], names: [], mappings };
+  const map: RawSourceMap = { version: 3, file, sources: input.map.sources, names: input.map.names, mappings };
+  if (input.map.sourcesContent !== undefined) map.sourcesContent = input.map.sourcesContent;
+  if (input.map.ignoreList !== undefined) map.ignoreList = input.map.ignoreList;
   return map;
 }
 

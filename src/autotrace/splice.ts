@@ -11,13 +11,17 @@
 // per line would get every column wrong: positions that V8 reports (a call, `new`, `throw`,
 // a property access) all start such a run.
 
+import { vlq } from './source-map.ts';
+
+export type Trace = (line: number, column: number) => number[] | undefined;
+
 /** Inserted text, and the original offset it is attributed to in the source map (-1: none). */
 interface Item { text: string; origin: number }
 
 export interface SpliceResult {
   code: string;
-  /** Decoded mappings: per generated line, [column, source 0, original line, original column]. */
-  mappings: number[][][];
+  /** VLQ-encoded mappings: onto source 0 (the original text), or where `trace` led. */
+  mappings: string;
 }
 
 export class Splice {
@@ -48,11 +52,15 @@ export class Splice {
     return list;
   }
 
-  /** The edited text and its mappings; `append` is added at the end, unmapped. */
-  build(append: string): SpliceResult {
+  /**
+   * The edited text and its mappings; `append` is added at the end, unmapped. With `trace`,
+   * each mapping onto the original text is traced further (through a compiler's map):
+   * it returns [generated column (unused), source, line, column, name?] or undefined.
+   */
+  build(append: string, trace?: Trace): SpliceResult {
     const src = this.#source;
     const events = [...new Set([...this.#at.keys(), ...this.#skip.keys()])].sort((a, b) => a - b);
-    const out = new Emitter(src);
+    const out = new Emitter(src, trace);
     let pos = 0;
     for (const e of events) {
       if (e < pos) continue; // inside a removed range
@@ -81,16 +89,30 @@ function classOf(c: number): number {
   return PUNCT;
 }
 
-/** Builds the output text and its mappings piece by piece. */
+// Punctuation that no stack position points at (a call is reported at its callee or
+// property, an error at its operator or `new`): no segment of its own, the map is smaller.
+function quietPunct(c: number): boolean {
+  return c === 44 || c === 59 || c === 41 || c === 125 || c === 93 || c === 58; // , ; ) } ] :
+}
+
+/** Builds the output text and its VLQ-encoded mappings (one source) piece by piece. */
 class Emitter {
   readonly #src: string;
   readonly #lineStarts: number[];
+  readonly #trace: Trace | undefined;
   readonly #parts: string[] = [];
-  readonly #lines: number[][][] = [[]];
+  #mappings = '';
   #col = 0;
+  #lineHasSegment = false;
+  #prevCol = 0;
+  #prevSource = 0;
+  #prevLine = 0;
+  #prevColumn = 0;
+  #prevName = 0;
 
-  constructor(src: string) {
+  constructor(src: string, trace: Trace | undefined) {
     this.#src = src;
+    this.#trace = trace;
     const starts = [0];
     for (let i = 0; i < src.length; i++) {
       const c = src.charCodeAt(i);
@@ -100,12 +122,37 @@ class Emitter {
   }
 
   #segment(line: number, col: number): void {
-    (this.#lines[this.#lines.length - 1] as number[][]).push([this.#col, 0, line, col]);
+    let source = 0;
+    let name = -1;
+    if (this.#trace !== undefined) {
+      const s = this.#trace(line, col);
+      if (s === undefined) return; // the compiler's own code: no original position
+      source = s[1] as number;
+      line = s[2] as number;
+      col = s[3] as number;
+      name = s.length >= 5 ? (s[4] as number) : -1;
+      // Several tokens of the compiled code often trace to one original position.
+      if (this.#lineHasSegment && source === this.#prevSource && line === this.#prevLine && col === this.#prevColumn) return;
+    }
+    // [generated column, source, original line, original column, name?], as deltas
+    let text = `${this.#lineHasSegment ? ',' : ''}${vlq(this.#col - this.#prevCol)}${vlq(source - this.#prevSource)}${vlq(line - this.#prevLine)}${vlq(col - this.#prevColumn)}`;
+    if (name >= 0) {
+      text += vlq(name - this.#prevName);
+      this.#prevName = name;
+    }
+    this.#mappings += text;
+    this.#lineHasSegment = true;
+    this.#prevCol = this.#col;
+    this.#prevSource = source;
+    this.#prevLine = line;
+    this.#prevColumn = col;
   }
 
   #newline(): void {
-    this.#lines.push([]);
+    this.#mappings += ';';
+    this.#lineHasSegment = false;
     this.#col = 0;
+    this.#prevCol = 0;
   }
 
   #lineOf(offset: number): number {
@@ -154,7 +201,11 @@ class Emitter {
           lineStart = i + 1;
         }
       } else {
-        if (cls === PUNCT || (cls === WORD && prev !== WORD)) this.#segment(line, i - lineStart);
+        // A segment where a token starts: a word, a run of operator characters, and each
+        // `.`, `(` and `[` (member accesses and calls in a chain).
+        if (cls === WORD ? prev !== WORD : cls === PUNCT && !quietPunct(c) && (prev !== PUNCT || c === 46 || c === 40 || c === 91)) {
+          this.#segment(line, i - lineStart);
+        }
         this.#col++;
       }
       prev = cls;
@@ -162,6 +213,6 @@ class Emitter {
   }
 
   result(): SpliceResult {
-    return { code: this.#parts.join(''), mappings: this.#lines };
+    return { code: this.#parts.join(''), mappings: this.#mappings };
   }
 }

@@ -3,7 +3,15 @@
 //   { <directives> var T = Rt().enter(name, path, line, column);
 //     try { <body> } catch (E) { Rt().fail(T, E); throw E; } finally { Rt().exit(T); } }
 // and an async one
-//   { <directives> return Rt().async(name, path, line, column, async () => { <body> }); }
+//   { <directives> return await Rt().async(name, path, line, column, { "<name>": async () => { <body> } }["<name>"]); }
+//
+// The async shape differs from the first draft of the protocol (`return Rt().async(...,
+// async () => { <body> })`) in two ways the runtime does not see, both for stack traces:
+// `return await` keeps V8's async stack trace going from the body to the callers (a returned
+// promise ends it), and the arrow gets the function's qualified name (an object key names it),
+// so an error thrown in the body shows `at UserService.getUser (file:line:col)` followed by
+// `at async UserService.getUser` and its callers, where it would show `at <anonymous>` alone.
+// It also takes one microtask tick less than returning the promise.
 //
 // Unlike the first draft of the protocol, function declarations of a synchronous body stay
 // where they are, inside the try block. Hoisting them out of it would take them out of the
@@ -54,8 +62,13 @@ export interface Site {
   column: number;
 }
 
+/** A string literal; U+2028/9 escaped, which V8 would count as line breaks and shift lines. */
+function str(value: string): string {
+  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
 function args(site: Site): string {
-  return `${JSON.stringify(site.name)}, ${JSON.stringify(site.path)}, ${site.line}, ${site.column}`;
+  return `${str(site.name)}, ${str(site.path)}, ${site.line}, ${site.column}`;
 }
 
 /**
@@ -85,23 +98,24 @@ export function openWrap(splice: Splice, fn: FunctionNode, site: Site, ids: Iden
   if (body.type !== 'BlockStatement') {
     // `x => expr` gets a block: `{ ... return expr; ... }`, `return` right before the
     // expression (a line break after `return` would return undefined).
-    const open = fn.async ? `{ return ${ids.Rt}().async(${args(site)}, async () => ` : `{ var ${ids.T} = ${ids.Rt}().enter(${args(site)}); try { return `;
+    const open = fn.async ? `{ return await ${ids.Rt}().async(${args(site)}, { ${str(site.name)}: async () => ` : `{ var ${ids.T} = ${ids.Rt}().enter(${args(site)}); try { return `;
     splice.insert(expressionStart(body), open, origin);
     return;
   }
   const { at, semicolon } = afterDirectives(body, source);
-  const open = fn.async ? ` return ${ids.Rt}().async(${args(site)}, async () => {` : ` var ${ids.T} = ${ids.Rt}().enter(${args(site)}); try {`;
+  const open = fn.async ? ` return await ${ids.Rt}().async(${args(site)}, { ${str(site.name)}: async () => {` : ` var ${ids.T} = ${ids.Rt}().enter(${args(site)}); try {`;
   splice.insert(at, semicolon + open, origin);
 }
 
 /** Places the closing text of `fn`; called in post-order, so an inner function's comes first. */
-export function closeWrap(splice: Splice, fn: FunctionNode, ids: Idents): void {
+export function closeWrap(splice: Splice, fn: FunctionNode, site: Site, ids: Idents): void {
   const origin = fn.start as number;
   const catchFinally = `} catch (${ids.E}) { ${ids.Rt}().fail(${ids.T}, ${ids.E}); throw ${ids.E}; } finally { ${ids.Rt}().exit(${ids.T}); }`;
+  const key = `[${str(site.name)}]`;
   if (fn.body.type !== 'BlockStatement') {
-    splice.insert(fn.end as number, fn.async ? '); }' : `; ${catchFinally} }`, origin);
+    splice.insert(fn.end as number, fn.async ? ` }${key}); }` : `; ${catchFinally} }`, origin);
     return;
   }
   // Before the closing brace: a line comment before it ends at a line break already.
-  splice.insert((fn.body.end as number) - 1, fn.async ? '}); ' : ` ${catchFinally} `, origin);
+  splice.insert((fn.body.end as number) - 1, fn.async ? `} }${key}); ` : ` ${catchFinally} `, origin);
 }

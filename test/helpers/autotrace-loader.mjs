@@ -44,13 +44,20 @@ globalThis[Symbol.for('budobserve.autotrace')] = {
     if (open[open.length - 1] !== token) stats.errors.push(`fail(${token}) while ${open[open.length - 1]} was the innermost call`);
     void error;
   },
-  async(name, path, line, column, run) {
+  // Awaits the body (returning `run().then(...)` works as well). A handler attached beside
+  // the caller's await (`p.then(count); return p`) would end V8's async stack trace at the
+  // body: the fixtures print the callers of an async function that throws.
+  async async(name, path, line, column, run) {
     stats.async++;
     count(name, 'async', `${path}:${line}:${column}`);
-    const promise = run();
-    // Observed, not chained: the caller gets the body's own promise.
-    promise.then(() => { stats.settled++; }, () => { stats.settled++; stats.rejected++; });
-    return promise;
+    try {
+      return await run();
+    } catch (error) {
+      stats.rejected++;
+      throw error;
+    } finally {
+      stats.settled++;
+    }
   },
 };
 
