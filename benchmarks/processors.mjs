@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('./processors/', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 7);
+const at = process.argv.indexOf('--rounds');
+const rounds = at > 0 ? Number(process.argv[at + 1]) : 7;
 const TARGET = 1.15;
 
 const sink = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()); });
