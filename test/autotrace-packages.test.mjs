@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startReceiver } from './helpers/otlp-receiver.mjs';
-import { runApp, root, nodeBin, cleanEnv } from './helpers/run.mjs';
+import { runApp, root, nodeBin, cleanEnv, hasSyncLoadHooks, nodeVersion } from './helpers/run.mjs';
 import { pathWith } from './helpers/node-versions.mjs';
 
 const PACKAGES = [
@@ -47,8 +47,10 @@ function prepare({ name, version }) {
 /** The TAP result lines that must match: every ok / not ok with its description, and the totals. */
 const results = (out) => out.split('\n').filter((l) => /^(not )?ok \d+|^# (tests|pass|fail)/.test(l)).join('\n');
 
+const skip = hasSyncLoadHooks ? false : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): the agent warns and does not rewrite there`;
+
 for (const p of PACKAGES) {
-  test(`${p.name}@${p.version}: its own test suite passes identically with all its modules auto-traced`, { timeout: 600_000 }, async (t) => {
+  test(`${p.name}@${p.version}: its own test suite passes identically with all its modules auto-traced`, { timeout: 600_000, skip }, async (t) => {
     const dir = prepare(p);
     const tape = join(dir, 'node_modules', 'tape', 'bin', 'tape');
     const args = [tape, 'test/**/*.js'];

@@ -20,7 +20,7 @@ const SPANS = 100;
 const versions = [
   { label: '22.18.0 (oldest supported)', version: '22.18.0', dir: 'node22.18' },
   { label: '22.23.3 (newest 22)', version: '22.23.3', dir: 'node22' },
-  { label: `${process.versions.node} (the project's)`, version: process.versions.node, bin: nodeBin },
+  { label: `${process.versions.node} (the project's)`, version: process.versions.node, bin: process.execPath },
   { label: '26.10.0 (newest 26)', version: '26.10.0', dir: 'node26' },
 ];
 

@@ -16,7 +16,7 @@ import { catalog } from '../integrations/catalog.ts';
 import { enrichOptions } from '../integrations/enrich.ts';
 import { installModuleHooks } from '../hooks/module-hooks.ts';
 import { wantColors } from '../console/format.ts';
-import { loadChunk } from '../lazy.ts';
+import { loadChunk, requireExternal } from '../lazy.ts';
 import { warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
 import { kAgent, kAutoTrace, kBooted } from '../symbols.ts';
@@ -85,7 +85,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
     meterProvider: sdk.meterProvider,
     inLambda: edge.inLambda,
   });
-  const transform = sdk.autoTrace === undefined ? undefined : createAutoTraceTransform({ projectRoot: config.projectRoot, modules: config.autoTrace.modules, exclude: config.autoTrace.exclude });
+  const transform = sdk.autoTrace === undefined || !syncLoadHooks() ? undefined : createAutoTraceTransform({ projectRoot: config.projectRoot, modules: config.autoTrace.modules, exclude: config.autoTrace.exclude });
   if (sdk.autoTrace !== undefined) (globalThis as Record<symbol, unknown>)[kAutoTrace] = sdk.autoTrace;
   if (integrations.hasWork || transform !== undefined) {
     if (integrations.hasWork) {
@@ -114,6 +114,18 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   (globalThis as Record<symbol, unknown>)[kAgent] = agent;
   debug('started at %s ms: service=%s', uptimeMs(), config.serviceName);
   return agent;
+}
+
+/**
+ * Whether this Node can run a synchronous load hook. Before 22.22.3 and 24.11.1 Node's own
+ * loader hands the hook chain a null source for some modules and then rejects it
+ * (nodejs/node#59929), so the rewrite cannot be installed there: one warning, no auto-trace.
+ */
+function syncLoadHooks(): boolean {
+  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks(): boolean }>('import-in-the-middle/supports-sync-hooks.mjs');
+  if (supportsSyncHooks()) return true;
+  warn('BUDOBSERVE_AUTOTRACE_FAILED', `auto-tracing needs Node.js 22.22.3+, 24.11.1+ or 26 (this is ${process.versions.node}, whose synchronous load hooks are broken: nodejs/node#59929); your own functions are not traced`, { once: 'autotrace-node' });
+  return false;
 }
 
 function packageName(specifier: string): string {

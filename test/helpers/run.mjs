@@ -54,3 +54,19 @@ export function waitForOutput(out, text, ms = 10_000) {
     tick();
   });
 }
+
+/** The version of the Node under test. */
+export const nodeVersion = (await import('node:child_process')).spawnSync(nodeBin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+
+/**
+ * Whether the Node under test runs synchronous load hooks (22.22.3+, 24.11.1+, 26): the
+ * auto-trace rewrite needs them (nodejs/node#59929); on older releases the agent says so
+ * and leaves the app's functions untraced.
+ */
+export const hasSyncLoadHooks = (() => {
+  const [major, minor, patch] = nodeVersion.split('.').map(Number);
+  if (major >= 26 || major === 25) return true;
+  if (major === 24) return minor > 11 || (minor === 11 && patch >= 1);
+  if (major === 22) return minor > 22 || (minor === 22 && patch >= 3);
+  return false;
+})();
