@@ -103,6 +103,10 @@ const lazyEntries = {
 };
 for (const { name, pkg: p } of instrumentations) lazyEntries[`instrumentation-${name}`] = p;
 
+// A failed build (a type error, say) leaves neither a half-written dist/ nor its temp folder.
+process.on('exit', (code) => {
+  if (code !== 0) rmSync(`${root}${out}`, { recursive: true, force: true });
+});
 const results = await Promise.all([
   build({ ...cjs, entryPoints: { boot: 'src/boot/boot.ts', 'exit-worker': 'src/export/exit-worker.ts' }, outdir: out }),
   build({ ...cjs, entryPoints: lazyEntries, outdir: `${out}/lazy`, plugins: [shareVendors] }),
