@@ -2,7 +2,7 @@
 // PendingSpans and metric measurements are queued, both bounded, and replayed into the real
 // providers the first time the API runs after the agent has started (preloaded, or
 // configure() from code). With the agent preloaded, nothing is ever pending.
-import { context, metrics, ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
+import { metrics, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import type { Attributes, AttributeValue, Context, Exception, HrTime, Link, Meter, Span, SpanContext, SpanKind, SpanStatus, TimeInput, Tracer } from '@opentelemetry/api';
 import { kAgent } from '../symbols.ts';
 
@@ -191,10 +191,5 @@ export class ProxyInstrument {
   }
 }
 
-export function activeContext(): Context {
-  return context.active();
-}
-
 export const meterOf = (name: string, version: string) => (): Meter => metrics.getMeter(name, version);
 
-export const errorStatus = (message: string): SpanStatus => ({ code: SpanStatusCode.ERROR, message });
