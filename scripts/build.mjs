@@ -23,7 +23,8 @@ import { builtinModules } from 'node:module';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const otelSdkVersion = JSON.parse(readFileSync(`${root}node_modules/@opentelemetry/sdk-trace/package.json`, 'utf8')).version;
-const catalogSrc = readFileSync(`${root}src/integrations/catalog.generated.ts`, 'utf8');
+// Generated entries first: an own entry of the same name replaces it (catalog.ts).
+const catalogSrc = ['catalog.generated.ts', 'own-catalog.ts'].map((f) => readFileSync(`${root}src/integrations/${f}`, 'utf8')).join('\n');
 const instrumentations = [...catalogSrc.matchAll(/name: "([^"]+)", pkg: "([^"]+)"/g)].map((m) => ({ name: m[1], pkg: m[2] }));
 
 // Built beside dist/ and swapped in whole, so a process starting meanwhile (a benchmark,

@@ -117,6 +117,38 @@ export const keyValues: Parser<Record<string, string>> = (raw) => {
   return bad(expected);
 };
 
+export interface ModelPrice {
+  /** US dollars per million input (prompt) tokens. */
+  input: number;
+  /** US dollars per million output (completion) tokens. */
+  output: number;
+}
+
+/**
+ * LLM prices: `{ "model": { "input": 2.5, "output": 10 } }`, US dollars per million tokens;
+ * JSON text in env, an object in a file.
+ */
+export const prices: Parser<Record<string, ModelPrice>> = (raw) => {
+  const expected = 'an object of { "<model>": { "input": <USD per 1M tokens>, "output": <USD per 1M tokens> } } (JSON text in a variable)';
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw) as unknown;
+    } catch {
+      return bad(expected);
+    }
+  }
+  if (!isPlainObject(value)) return bad(expected);
+  const out: Record<string, ModelPrice> = {};
+  for (const [model, price] of Object.entries(value)) {
+    if (!isPlainObject(price)) return bad(expected);
+    const { input, output } = price;
+    if (typeof input !== 'number' || typeof output !== 'number' || !(input >= 0) || !(output >= 0)) return bad(expected);
+    out[model] = { input, output };
+  }
+  return ok(out);
+};
+
 /** Values only a config file can give (functions, class instances). */
 export function fileOnly<T>(check: (raw: unknown) => raw is T, expected: string): Parser<T> {
   return (raw, fromEnv) => (!fromEnv && check(raw) ? ok(raw) : bad(expected));

@@ -108,7 +108,12 @@ export const options: readonly OptionSpec[] = [
   { path: 'scrubbing.enabled', parse: p.boolean, env: 'BUD_OBSERVE_SCRUBBING', default: true, doc: 'Replace values that look like secrets before they leave the process.' },
   { path: 'scrubbing.extraPatterns', parse: p.list, env: 'BUD_OBSERVE_SCRUBBING_PATTERNS', default: [], doc: 'More patterns (regular expressions, case-insensitive) beside the built-in ones.' },
   { path: 'scrubbing.callback', parse: p.fileOnly(isFunction, 'a function ({ path, value, pattern }) => unknown (config file only)'), doc: 'Decides per match: return a value to keep it, undefined to scrub (config file only).' },
-  { path: 'scrubbing.dbStatements', parse: p.boolean, env: 'BUD_OBSERVE_SCRUB_DB_STATEMENTS', default: false, doc: 'Replace literals in db.query.text / db.statement with ?.' },
+  { path: 'scrubbing.dbStatements', parse: p.boolean, env: 'BUD_OBSERVE_SCRUB_DB_STATEMENTS', default: true, doc: 'Replace literals in db.query.text / db.statement with ? (false exports the raw query text).' },
+  { path: 'capture.requestHeaders', parse: p.list, env: 'BUD_OBSERVE_CAPTURE_REQUEST_HEADERS', default: [], doc: 'Request headers recorded on HTTP server and client spans as http.request.header.<name> (scrubbed).' },
+  { path: 'capture.responseHeaders', parse: p.list, env: 'BUD_OBSERVE_CAPTURE_RESPONSE_HEADERS', default: [], doc: 'Response headers recorded on HTTP server and client spans as http.response.header.<name> (scrubbed).' },
+  { path: 'capture.redisKeys', parse: p.boolean, env: 'BUD_OBSERVE_CAPTURE_REDIS_KEYS', default: false, doc: 'Record Redis keys and arguments in db.query.text (otherwise the command name only).' },
+  { path: 'capture.genAiContent', parse: p.boolean, env: 'BUD_OBSERVE_CAPTURE_GENAI_CONTENT', otelEnv: [{ name: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT' }], default: false, doc: 'Record LLM prompts and completions on gen_ai spans (scrubbed).' },
+  { path: 'genAi.prices', parse: p.prices, env: 'BUD_OBSERVE_GENAI_PRICES', default: {}, doc: 'Per-model prices (USD per million input/output tokens) over the built-in table, for gen_ai.usage.cost.' },
   { path: 'logLevel', parse: p.oneOf(LOG_LEVELS), env: 'BUD_OBSERVE_LOG_LEVEL', otelEnv: [{ name: 'OTEL_LOG_LEVEL' }], default: 'warn', doc: "The agent's own diagnostics on stderr." },
   { path: 'spanProcessors', parse: p.fileOnly(isProcessorList, 'an array of SpanProcessor objects (config file only)'), default: [], doc: 'Extra span processors, run after the built-in ones (config file only).' },
 ];

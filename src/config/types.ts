@@ -2,6 +2,7 @@
 // agent uses it (ResolvedConfig, every default applied). Precedence of every option:
 // built-in default < config file < standard OTEL_* variable < BUD_OBSERVE_* variable.
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ModelPrice } from './parse.ts';
 
 export type Protocol = 'http/protobuf' | 'http/json' | 'grpc';
 export type Level = 'trace' | 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'fatal';
@@ -96,8 +97,23 @@ export interface BudObserveConfig {
     extraPatterns?: string[];
     /** Return a value to keep a match (that value is exported), `undefined` to scrub it. Config file only. */
     callback?: (match: ScrubMatch) => unknown;
-    /** Replace literals in SQL statements. Env: `BUD_OBSERVE_SCRUB_DB_STATEMENTS`. Default: `false`. */
+    /** Replace literals in SQL statements; `false` exports the raw text. Env: `BUD_OBSERVE_SCRUB_DB_STATEMENTS`. Default: `true`. */
     dbStatements?: boolean;
+  };
+  /** What integrations record beyond the defaults. */
+  capture?: {
+    /** Request headers recorded on HTTP spans (scrubbed). Env: `BUD_OBSERVE_CAPTURE_REQUEST_HEADERS`. Default: none. */
+    requestHeaders?: string[];
+    /** Response headers recorded on HTTP spans (scrubbed). Env: `BUD_OBSERVE_CAPTURE_RESPONSE_HEADERS`. Default: none. */
+    responseHeaders?: string[];
+    /** Redis keys and arguments in `db.query.text`. Env: `BUD_OBSERVE_CAPTURE_REDIS_KEYS`. Default: `false`. */
+    redisKeys?: boolean;
+    /** LLM prompts and completions (scrubbed). Env: `BUD_OBSERVE_CAPTURE_GENAI_CONTENT`, `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`. Default: `false`. */
+    genAiContent?: boolean;
+  };
+  genAi?: {
+    /** USD per million tokens by model, over the built-in table. Env: `BUD_OBSERVE_GENAI_PRICES` (JSON). Default: none. */
+    prices?: Record<string, ModelPrice>;
   };
   sampling?: {
     /** Fraction of new traces recorded. Env: `BUD_OBSERVE_SAMPLE_RATE`, `OTEL_TRACES_SAMPLER_ARG`. Default: `1`. */
@@ -174,6 +190,8 @@ export interface ResolvedConfig {
   requestIdHeader: string;
   enduserId?: (request: import('node:http').IncomingMessage) => string | undefined;
   scrubbing: { enabled: boolean; extraPatterns: string[]; callback?: (match: ScrubMatch) => unknown; dbStatements: boolean };
+  capture: { requestHeaders: string[]; responseHeaders: string[]; redisKeys: boolean; genAiContent: boolean };
+  genAi: { prices: Record<string, ModelPrice> };
   sampling: { headSampleRate: number; sampler: SamplerName };
   propagators: string[];
   batch: { scheduleDelayMs: number; maxQueueSize: number; maxExportBatchSize: number };

@@ -1,7 +1,9 @@
-// Which instrumentation serves which library, without loading any of them. The table is
-// generated (catalog.generated.ts) from @opentelemetry/auto-instrumentations-node, so the
-// names and enable/disable lists mean what they mean there.
+// Which instrumentation serves which library, without loading any of them. Most of the table
+// is generated (catalog.generated.ts) from @opentelemetry/auto-instrumentations-node, so the
+// names and enable/disable lists mean what they mean there; Bud's own integrations
+// (own-catalog.ts) add to it and replace an entry of the same name.
 import { generatedCatalog } from './catalog.generated.ts';
+import { ownCatalog } from './own-catalog.ts';
 
 export interface CatalogEntry {
   /** Short name, as in OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http', 'express', 'pg'. */
@@ -12,7 +14,10 @@ export interface CatalogEntry {
   modules: string[];
 }
 
-export const catalog: readonly CatalogEntry[] = generatedCatalog;
+export const catalog: readonly CatalogEntry[] = [
+  ...generatedCatalog.filter((g) => !ownCatalog.some((o) => o.name === g.name)),
+  ...ownCatalog,
+];
 
 /**
  * Off unless named in `instrumentations.enabled`: fs, dns and net add a span to nearly
