@@ -24,8 +24,19 @@ const below = await run({ BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '1s' }, 400_000);
 const exported = await run({ BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '0', OTEL_BSP_MAX_QUEUE_SIZE: '1000000' }, 40_000);
 sink.close();
 const f = (n) => `${n.toFixed(1).padStart(8)} ns`;
+const verdict = (ok) => (ok ? 'PASS' : 'FAIL');
+const syncOver = below.tracedSync - below.plainSync;
+const asyncOver = below.tracedAsync - below.plainAsync;
+const alsFloor = below.alsRun - below.arrowOnly;
 console.log(`Auto-trace per call, Node ${process.versions.node} (minimum over 7 batches)`);
-console.log(`  sync   original ${f(below.plainSync)}   rewritten, below threshold ${f(below.tracedSync)}   overhead ${f(below.tracedSync - below.plainSync)} (budget 100 ns) → ${below.tracedSync - below.plainSync <= 100 ? 'PASS' : 'FAIL'}`);
-console.log(`  async  original ${f(below.plainAsync)}   rewritten, below threshold ${f(below.tracedAsync)}   overhead ${f(below.tracedAsync - below.plainAsync)} (budget 400 ns) → ${below.tracedAsync - below.plainAsync <= 400 ? 'PASS' : 'FAIL'}`);
+console.log(`  sync   original ${f(below.plainSync)}   rewritten, below threshold ${f(below.tracedSync)}   overhead ${f(syncOver)} (budget 100 ns) → ${verdict(syncOver <= 100)}`);
+console.log(`  async  original ${f(below.plainAsync)}   rewritten, below threshold ${f(below.tracedAsync)}   overhead ${f(asyncOver)} (budget 400 ns) → ${verdict(asyncOver <= 400)}`);
 console.log(`  rewritten and exported (min-duration 0): sync ${f(exported.tracedSync)}   async ${f(exported.tracedAsync)}`);
-console.log(`  floors measured in the same process: two hrtime.bigint() reads ${f(below.clockPair)}; AsyncLocalStorage.run around an async arrow ${f(below.alsRun - below.arrowOnly)} over the arrow alone`);
+console.log(`  floors measured in the same process: two hrtime.bigint() reads ${f(below.clockPair)}; AsyncLocalStorage.run around an async arrow ${f(alsFloor)} over the arrow alone`);
+// The budgets were set on a machine where the floors were 60 ns (two clock reads) and
+// 270 ns (AsyncLocalStorage.run): what they leave for the agent's own work is 40 ns (sync)
+// and 70 ns (async). On a machine with a slower clock (a VM's clock_gettime can cost twice
+// as much) the literal budgets can fail on the floors alone; the agent's share cannot.
+const syncShare = syncOver - below.clockPair;
+const asyncShare = asyncOver - below.clockPair - alsFloor;
+console.log(`  agent's own share over those floors: sync ${f(syncShare)} (budget less its floor: 40 ns) → ${verdict(syncShare <= 40)}   async ${f(asyncShare)} (budget less its floors: 70 ns) → ${verdict(asyncShare <= 70)}`);

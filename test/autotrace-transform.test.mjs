@@ -13,7 +13,7 @@ const rw = (source, options = {}) => rewriteModule(source, { filename: FILE, rel
 
 /** The enter/async calls of rewritten code, as [name, line, column]. */
 function sites(code) {
-  return [...code.matchAll(/\.(?:enter|async)\(("(?:[^"\\]|\\.)*"), "[^"]*", (\d+), (\d+)/g)].map((m) => [JSON.parse(m[1]), Number(m[2]), Number(m[3])]);
+  return [...code.matchAll(/\.(?:enter|enterAsync)\(("(?:[^"\\]|\\.)*"), "[^"]*", (\d+), (\d+)/g)].map((m) => [JSON.parse(m[1]), Number(m[2]), Number(m[3])]);
 }
 const names = (source, options) => sites(rw(source, options).code).map((s) => s[0]);
 
@@ -27,12 +27,12 @@ test('the wrapper shapes of the protocol, and the runtime footer', () => {
   assert.equal(out.functions, 1);
   assert.equal(out.code, `function f(a) { var __budT = __budRt().enter("f", "src/mod.js", 1, 0); try {\n  return a + 1;\n } catch (__budE) { __budRt().fail(__budT, __budE); throw __budE; } finally { __budRt().exit(__budT); } }\n
 var __budR;
-function __budRt() { return __budR || (__budR = globalThis[Symbol.for('budobserve.autotrace')] || { enter() { return 0; }, exit() {}, fail() {}, async(n, f, l, c, t) { return t(); } }); }
+function __budRt() { return __budR || (__budR = globalThis[Symbol.for('budobserve.autotrace')] || { enter() { return 0; }, exit() {}, fail() {}, enterAsync() { return 0; }, run(T, t) { return t(); }, exitAsync() {} }); }
 `);
   const asyncOut = rw(`async function g() { 'use strict'\n  await 1; }`).code;
-  assert.match(asyncOut, /^async function g\(\) \{ 'use strict'; return await __budRt\(\)\.async\("g", "src\/mod\.js", 1, 0, \{ "g": async \(\) => \{\n {2}await 1; \} \}\["g"\]\); \}/);
+  assert.equal(asyncOut, `async function g() { 'use strict'; var __budT = __budRt().enterAsync("g", "src/mod.js", 1, 0); try { return await __budRt().run(__budT, { "g": async () => {\n  await 1; } }["g"]); } catch (__budE) { __budRt().fail(__budT, __budE); throw __budE; } finally { __budRt().exitAsync(__budT); } }${asyncOut.slice(asyncOut.indexOf('\nvar __budR'))}`);
   assert.match(rw('const h = (x) => ({ x });').code, /^const h = \(x\) => \{ var __budT = __budRt\(\)\.enter\("h", "src\/mod\.js", 1, 10\); try \{ return \(\{ x \}\); \} catch/);
-  assert.match(rw('const k = async (x) => (x);').code, /^const k = async \(x\) => \{ return await __budRt\(\)\.async\("k", "src\/mod\.js", 1, 10, \{ "k": async \(\) => \(x\) \}\["k"\]\); \};/);
+  assert.match(rw('const k = async (x) => (x);').code, /^const k = async \(x\) => \{ var __budT = __budRt\(\)\.enterAsync\("k", "src\/mod\.js", 1, 10\); try \{ return await __budRt\(\)\.run\(__budT, \{ "k": async \(\) => \(x\) \}\["k"\]\); \} catch \(__budE\) \{ __budRt\(\)\.fail\(__budT, __budE\); throw __budE; \} finally \{ __budRt\(\)\.exitAsync\(__budT\); \} \};/);
   for (const src of ['function f() {}', "function f() { 'use strict' }", 'const f = () => () => ((1))', 'async function f() { return function* () {} }', 'x => y => z => x + y + z', 'f(function () { return 1 }, () => 2)']) {
     assertParses(rw(src).code);
   }

@@ -2,12 +2,12 @@
 // rewriteModule's output for these two functions), against the same functions untouched. Run under the agent (the benchmark preloads it). Prints JSON:
 // nanoseconds per call, the minimum over several batches.
 var __budR;
-function __budRt() { return __budR || (__budR = globalThis[Symbol.for('budobserve.autotrace')] || { enter() { return 0; }, exit() {}, fail() {}, async(n, f, l, c, t) { return t(); } }); }
+function __budRt() { return __budR || (__budR = globalThis[Symbol.for('budobserve.autotrace')] || { enter() { return 0; }, exit() {}, fail() {}, enterAsync() { return 0; }, run(T, t) { return t(); }, exitAsync() {} }); }
 
 function plainSync(a, b) { return a + b; }
 function tracedSync(a, b) { var __budT = __budRt().enter("tracedSync", "calls.mjs", 7, 0); try { return a + b;  } catch (__budE) { __budRt().fail(__budT, __budE); throw __budE; } finally { __budRt().exit(__budT); } }
 async function plainAsync(a, b) { return a + b; }
-async function tracedAsync(a, b) { return await __budRt().async("tracedAsync", "calls.mjs", 12, 0, { "tracedAsync": async () => { return a + b; } }["tracedAsync"]); }
+async function tracedAsync(a, b) { var __budT = __budRt().enterAsync("tracedAsync", "calls.mjs", 12, 0); try { return await __budRt().run(__budT, { "tracedAsync": async () => { return a + b; } }["tracedAsync"]); } catch (__budE) { __budRt().fail(__budT, __budE); throw __budE; } finally { __budRt().exitAsync(__budT); } }
 
 function timeSync(fn, n) {
   const t0 = process.hrtime.bigint();

@@ -3,15 +3,19 @@
 //   { <directives> var T = Rt().enter(name, path, line, column);
 //     try { <body> } catch (E) { Rt().fail(T, E); throw E; } finally { Rt().exit(T); } }
 // and an async one
-//   { <directives> return await Rt().async(name, path, line, column, { "<name>": async () => { <body> } }["<name>"]); }
+//   { <directives> var T = Rt().enterAsync(name, path, line, column);
+//     try { return await Rt().run(T, { "<name>": async () => { <body> } }["<name>"]); }
+//     catch (E) { Rt().fail(T, E); throw E; } finally { Rt().exitAsync(T); } }
 //
-// The async shape differs from the first draft of the protocol (`return Rt().async(...,
-// async () => { <body> })`) in two ways the runtime does not see, both for stack traces:
-// `return await` keeps V8's async stack trace going from the body to the callers (a returned
-// promise ends it), and the arrow gets the function's qualified name (an object key names it),
-// so an error thrown in the body shows `at UserService.getUser (file:line:col)` followed by
-// `at async UserService.getUser` and its callers, where it would show `at <anonymous>` alone.
-// It also takes one microtask tick less than returning the promise.
+// The body runs in an arrow because run() must make the call's frame the active context
+// for everything the body awaits (an AsyncLocalStorage.run around the body). The timing, the
+// error and the end stay in the function itself rather than in a runtime helper that chains
+// `.then()` onto the body's promise: that helper cost two closures and a derived promise per
+// call (~80 ns, benchmarks/autotrace.mjs). `return await` keeps V8's async stack trace going
+// from the body to the callers (a returned promise ends it), and the arrow gets the
+// function's qualified name (an object key names it), so an error thrown in the body shows
+// `at UserService.getUser (file:line:col)` followed by `at async UserService.getUser` and its
+// callers, where it would show `at <anonymous>` alone.
 //
 // Unlike the first draft of the protocol, function declarations of a synchronous body stay
 // where they are, inside the try block. Hoisting them out of it would take them out of the
@@ -37,6 +41,9 @@ const KEY = "Symbol.for('budobserve.autotrace')";
 /** Marks rewritten code: a file containing it is never rewritten again. */
 export const MARKER = KEY;
 
+/** Version of the calls the wrappers make: part of the rewrite cache key. */
+export const PROTOCOL = 2;
+
 /**
  * Identifiers the user's code does not use. A textual check, which also counts strings and
  * comments: conservative, and no scope analysis needed. Every wrapper of the file uses the
@@ -52,7 +59,7 @@ export function chooseIdents(source: string): Idents {
 
 /** Appended at the end of the module: function declarations are hoisted, so it works before any code runs. */
 export function footer(ids: Idents): string {
-  return `\nvar ${ids.R};\nfunction ${ids.Rt}() { return ${ids.R} || (${ids.R} = globalThis[${KEY}] || { enter() { return 0; }, exit() {}, fail() {}, async(n, f, l, c, t) { return t(); } }); }\n`;
+  return `\nvar ${ids.R};\nfunction ${ids.Rt}() { return ${ids.R} || (${ids.R} = globalThis[${KEY}] || { enter() { return 0; }, exit() {}, fail() {}, enterAsync() { return 0; }, run(T, t) { return t(); }, exitAsync() {} }); }\n`;
 }
 
 export interface Site {
@@ -98,24 +105,25 @@ export function openWrap(splice: Splice, fn: FunctionNode, site: Site, ids: Iden
   if (body.type !== 'BlockStatement') {
     // `x => expr` gets a block: `{ ... return expr; ... }`, `return` right before the
     // expression (a line break after `return` would return undefined).
-    const open = fn.async ? `{ return await ${ids.Rt}().async(${args(site)}, { ${str(site.name)}: async () => ` : `{ var ${ids.T} = ${ids.Rt}().enter(${args(site)}); try { return `;
+    const open = fn.async ? `{ var ${ids.T} = ${ids.Rt}().enterAsync(${args(site)}); try { return await ${ids.Rt}().run(${ids.T}, { ${str(site.name)}: async () => ` : `{ var ${ids.T} = ${ids.Rt}().enter(${args(site)}); try { return `;
     splice.insert(expressionStart(body), open, origin);
     return;
   }
   const { at, semicolon } = afterDirectives(body, source);
-  const open = fn.async ? ` return await ${ids.Rt}().async(${args(site)}, { ${str(site.name)}: async () => {` : ` var ${ids.T} = ${ids.Rt}().enter(${args(site)}); try {`;
+  const open = fn.async ? ` var ${ids.T} = ${ids.Rt}().enterAsync(${args(site)}); try { return await ${ids.Rt}().run(${ids.T}, { ${str(site.name)}: async () => {` : ` var ${ids.T} = ${ids.Rt}().enter(${args(site)}); try {`;
   splice.insert(at, semicolon + open, origin);
 }
 
 /** Places the closing text of `fn`; called in post-order, so an inner function's comes first. */
 export function closeWrap(splice: Splice, fn: FunctionNode, site: Site, ids: Idents): void {
   const origin = fn.start as number;
-  const catchFinally = `} catch (${ids.E}) { ${ids.Rt}().fail(${ids.T}, ${ids.E}); throw ${ids.E}; } finally { ${ids.Rt}().exit(${ids.T}); }`;
+  const exit = fn.async ? 'exitAsync' : 'exit';
+  const catchFinally = `} catch (${ids.E}) { ${ids.Rt}().fail(${ids.T}, ${ids.E}); throw ${ids.E}; } finally { ${ids.Rt}().${exit}(${ids.T}); }`;
   const key = `[${str(site.name)}]`;
   if (fn.body.type !== 'BlockStatement') {
-    splice.insert(fn.end as number, fn.async ? ` }${key}); }` : `; ${catchFinally} }`, origin);
+    splice.insert(fn.end as number, fn.async ? ` }${key}); ${catchFinally} }` : `; ${catchFinally} }`, origin);
     return;
   }
   // Before the closing brace: a line comment before it ends at a line break already.
-  splice.insert((fn.body.end as number) - 1, fn.async ? `} }${key}); ` : ` ${catchFinally} `, origin);
+  splice.insert((fn.body.end as number) - 1, fn.async ? `} }${key}); ${catchFinally} ` : ` ${catchFinally} `, origin);
 }

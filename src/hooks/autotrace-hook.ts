@@ -13,6 +13,7 @@ import { loadChunk } from '../lazy.ts';
 import { warn } from '../errors.ts';
 import { debug } from '../debug.ts';
 import { AGENT_VERSION } from '../version.ts';
+import { PROTOCOL } from '../autotrace/wrap.ts';
 
 interface Rewriter {
   rewriteModule(source: string, options: { filename: string; relPath: string; format: 'module' | 'commonjs'; typescript?: boolean }): { code: string; map: object } | undefined;
@@ -52,7 +53,7 @@ export function createAutoTraceTransform(opts: AutoTraceTransformOptions): (url:
     if (select(filename) === undefined && !mappedSources(filename, source).some((original) => select(original) !== undefined)) return undefined;
     const rel = relative(opts.projectRoot, filename).split(sep).join('/');
     const moduleFormat = format === 'module' || format === 'module-typescript' ? 'module' : 'commonjs';
-    const key = cache.key([AGENT_VERSION, optionsKey, rel, format, source]);
+    const key = cache.key([AGENT_VERSION, String(PROTOCOL), optionsKey, rel, format, source]);
     let code = cache.get(key);
     if (code === undefined) {
       try {

@@ -98,27 +98,21 @@ export class AutoTraceRuntime {
     f.error = error;
   }
 
-  async<T>(name: string, file: string, line: number, column: number, body: () => Promise<T>): Promise<T> {
+  /** An async call begins: its frame, which run() makes the body's active context. */
+  enterAsync(name: string, file: string, line: number, column: number): Frame {
     const cm = this.#cm;
     const store = cm.als.getStore();
     const top = cm.depth > 0 ? cm.stack[cm.depth - 1] : undefined;
-    const f = new Frame().init(name, file, line, column, now(), store, top !== undefined && top.store === store ? top : undefined, this.#onId);
-    let promise: Promise<T>;
-    try {
-      promise = cm.als.run(f, body);
-    } catch (error) {
-      this.fail(f, error);
-      this.#finish(f, now());
-      throw error;
-    }
-    return promise.then((value) => {
-      this.#finish(f, now());
-      return value;
-    }, (error: unknown) => {
-      this.fail(f, error);
-      this.#finish(f, now());
-      throw error;
-    });
+    return new Frame().init(name, file, line, column, now(), store, top !== undefined && top.store === store ? top : undefined, this.#onId);
+  }
+
+  run<T>(f: Frame, body: () => Promise<T>): Promise<T> {
+    return this.#cm.als.run(f, body);
+  }
+
+  /** The async call settled (the wrapper's `finally`, after its `await`). */
+  exitAsync(f: Frame): void {
+    this.#finish(f, now());
   }
 
   #hr(t: bigint): [number, number] {

@@ -40,24 +40,25 @@ globalThis[Symbol.for('budobserve.autotrace')] = {
     if (top !== token) stats.errors.push(`exit(${token}) while ${top} was the innermost call`);
   },
   fail(token, error) {
+    void error;
+    if (typeof token === 'object') {
+      stats.rejected++;
+      return;
+    }
     stats.fail++;
     if (open[open.length - 1] !== token) stats.errors.push(`fail(${token}) while ${open[open.length - 1]} was the innermost call`);
-    void error;
   },
-  // Awaits the body (returning `run().then(...)` works as well). A handler attached beside
-  // the caller's await (`p.then(count); return p`) would end V8's async stack trace at the
-  // body: the fixtures print the callers of an async function that throws.
-  async async(name, path, line, column, run) {
+  // An async call's token is an object, so fail() can tell it from the synchronous ones.
+  enterAsync(name, path, line, column) {
     stats.async++;
     count(name, 'async', `${path}:${line}:${column}`);
-    try {
-      return await run();
-    } catch (error) {
-      stats.rejected++;
-      throw error;
-    } finally {
-      stats.settled++;
-    }
+    return { async: name };
+  },
+  run(token, body) {
+    return body();
+  },
+  exitAsync() {
+    stats.settled++;
   },
 };
 
