@@ -16,6 +16,7 @@ import type { ResolvedConfig } from '../config/types.ts';
 import { ProcessorChain } from '../processors/chain.ts';
 import { createScrubber, scrubbingLogs, scrubbingSpans } from '../processors/scrubbing.ts';
 import { BudAttributesProcessor } from '../processors/bud-attributes.ts';
+import { DbSummaryProcessor } from '../processors/db-summary.ts';
 import { ConsoleSpanProcessor } from '../console/console-processor.ts';
 import { LEVEL_NUMBERS } from '../api/levels.ts';
 import { BudBatchSpanProcessor } from '../export/batch-processor.ts';
@@ -137,6 +138,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const scrubber = createScrubber(config);
 
   chain.add(new BudAttributesProcessor());
+  chain.add(new DbSummaryProcessor());
   if (config.console.enabled) {
     const hint = config.export.endpoint === undefined && config.export.traces?.endpoint === undefined
       ? 'budobserve: no OTLP endpoint is configured, so spans are printed here. Set BUD_OBSERVE_ENDPOINT=http://<collector>:4318 (or export.endpoint in budobserve.config.ts) to send them to a collector.'

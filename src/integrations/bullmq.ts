@@ -1,13 +1,231 @@
-// PLACEHOLDER (replaced by the integration's own work): instruments nothing yet.
-import { InstrumentationBase } from '@opentelemetry/instrumentation';
-import type { InstrumentationConfig, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+// BullMQ producer and worker spans through BullMQ's own telemetry interface (`opts.telemetry`,
+// bullmq >= 5.2x): every Queue, Worker and FlowProducer the app builds without one gets Bud's
+// Telemetry, injected on its first traced operation. BullMQ itself then stores the producer's
+// trace context inside the job (`job.opts.telemetry.metadata`, W3C traceparent via the global
+// propagator) and restores it when a worker picks the job up.
+//
+// PARENT, not link: the worker's `process` span is a CHILD of the producer's `add` span, in the
+// same trace. One job is one message with one producer, so a parent keeps "one trace per
+// request across the queue" — the request, the add, and each processing attempt (retries too)
+// are one tree. That is also how BullMQ's own trace() wires a CONSUMER span. The cost, spelled
+// out: a job processed hours later stretches its trace, and jobs created by a job scheduler
+// (repeat) chain each run under the previous one (BullMQ passes the context along).
+//
+// Why not bullmq-otel's BullMQOtel: it forwards every operation as a span, so each worker emits
+// INTERNAL getNextJob / stalled-checker spans (new root traces every few seconds), without
+// messaging.* attributes, and a failed job never sets the span status. The Telemetry below keeps
+// PRODUCER and CONSUMER operations only, maps BullMQ's attributes onto messaging semconv, and
+// marks failed attempts as errors with the processor's exception.
+//
+// Owns: QueueBase#trace, FlowProducer#add/#addBulk and Worker#handleFailed (wrapped, never
+// changed in behaviour). Must not touch jobs' data nor a telemetry the app set itself.
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, AttributeValue, Context, Span, Tracer } from '@opentelemetry/api';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { warn } from '../errors.ts';
+import { AGENT_VERSION } from '../version.ts';
+
+const SUPPORTED = ['>=5 <7'];
+/** BullMQ's SpanKind enum has OTel's numbering: 3 PRODUCER, 4 CONSUMER. */
+const BULL_PRODUCER = 3;
+const BULL_CONSUMER = 4;
+
+type Fn = (this: unknown, ...args: unknown[]) => unknown;
+interface Proto { prototype: Record<string, unknown> }
+
+/** BullMQ attribute → messaging semconv attribute (the BullMQ one is kept as well). */
+const RENAMES: Readonly<Record<string, string>> = {
+  'bullmq.queue.name': 'messaging.destination.name',
+  'bullmq.queue.operation': 'messaging.operation.name',
+  'bullmq.job.id': 'messaging.message.id',
+  'bullmq.job.name': 'messaging.bullmq.job.name',
+  'bullmq.job.attempts.made': 'messaging.bullmq.job.attempts',
+  'bullmq.job.bulk.count': 'messaging.batch.message_count',
+};
+
+/** The span BullMQ holds: a real one for PRODUCER/CONSUMER work, an inert one otherwise. */
+class BullSpan {
+  readonly #span: Span | undefined;
+  #queue: string | undefined;
+  #operation: string | undefined;
+  /** The processor's error, set by Worker#handleFailed before BullMQ adds its 'job failed' event. */
+  failure: unknown;
+
+  constructor(span: Span | undefined) {
+    this.#span = span;
+  }
+
+  setSpanOnContext(ctx: Context): Context {
+    // An inert span leaves the context as it is, so dropped INTERNAL operations never cut a trace.
+    return this.#span === undefined ? ctx : trace.setSpan(ctx, this.#span);
+  }
+
+  setAttribute(key: string, value: AttributeValue | undefined): void {
+    this.setAttributes({ [key]: value });
+  }
+
+  setAttributes(attributes: Record<string, AttributeValue | undefined>): void {
+    const span = this.#span;
+    if (span === undefined) return;
+    const out: Attributes = {};
+    for (const [key, value] of Object.entries(attributes)) {
+      if (value === undefined || value === null) continue;
+      out[key] = value;
+      const renamed = RENAMES[key];
+      if (renamed !== undefined) out[renamed] = key === 'bullmq.job.id' ? String(value) : value;
+      if (key === 'bullmq.queue.name' && typeof value === 'string' && value !== '') this.#queue = value;
+      if (key === 'bullmq.queue.operation' && typeof value === 'string') this.#operation = value;
+    }
+    span.setAttributes(out);
+    if (this.#queue !== undefined && this.#operation !== undefined) span.updateName(`${this.#operation} ${this.#queue}`);
+  }
+
+  addEvent(name: string, attributes?: Record<string, AttributeValue | undefined>): void {
+    const span = this.#span;
+    if (span === undefined) return;
+    if (name === 'job failed') {
+      const reason = attributes?.['bullmq.job.failed.reason'];
+      const failure = this.failure;
+      if (failure instanceof Error) span.recordException(failure);
+      span.setStatus({ code: SpanStatusCode.ERROR, ...(typeof reason === 'string' ? { message: reason } : {}) });
+    }
+    // The job's return value stays out of telemetry: it is app data of any size.
+    const { ['bullmq.job.result']: _result, ...rest } = attributes ?? {};
+    span.addEvent(name, rest as Attributes);
+  }
+
+  recordException(exception: Error | string, time?: number): void {
+    const span = this.#span;
+    if (span === undefined) return;
+    span.recordException(exception, time);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: typeof exception === 'string' ? exception : exception.message });
+  }
+
+  end(): void {
+    this.#span?.end();
+  }
+}
+
+const inert = new BullSpan(undefined);
+
+/** A copy of a flow node tree in which every node has `opts`. */
+function withOpts(node: unknown): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  const n = node as { opts?: unknown; children?: unknown };
+  return { ...n, opts: n.opts ?? {}, ...(Array.isArray(n.children) ? { children: n.children.map(withOpts) } : {}) };
+}
+
+/** BullMQ's `Telemetry` interface (tracer + contextManager), on the agent's tracer. */
+export class BudBullTelemetry {
+  readonly tracer: { startSpan(name: string, options?: { kind: number }, ctx?: Context): BullSpan };
+  readonly contextManager = {
+    with: <R>(ctx: Context, fn: () => R): R => context.with(ctx, fn),
+    active: (): Context => context.active(),
+    root: (): Context => ROOT_CONTEXT,
+    getMetadata: (ctx: Context): string => {
+      const carrier: Record<string, string> = {};
+      propagation.inject(ctx, carrier);
+      return JSON.stringify(carrier);
+    },
+    fromMetadata: (active: Context, metadata: string): Context => {
+      try {
+        const carrier: unknown = JSON.parse(metadata);
+        return carrier !== null && typeof carrier === 'object' ? propagation.extract(active, carrier) : active;
+      } catch {
+        return active; // metadata from another telemetry implementation: start afresh
+      }
+    },
+  };
+
+  constructor(getTracer: () => Tracer) {
+    this.tracer = {
+      startSpan(name, options, ctx) {
+        const kind = options?.kind;
+        if (kind !== BULL_PRODUCER && kind !== BULL_CONSUMER) return inert;
+        const span = getTracer().startSpan(name, {
+          kind: kind === BULL_PRODUCER ? SpanKind.PRODUCER : SpanKind.CONSUMER,
+          attributes: { 'messaging.system': 'bullmq', 'messaging.operation.type': kind === BULL_PRODUCER ? 'publish' : 'process' },
+        }, ctx ?? context.active());
+        return new BullSpan(span);
+      },
+    };
+  }
+}
 
 export class BullMQInstrumentation extends InstrumentationBase {
+  readonly #telemetry = new BudBullTelemetry(() => this.tracer);
+
   constructor(config: InstrumentationConfig = {}) {
-    super('@budobserve/instrumentation-bullmq', '0.0.0', config);
+    super('@budobserve/instrumentation-bullmq', AGENT_VERSION, config);
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
-    return [];
+    // Node resolves `import 'bullmq'` and `require('bullmq')` alike to dist/cjs (the package
+    // has no "exports"; "module" is for bundlers), and BullMQ requires its classes from there.
+    // The dist/esm files are hooked too, for apps that import them by path.
+    const files = ['cjs', 'esm'].flatMap((flavour) => [
+      new InstrumentationNodeModuleFile(`bullmq/dist/${flavour}/classes/queue-base.js`, SUPPORTED,
+        (exports: Record<string, unknown>) => this.#patch(exports, 'QueueBase', ['trace']), (exports: Record<string, unknown>) => this.#unpatch(exports, 'QueueBase', ['trace'])),
+      new InstrumentationNodeModuleFile(`bullmq/dist/${flavour}/classes/flow-producer.js`, SUPPORTED,
+        (exports: Record<string, unknown>) => this.#patch(exports, 'FlowProducer', ['add', 'addBulk']), (exports: Record<string, unknown>) => this.#unpatch(exports, 'FlowProducer', ['add', 'addBulk'])),
+      new InstrumentationNodeModuleFile(`bullmq/dist/${flavour}/classes/worker.js`, SUPPORTED,
+        (exports: Record<string, unknown>) => this.#patch(exports, 'Worker', ['handleFailed']), (exports: Record<string, unknown>) => this.#unpatch(exports, 'Worker', ['handleFailed'])),
+    ]);
+    return [new InstrumentationNodeModuleDefinition('bullmq', SUPPORTED, undefined, undefined, files)];
+  }
+
+  #patch(exports: Record<string, unknown>, className: string, methods: string[]): Record<string, unknown> {
+    try {
+      const proto = (exports[className] as Proto | undefined)?.prototype;
+      if (proto === undefined) return exports;
+      for (const method of methods) {
+        if (typeof proto[method] !== 'function') continue;
+        this._wrap(proto, method, (original: unknown) => this.#wrapper(className, original as Fn));
+      }
+    } catch (error) {
+      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', `bullmq: ${className} could not be instrumented; it runs untraced`, { cause: error, once: `bullmq-${className}` });
+    }
+    return exports;
+  }
+
+  #unpatch(exports: Record<string, unknown>, className: string, methods: string[]): void {
+    const proto = (exports[className] as Proto | undefined)?.prototype;
+    if (proto !== undefined) for (const method of methods) this._unwrap(proto, method);
+  }
+
+  #wrapper(className: string, original: Fn): Fn {
+    const telemetry = this.#telemetry;
+    if (className === 'Worker') {
+      // handleFailed(err, job, token, fetchNext, span): the processor's error reaches the span
+      // only here; BullMQ then adds a 'job failed' event carrying just the message.
+      return function handleFailed(this: unknown, ...args: unknown[]): unknown {
+        const span = args[4];
+        if (span instanceof BullSpan) span.failure = args[0];
+        return original.apply(this, args);
+      };
+    }
+    if (className === 'FlowProducer') {
+      // add(flow, opts) / addBulk(flows). BullMQ stores the context in a flow's job only when
+      // the node has `opts` (flow-producer addNode: `if (srcPropagationMetadata && opts)`), so
+      // nodes without are given an empty one, on a copy: the app's flow objects stay as they were.
+      return function flowProducerAdd(this: unknown, ...args: unknown[]): unknown {
+        try {
+          const self = this as { telemetry?: unknown };
+          if (self.telemetry === undefined) self.telemetry = telemetry;
+          if (self.telemetry === telemetry) args[0] = Array.isArray(args[0]) ? args[0].map(withOpts) : withOpts(args[0]);
+        } catch { /* a frozen instance stays untraced */ }
+        return original.apply(this, args);
+      };
+    }
+    // QueueBase#trace(kind, operation, destination, callback, metadata) reads this.opts.telemetry;
+    // this.opts is the instance's own copy of the options, so the app's object is not touched.
+    return function trace(this: unknown, ...args: unknown[]): unknown {
+      try {
+        const opts = (this as { opts?: { telemetry?: unknown } }).opts;
+        if (opts !== undefined && opts !== null && opts.telemetry === undefined) opts.telemetry = telemetry;
+      } catch { /* untraced, as without the agent */ }
+      return original.apply(this, args);
+    };
   }
 }

@@ -1,19 +1,85 @@
 // Bud's additions to the http instrumentation's options: the incoming request's id and end
-// user on the HTTP server span. Owns these option hooks; must not load any instrumentation.
+// user on the HTTP server span, the allow-listed request and response headers on server and
+// client spans (`capture.*Headers`; the scrubbing processor scrubs them at export), and the
+// error a web framework caught, recorded on the server span of a 5xx (server-span.ts). The
+// instrumentation itself names the server span `METHOD route` once a framework set the route.
+// Owns these option hooks; must not load any instrumentation.
 import type { Span } from '@opentelemetry/api';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedConfig } from '../config/types.ts';
 import { warn } from '../errors.ts';
 import type { Options } from './enrich.ts';
+import { recordServerError } from './server-span.ts';
 
 type RequestHook = (span: Span, request: unknown) => void;
+type CustomAttributesHook = (span: Span, request: unknown, response: unknown) => void;
+type ResponseHook = (span: Span, response: unknown) => void;
+type WriteHead = ServerResponse['writeHead'];
+interface HeaderLists { requestHeaders?: string[]; responseHeaders?: string[] }
+interface HeadersToSpanAttributes { client?: HeaderLists; server?: HeaderLists }
+
+function union(a: readonly string[], b: readonly string[] | undefined): string[] {
+  return [...new Set([...a, ...(b ?? [])].map((h) => h.toLowerCase()))];
+}
+
+/** The configured headers added to the user's own lists, for both sides. */
+export function headerLists(user: unknown, config: ResolvedConfig): HeadersToSpanAttributes {
+  const own = (user ?? {}) as HeadersToSpanAttributes;
+  const side = (mine: HeaderLists | undefined): HeaderLists => ({
+    requestHeaders: union(config.capture.requestHeaders, mine?.requestHeaders),
+    responseHeaders: union(config.capture.responseHeaders, mine?.responseHeaders),
+  });
+  return { client: side(own.client), server: side(own.server) };
+}
+
+/**
+ * Headers given to writeHead() directly, which Node sends without keeping (getHeader() does
+ * not see them, so the instrumentation's capture at the end misses them): Fastify and
+ * @hono/node-server answer that way. Records the allow-listed ones as the response is written.
+ */
+function captureWriteHead(span: Span, response: ServerResponse, names: ReadonlySet<string>): void {
+  const original = response.writeHead as WriteHead & { [kCapturing]?: true };
+  if (typeof original !== 'function' || original[kCapturing] === true) return;
+  const wrapped = function writeHead(this: ServerResponse, ...args: unknown[]): ServerResponse {
+    try {
+      const headers = args.find((a, i) => i > 0 && typeof a === 'object' && a !== null);
+      const pairs: Array<[string, unknown]> = Array.isArray(headers)
+        ? Array.from({ length: headers.length >> 1 }, (_, i): [string, unknown] => [String(headers[i * 2]), headers[i * 2 + 1]])
+        : Object.entries(headers ?? {});
+      for (const [key, value] of pairs) {
+        const name = key.toLowerCase();
+        if (value === undefined || !names.has(name)) continue;
+        span.setAttribute(`http.response.header.${name}`, Array.isArray(value) ? value.map(String) : [String(value)]);
+      }
+    } catch {
+      // the response is written all the same
+    }
+    return Reflect.apply(original, this, args) as ServerResponse;
+  };
+  Object.defineProperty(wrapped, kCapturing, { value: true });
+  response.writeHead = wrapped as WriteHead;
+}
+
+const kCapturing = Symbol('budobserve.writeHead');
 
 export function enrichHttp(user: Options | undefined, config: ResolvedConfig): Options {
   const header = config.requestIdHeader.toLowerCase();
   const enduser = config.enduserId;
   const userHook = user?.['requestHook'] as RequestHook | undefined;
+  const userCustom = user?.['applyCustomAttributesOnSpan'] as CustomAttributesHook | undefined;
+  const userResponseHook = user?.['responseHook'] as ResponseHook | undefined;
+  const lists = headerLists(user?.['headersToSpanAttributes'], config);
+  const responseNames = new Set(lists.server?.responseHeaders ?? []);
   return {
     ...user,
+    headersToSpanAttributes: lists,
+    ...(responseNames.size === 0 ? {} : {
+      responseHook(span: Span, response: unknown): void {
+        // Server side only: a client span's response is an IncomingMessage, with no writeHead.
+        if (typeof (response as Partial<ServerResponse>).writeHead === 'function') captureWriteHead(span, response as ServerResponse, responseNames);
+        userResponseHook?.(span, response);
+      },
+    }),
     requestHook(span: Span, request: unknown): void {
       const incoming = request as IncomingMessage;
       // Only incoming requests have headers to read here; outgoing ones are ClientRequests.
@@ -30,6 +96,28 @@ export function enrichHttp(user: Options | undefined, config: ResolvedConfig): O
         }
       }
       userHook?.(span, request);
+    },
+    // Called as the span ends, after the instrumentation set the status from the response:
+    // the one place where a framework's caught error can still reach the server span.
+    applyCustomAttributesOnSpan(span: Span, request: unknown, response: unknown): void {
+      try {
+        recordServerError(span, (response as ServerResponse | undefined)?.statusCode);
+      } catch (error) {
+        warn('BUDOBSERVE_INTERNAL', 'recording a framework error on the server span failed', { cause: error, once: 'server-error' });
+      }
+      userCustom?.(span, request, response);
+    },
+  };
+}
+
+/** The same header capture for fetch() (the undici instrumentation's option has one side only). */
+export function enrichUndici(user: Options | undefined, config: ResolvedConfig): Options {
+  const own = (user?.['headersToSpanAttributes'] ?? {}) as HeaderLists;
+  return {
+    ...user,
+    headersToSpanAttributes: {
+      requestHeaders: union(config.capture.requestHeaders, own.requestHeaders),
+      responseHeaders: union(config.capture.responseHeaders, own.responseHeaders),
     },
   };
 }

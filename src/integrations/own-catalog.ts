@@ -8,8 +8,10 @@ import type { CatalogEntry } from './catalog.ts';
 
 export const ownCatalog: readonly CatalogEntry[] = [
   { name: "fastify", pkg: "./src/integrations/fastify.ts", exportName: "FastifyInstrumentation", modules: ["fastify"] },
+  { name: "nestjs-core", pkg: "./src/integrations/nestjs.ts", exportName: "NestjsInstrumentation", modules: ["@nestjs/core"] },
   { name: "hono", pkg: "./src/integrations/hono.ts", exportName: "HonoInstrumentation", modules: ["hono"] },
   { name: "postgres", pkg: "./src/integrations/postgres-js.ts", exportName: "PostgresJsInstrumentation", modules: ["postgres"] },
+  { name: "openai", pkg: "./src/integrations/genai/openai.ts", exportName: "OpenAIInstrumentation", modules: ["openai"] },
   { name: "anthropic", pkg: "./src/integrations/genai/anthropic.ts", exportName: "AnthropicInstrumentation", modules: ["@anthropic-ai/sdk"] },
   { name: "bullmq", pkg: "./src/integrations/bullmq.ts", exportName: "BullMQInstrumentation", modules: ["bullmq"] },
   { name: "dapr", pkg: "./src/integrations/dapr.ts", exportName: "DaprInstrumentation", modules: ["@dapr/dapr"] },

@@ -45,6 +45,18 @@ export class ProcessorChain implements SpanProcessor {
     }
   }
 
+  // Before the span is read-only: processors that complete a span (db-summary.ts) run here.
+  onEnding(span: Span): void {
+    for (const p of this.#processors) {
+      if (p.onEnding === undefined) continue;
+      try {
+        p.onEnding(span);
+      } catch (error) {
+        warn('BUDOBSERVE_INTERNAL', `span processor ${p.constructor.name} failed in onEnding`, { cause: error, once: `ending:${p.constructor.name}` });
+      }
+    }
+  }
+
   onEnd(span: ReadableSpan): void {
     if (this.#gate !== undefined) this.#gate(span);
     else this.deliver(span);

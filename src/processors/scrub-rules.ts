@@ -159,15 +159,23 @@ export function decodeUriPart(s: string): string {
 // alternative wins: comments and quoted identifiers are matched whole so nothing inside
 // them is taken for a literal, identifiers whole so `t1` keeps its digit. An unterminated
 // string runs to the end: a truncated statement must not show its tail. Double-quoted text
-// is an identifier, as ANSI SQL and PostgreSQL read it (MySQL's default reads a string).
-const SQL_TOKENS = new RegExp([
-  String.raw`(--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"]|"")*"|\x60[^\x60]*\x60)`, // kept as is
-  String.raw`((?:[ENXB]|U&)?'(?:[^'\\]|''|\\[\s\S])*(?:'|$)|\$([A-Z_]\w*)?\$[\s\S]*?(?:\$\3\$|$))`, // quoted literals
-  String.raw`([A-Z_][\w$]*|[$:@]\w+)`, // identifiers, keywords, placeholders
-  String.raw`(0x[0-9A-F]+|(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?)`, // numbers
-].join('|'), 'gi');
+// is an identifier as ANSI SQL and PostgreSQL read it, and a string as MySQL and MariaDB
+// read it by default: the caller says which dialect the statement is in.
+const sqlTokens = (mysql: boolean): RegExp => {
+  const dq = mysql ? String.raw`"(?:[^"\\]|""|\\[\s\S])*(?:"|$)|` : '';
+  const dqName = mysql ? '' : String.raw`"(?:[^"]|"")*"|`;
+  return new RegExp([
+    String.raw`(--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|` + dqName + String.raw`\x60[^\x60]*\x60)`, // kept as is
+    String.raw`((?:[ENXB]|U&)?'(?:[^'\\]|''|\\[\s\S])*(?:'|$)|` + dq + String.raw`\$([A-Z_]\w*)?\$[\s\S]*?(?:\$\3\$|$))`, // quoted literals
+    String.raw`([A-Z_][\w$]*|[$:@]\w+)`, // identifiers, keywords, placeholders
+    String.raw`(0x[0-9A-F]+|(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?)`, // numbers
+  ].join('|'), 'gi');
+};
+const SQL_TOKENS = sqlTokens(false);
+const MYSQL_TOKENS = sqlTokens(true);
 
-export function replaceSqlLiterals(sql: string): string {
-  return sql.replace(SQL_TOKENS, (m: string, _kept?: string, quoted?: string, _tag?: string, _word?: string, num?: string) =>
+/** `mysql` says the statement is MySQL/MariaDB, where "text" is a string, not a name. */
+export function replaceSqlLiterals(sql: string, mysql = false): string {
+  return sql.replace(mysql ? MYSQL_TOKENS : SQL_TOKENS, (m: string, _kept?: string, quoted?: string, _tag?: string, _word?: string, num?: string) =>
     quoted !== undefined || num !== undefined ? '?' : m);
 }

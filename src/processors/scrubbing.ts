@@ -162,9 +162,9 @@ export class Scrubber {
     if (typeof value === 'string') {
       if (k.shape === 'url' || k.shape === 'query') return this.#url(value, prefix, key, k.shape === 'query');
       if (k.shape === 'message') return this.#message(value, attrs['logfire.msg_template'], prefix);
-      if (k.shape === 'sql' && this.#sql) return this.#statement(value, [...prefix, key]);
+      if (k.shape === 'sql' && this.#sql) return this.#statement(value, [...prefix, key], attrs);
       if (!this.#maybe(value)) return value;
-      if (k.shape === 'sql') return this.#statement(value, [...prefix, key]);
+      if (k.shape === 'sql') return this.#statement(value, [...prefix, key], attrs);
       return k.shape === 'stack' ? this.#stack(value, [...prefix, key]) : this.#string(value, [...prefix, key], 0);
     }
     if (Array.isArray(value)) {
@@ -298,11 +298,13 @@ export class Scrubber {
   }
 
   /** SQL keeps its shape: on a match (always, with dbStatements) its literals become ?. */
-  #statement(sql: string, path: Path): unknown {
+  #statement(sql: string, path: Path, attrs: Attributes): unknown {
     if (/^\s*[[{]/.test(sql)) return this.#string(sql, path, 0); // MongoDB's statements are JSON
-    if (this.#sql) return replaceSqlLiterals(sql);
+    const system = attrs['db.system.name'] ?? attrs['db.system'];
+    const mysql = system === 'mysql' || system === 'mariadb';
+    if (this.#sql) return replaceSqlLiterals(sql, mysql);
     const p = this.#valuePattern(sql);
-    const stripped = p === undefined ? sql : replaceSqlLiterals(sql);
+    const stripped = p === undefined ? sql : replaceSqlLiterals(sql, mysql);
     // A matching word outside every literal is a table or column name (`sessions`), not a secret.
     return stripped === sql ? sql : this.#redact(path, sql, p!, true, stripped);
   }
