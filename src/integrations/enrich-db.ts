@@ -6,19 +6,8 @@
 import type { Span } from '@opentelemetry/api';
 import type { ResolvedConfig } from '../config/types.ts';
 import type { Enricher, Options } from './enrich.ts';
+import { chainHooks } from './chain-hooks.ts';
 import { sqlSpanName, summarizeSql } from './sql.ts';
-
-type Hook = (span: Span, ...rest: unknown[]) => void;
-
-/** Bud's hook, then the user's; neither may throw into the instrumentation. */
-function chain(ours: Hook, user: unknown): Hook {
-  return function hook(this: unknown, span: Span, ...rest: unknown[]): void {
-    try {
-      ours(span, ...rest);
-    } catch { /* enrichment is best effort */ }
-    if (typeof user === 'function') Reflect.apply(user, this, [span, ...rest]);
-  };
-}
 
 /** Operation, table and span name from the statement text. */
 function summarize(span: Span, text: unknown, namespace: string | undefined, fallback: string): void {
@@ -35,7 +24,7 @@ function summarize(span: Span, text: unknown, namespace: string | undefined, fal
 function enrichPg(user: Options | undefined): Options {
   return {
     ...user,
-    requestHook: chain((span, info) => {
+    requestHook: chainHooks((span, info) => {
       const i = info as { query?: { text?: unknown }; connection?: { database?: unknown } } | undefined;
       const db = i?.connection?.database;
       summarize(span, i?.query?.text, typeof db === 'string' ? db : undefined, 'postgresql');

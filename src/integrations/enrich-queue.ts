@@ -6,20 +6,8 @@
 // messaging.rabbitmq.routing_key, messaging.operation on the consumer) with no stable-semconv
 // opt-in, so a user filtering on messaging.destination.name or messaging.operation.type finds
 // nothing. Bud adds those; the instrumentation's own attributes and span names stay as they are.
-import type { Span } from '@opentelemetry/api';
 import type { Enricher, Options } from './enrich.ts';
-
-type Hook = (span: Span, ...rest: unknown[]) => void;
-
-/** Bud's hook, then the user's; Bud's may never throw into the instrumentation. */
-function chain(ours: Hook, user: unknown): Hook {
-  return function hook(this: unknown, span: Span, ...rest: unknown[]): void {
-    try {
-      ours(span, ...rest);
-    } catch { /* enrichment is best effort */ }
-    if (typeof user === 'function') Reflect.apply(user, this, [span, ...rest]);
-  };
-}
+import { chainHooks } from './chain-hooks.ts';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -37,7 +25,7 @@ function destination(exchange: unknown, routingKey: unknown, queue?: string): st
 function enrichAmqplib(user: Options | undefined): Options {
   return {
     ...user,
-    publishHook: chain((span, info) => {
+    publishHook: chainHooks((span, info) => {
       const i = info as { exchange?: unknown; routingKey?: unknown } | undefined;
       span.setAttributes({
         'messaging.destination.name': destination(i?.exchange, i?.routingKey),
@@ -46,7 +34,7 @@ function enrichAmqplib(user: Options | undefined): Options {
       });
       if (typeof i?.routingKey === 'string') span.setAttribute('messaging.rabbitmq.destination.routing_key', i.routingKey);
     }, user?.['publishHook']),
-    consumeHook: chain((span, info) => {
+    consumeHook: chainHooks((span, info) => {
       const msg = (info as { msg?: { fields?: { exchange?: unknown; routingKey?: unknown; deliveryTag?: unknown } } } | undefined)?.msg;
       // The queue consumed from is only in the span's name (`<queue> process`): the hook is not given it.
       const name = (span as unknown as { name?: unknown }).name;

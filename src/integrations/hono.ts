@@ -9,7 +9,7 @@
 // Owns the Hono patch; must not start spans (Hono gets no INTERNAL spans of its own).
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { noteServerError, serverSpanOf, setServerRoute } from './server-span.ts';
+import { callNotingErrors, setServerRoute } from './server-span.ts';
 
 type Handler = (...args: unknown[]) => unknown;
 interface RouterRoute { path: string; method: string; handler: Handler }
@@ -24,22 +24,8 @@ const isMiddleware = (r: RouterRoute): boolean => r.method === 'ALL' && r.path.e
 function wrapHandler(handler: Handler, route: RouterRoute): Handler {
   const sets = !isMiddleware(route);
   return function honoHandler(this: unknown, ...args: unknown[]): unknown {
-    const server = serverSpanOf();
     if (sets) setServerRoute(route.path);
-    let result: unknown;
-    try {
-      result = Reflect.apply(handler, this, args);
-    } catch (error) {
-      noteServerError(error, server);
-      throw error;
-    }
-    if (result instanceof Promise) {
-      return result.then(undefined, (error: unknown) => {
-        noteServerError(error, server);
-        throw error;
-      });
-    }
-    return result;
+    return callNotingErrors(handler, this, args);
   };
 }
 

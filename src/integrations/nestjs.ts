@@ -11,7 +11,7 @@
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { noteServerError, serverSpanOf } from './server-span.ts';
+import { callNotingErrors } from './server-span.ts';
 
 const VERSIONS = ['>=4.0.0 <13'];
 const kPatched = Symbol.for('budobserve.nestjs.patched');
@@ -26,21 +26,7 @@ function noteHandlerErrors(original: Fn): Fn {
     const handler = Reflect.apply(original, this, args);
     if (typeof handler !== 'function') return handler;
     return function handle(this: unknown, ...call: unknown[]): unknown {
-      const server = serverSpanOf();
-      let result: unknown;
-      try {
-        result = Reflect.apply(handler as Fn, this, call);
-      } catch (error) {
-        noteServerError(error, server);
-        throw error;
-      }
-      if (result instanceof Promise) {
-        return result.then(undefined, (error: unknown) => {
-          noteServerError(error, server);
-          throw error;
-        });
-      }
-      return result;
+      return callNotingErrors(handler as Fn, this, call);
     };
   };
 }

@@ -69,3 +69,25 @@ export function forwardExceptions(frameworkSpan: Span, server: Span | undefined 
     record.call(this, exception, time);
   };
 }
+
+/**
+ * Calls a framework's request handler and notes what it throws or rejects with for the server
+ * span of the request it runs in; the result is passed on unchanged.
+ */
+export function callNotingErrors(handler: (...args: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
+  const server = serverSpanOf();
+  let result: unknown;
+  try {
+    result = Reflect.apply(handler, thisArg, args);
+  } catch (error) {
+    noteServerError(error, server);
+    throw error;
+  }
+  if (result instanceof Promise) {
+    return result.then(undefined, (error: unknown) => {
+      noteServerError(error, server);
+      throw error;
+    });
+  }
+  return result;
+}
