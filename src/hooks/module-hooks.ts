@@ -28,6 +28,7 @@ import { requireExternal, resolveExternal } from '../lazy.ts';
 import { warn } from '../errors.ts';
 import { debug } from '../debug.ts';
 import { kHooksInstalled } from '../symbols.ts';
+import { wrappedImports } from './esm-wrapper.ts';
 
 export interface ModuleHooksOptions {
   /** Sees every specifier before it resolves; may enable instrumentations. */
@@ -99,13 +100,23 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
     if (!formats.has(url)) formats.set(url, formatOf(url, undefined));
     return formats.get(url) === 'module';
   };
+  // An ES-module entry that only re-exports CommonJS files (esm-wrapper.ts), by URL.
+  const wrappers = new Map<string, boolean>();
+  const wrapsCommonJs = (url: string): boolean => {
+    let known = wrappers.get(url);
+    if (known === undefined) {
+      known = wrappedImports(url)?.every((u) => formatOf(u, undefined) === 'commonjs') === true;
+      wrappers.set(url, known);
+    }
+    return known;
+  };
   const loadIitm = (): IitmHook | undefined => {
     try {
       const { createHook } = requireExternal<{ createHook(meta: { url: string }): IitmHook }>('import-in-the-middle/create-hook.mjs');
       // meta.url names import-in-the-middle's own hook file, from which it finds its
       // runtime (lib/register.js) for the wrappers it generates.
       const hook = createHook({ url: resolveExternal('import-in-the-middle/hook.mjs') });
-      hook.applyOptions({ shouldInclude: (url, specifier) => opts.isHooked(specifier) && esmFormat(url) });
+      hook.applyOptions({ shouldInclude: (url, specifier) => opts.isHooked(specifier) && esmFormat(url) && !wrapsCommonJs(url) });
       debug('import-in-the-middle loaded for an ES-module library');
       return hook;
     } catch (error) {
@@ -131,6 +142,11 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
       }
       const format = formatOf(result.url, result.format);
       if (format === 'commonjs') return { url: withMarker(result.url, BRIDGE), format: 'module', shortCircuit: true };
+      if (format === 'module' && wrapsCommonJs(result.url)) {
+        // Its CommonJS build, through the patched require(), before the wrapper imports it.
+        nodeModule.createRequire(context.parentURL ?? import.meta.url)(specifier);
+        return result;
+      }
       if (format === 'module' && iitm === undefined) {
         iitm = loadIitm();
         if (iitm !== undefined) return iitm.resolveSync(specifier, context, nextResolve);
