@@ -95,9 +95,25 @@ test('one gen_ai CLIENT span per call, named "<operation> <model>", under the ca
   // The HTTP request to the provider is a child of the gen_ai span.
   const http = spans.filter((s) => s.kind === CLIENT && s.parentSpanId === routed.spanId);
   assert.deepEqual(http.map((s) => s.attributes['url.path']), ['/openai/v1/chat/completions']);
-  // Anthropic's SDK traces itself too: its span sits under Bud's (messages.create).
-  const own = spans.find((s) => s.scope === 'com.anthropic.sdk.typescript' && s.attributes['gen_ai.request.model'] === 'claude-broken');
-  assert.equal(own.parentSpanId, genai.find((s) => s.name === 'chat claude-broken').spanId);
+  // Anthropic's SDK traces itself too; Bud's span replaces that one (a second span of the same
+  // call would count its tokens twice), and the SDK's HTTP request sits under Bud's span.
+  assert.deepEqual(spans.filter((s) => s.scope === 'com.anthropic.sdk.typescript'), []);
+  const broken = genai.find((s) => s.name === 'chat claude-broken');
+  assert.deepEqual(spans.filter((s) => s.kind === CLIENT && s.parentSpanId === broken.spanId).map((s) => s.attributes['url.path']), ['/anthropic/v1/messages']);
+});
+
+test('with the anthropic integration switched off, the SDK\'s own tracing is left as it is', async () => {
+  const provider = await startProviderServer();
+  const receiver = await startReceiver();
+  try {
+    const r = await runApp({ script: `${fixtures}integrations-llm/app.mjs`, env: { LLM_BASE_URL: provider.url, BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_DISABLED_INSTRUMENTATIONS: 'anthropic' } });
+    assert.equal(r.code, 0, r.stderr);
+    const spans = await receiver.waitFor((s) => s.filter((x) => x.scope === 'com.anthropic.sdk.typescript').length >= 4);
+    assert.deepEqual(spans.filter((s) => s.scope === ANTHROPIC), []);
+  } finally {
+    await provider.close();
+    await receiver.close();
+  }
 });
 
 test('openai chat: request, response, usage, total and cost from the table (dated snapshot priced by prefix)', async () => {

@@ -84,6 +84,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
     tracerProvider: sdk.tracerProvider,
     meterProvider: sdk.meterProvider,
     inLambda: edge.inLambda,
+    supersede: (scope) => sdk.globalTracerProvider.supersede(scope),
   });
   const transform = sdk.autoTrace === undefined || !syncLoadHooks() ? undefined : createAutoTraceTransform({ projectRoot: config.projectRoot, modules: config.autoTrace.modules, exclude: config.autoTrace.exclude });
   if (sdk.autoTrace !== undefined) (globalThis as Record<symbol, unknown>)[kAutoTrace] = sdk.autoTrace;

@@ -25,6 +25,7 @@ import type { SignalTarget } from '../export/exporters.ts';
 import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { resourceAttributes } from './resource.ts';
+import { SupersedingTracerProvider } from './superseded.ts';
 import { warn } from '../errors.ts';
 import { loadChunk } from '../lazy.ts';
 
@@ -42,6 +43,8 @@ export interface Sdk {
   grpc: boolean;
   /** With auto-tracing: the runtime rewritten functions call, and its context manager. */
   autoTrace?: import('../runtime/autotrace.ts').AutoTraceRuntime;
+  /** The global tracer provider: tracerProvider, less the library tracer scopes integrations replace. */
+  globalTracerProvider: SupersedingTracerProvider;
   contextManager?: import('@opentelemetry/api').ContextManager;
 }
 
@@ -124,7 +127,8 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const grpc = (['traces', 'metrics', 'logs'] as const).some((s) => signalTarget(config, s)?.protocol === 'grpc');
   const at = config.autoTrace.modules.length > 0 ? loadChunk<typeof import('../lazy/autotrace-runtime.ts')>('autotrace-runtime') : undefined;
   const ids = at === undefined ? undefined : new at.BudIdGenerator();
-  const sdk: Sdk = { resource, chain, exporters: [], grpc, tracerProvider: new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain], ...(ids === undefined ? {} : { idGenerator: ids }) }) };
+  const tracerProvider = new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain], ...(ids === undefined ? {} : { idGenerator: ids }) });
+  const sdk: Sdk = { resource, chain, exporters: [], grpc, tracerProvider, globalTracerProvider: new SupersedingTracerProvider(tracerProvider) };
   if (at !== undefined && ids !== undefined) {
     const contextManager = new at.FrameAwareContextManager();
     const runtime = new at.AutoTraceRuntime({ minDurationMs: config.autoTrace.minDuration, contextManager, ids, tracer: () => trace.getTracer('budobserve.autotrace') });
@@ -194,7 +198,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
 export function registerGlobals(sdk: Sdk, config: ResolvedConfig): void {
   context.setGlobalContextManager((sdk.contextManager ?? new AsyncLocalStorageContextManager()).enable());
   propagation.setGlobalPropagator(propagators(config.propagators));
-  trace.setGlobalTracerProvider(sdk.tracerProvider);
+  trace.setGlobalTracerProvider(sdk.globalTracerProvider);
   if (sdk.meterProvider !== undefined) metrics.setGlobalMeterProvider(sdk.meterProvider);
   if (sdk.loggerProvider !== undefined) {
     logs.setGlobalLoggerProvider(sdk.loggerProvider);

@@ -19,6 +19,8 @@ export interface IntegrationsOptions {
   meterProvider?: MeterProvider | undefined;
   /** Whether this process runs in AWS Lambda (decided at the edge). */
   inLambda: boolean;
+  /** Silences a library's own tracer scope that an enabled integration replaces. */
+  supersede?: ((scope: string) => void) | undefined;
 }
 
 export class Integrations {
@@ -115,6 +117,7 @@ export class Integrations {
       if (this.#opts.meterProvider !== undefined) instrumentation.setMeterProvider(this.#opts.meterProvider);
       this.enabled.set(entry.name, instrumentation);
       for (const m of entry.modules) this.hookedModules.add(m);
+      for (const scope of entry.supersedes ?? []) this.#opts.supersede?.(scope);
       debug('instrumentation %s enabled at %s ms', entry.name, uptimeMs());
     } catch (error) {
       warn('BUDOBSERVE_INSTRUMENTATION_FAILED', `instrumentation '${entry.name}' could not be enabled; ${entry.modules.join(', ') || 'its target'} runs uninstrumented`, { cause: error, once: entry.name });

@@ -12,6 +12,8 @@ export interface CatalogEntry {
   exportName: string;
   /** Module names the instrumentation patches; empty means it hooks no module. */
   modules: string[];
+  /** Tracer scopes of the library's own built-in tracing, which this integration replaces. */
+  supersedes?: string[];
 }
 
 export const catalog: readonly CatalogEntry[] = [

@@ -12,7 +12,7 @@ export const ownCatalog: readonly CatalogEntry[] = [
   { name: "hono", pkg: "./src/integrations/hono.ts", exportName: "HonoInstrumentation", modules: ["hono"] },
   { name: "postgres", pkg: "./src/integrations/postgres-js.ts", exportName: "PostgresJsInstrumentation", modules: ["postgres"] },
   { name: "openai", pkg: "./src/integrations/genai/openai.ts", exportName: "OpenAIInstrumentation", modules: ["openai"] },
-  { name: "anthropic", pkg: "./src/integrations/genai/anthropic.ts", exportName: "AnthropicInstrumentation", modules: ["@anthropic-ai/sdk"] },
+  { name: "anthropic", pkg: "./src/integrations/genai/anthropic.ts", exportName: "AnthropicInstrumentation", modules: ["@anthropic-ai/sdk"], supersedes: ["com.anthropic.sdk.typescript"] },
   { name: "bullmq", pkg: "./src/integrations/bullmq.ts", exportName: "BullMQInstrumentation", modules: ["bullmq"] },
   { name: "dapr", pkg: "./src/integrations/dapr.ts", exportName: "DaprInstrumentation", modules: ["@dapr/dapr"] },
 ];
