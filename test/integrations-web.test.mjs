@@ -98,6 +98,11 @@ for (const fw of frameworks) {
       assert.ok(fwSpans.every((s) => servers.some((x) => x.traceId === s.traceId)), 'no framework span outside a request trace');
       assert.ok(spans.filter((s) => s.scope === fw.scope && s.traceId === user.traceId).every((s) => s.attributes['bud.request.id'] === 'req-42'), 'bud.request.id on the spans below');
     }
+    // Express 5 routes through the `router` package: with the router instrumentation on too,
+    // every middleware and handler span came twice (regression: express5-duplicate-router-spans).
+    const userTrace = spans.filter((s) => s.traceId === user.traceId && s.kind === INTERNAL);
+    assert.deepEqual(spans.filter((s) => s.scope === '@opentelemetry/instrumentation-router'), [], 'no router-instrumentation spans');
+    assert.equal(new Set(userTrace.map((s) => s.name)).size, userTrace.length, `each framework span once: ${userTrace.map((s) => s.name).join(', ')}`);
 
     // Errors: ERROR on the SERVER span, 500, the exception with the handler's own frame.
     for (const [path, route, fn, message] of [['/boom', '/boom', 'boomSync', 'sync boom'], ['/boom-async', '/boom-async', 'boomAsync', 'async boom']]) {

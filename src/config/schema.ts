@@ -96,7 +96,7 @@ export const options: readonly OptionSpec[] = [
   { path: 'batch.maxExportBatchSize', parse: p.number(1, 10_000_000, true), otelEnv: [{ name: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE' }], default: 512, doc: 'Spans per export request.' },
   { path: 'metrics.exportIntervalMs', parse: p.number(100, 86_400_000, true), otelEnv: [{ name: 'OTEL_METRIC_EXPORT_INTERVAL' }], default: 60_000, doc: 'Metric export interval, milliseconds.' },
   { path: 'shutdownTimeoutMs', parse: p.number(0, 600_000, true), env: 'BUD_OBSERVE_SHUTDOWN_TIMEOUT', default: 3000, doc: 'Longest the agent delays exit to deliver telemetry, milliseconds.' },
-  { path: 'instrumentations.enabled', parse: p.list, env: 'BUD_OBSERVE_INSTRUMENTATIONS', otelEnv: [{ name: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS' }], defaultText: 'all but fs, dns, net, host-metrics, runtime-node', doc: 'Only these instrumentations (short names: http, express, pg, …).' },
+  { path: 'instrumentations.enabled', parse: p.list, env: 'BUD_OBSERVE_INSTRUMENTATIONS', otelEnv: [{ name: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS' }], defaultText: 'all but fs, dns, net, host-metrics, runtime-node, router', doc: 'Only these instrumentations (short names: http, express, pg, …).' },
   { path: 'instrumentations.disabled', parse: p.list, env: 'BUD_OBSERVE_DISABLED_INSTRUMENTATIONS', otelEnv: [{ name: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS' }], default: [], doc: 'Never these instrumentations.' },
   { path: 'autoTrace.modules', parse: p.patterns, env: 'BUD_OBSERVE_AUTOTRACE_MODULES', default: [], doc: "Globs (or RegExps in a file) of the app's own modules whose functions become spans." },
   { path: 'autoTrace.exclude', parse: p.patterns, env: 'BUD_OBSERVE_AUTOTRACE_EXCLUDE', default: [], doc: 'Globs never auto-traced.' },

@@ -139,7 +139,7 @@ export interface BudObserveConfig {
   shutdownTimeoutMs?: number;
   /** Library instrumentations, by the short names of `@opentelemetry/auto-instrumentations-node`. */
   instrumentations?: {
-    /** Only these. Env: `BUD_OBSERVE_INSTRUMENTATIONS`, `OTEL_NODE_ENABLED_INSTRUMENTATIONS`. Default: all but fs, dns, net, host-metrics, runtime-node. */
+    /** Only these. Env: `BUD_OBSERVE_INSTRUMENTATIONS`, `OTEL_NODE_ENABLED_INSTRUMENTATIONS`. Default: all but fs, dns, net, host-metrics, runtime-node, router. */
     enabled?: string[];
     /** Never these. Env: `BUD_OBSERVE_DISABLED_INSTRUMENTATIONS`, `OTEL_NODE_DISABLED_INSTRUMENTATIONS`. Default: none. */
     disabled?: string[];

@@ -24,9 +24,11 @@ export const catalog: readonly CatalogEntry[] = [
 /**
  * Off unless named in `instrumentations.enabled`: fs, dns and net add a span to nearly
  * every operation; host-metrics and runtime-node start timers in every process, which is
- * not ours to decide for the user.
+ * not ours to decide for the user; router is what Express 5 routes through, which the express
+ * instrumentation already covers, so with both on every middleware span came twice (an app
+ * using `router` on its own names it).
  */
-export const disabledByDefault: ReadonlySet<string> = new Set(['fs', 'dns', 'net', 'host-metrics', 'runtime-node']);
+export const disabledByDefault: ReadonlySet<string> = new Set(['fs', 'dns', 'net', 'host-metrics', 'runtime-node', 'router']);
 
 let names: string[] | undefined;
 export function catalogNames(): string[] {
