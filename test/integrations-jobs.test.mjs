@@ -39,13 +39,47 @@ function ancestors(spans, span) {
   return chain;
 }
 
+/**
+ * A job scheduler's runs: each is a trace of its own (its `add` a root PRODUCER span, its
+ * processing a child of it), LINKED to what scheduled it — the request that upserted the
+ * scheduler, then each previous run's add — instead of one trace that grows with every run
+ * (regression: bullmq-scheduler-chains-one-trace).
+ */
+function checkScheduler(spans, q) {
+  const server = spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/enqueue');
+  const ticks = spans.filter((s) => s.kind === CONSUMER && s.attributes['messaging.bullmq.job.name'] === 'tick');
+  assert.ok(ticks.length >= 3, `three scheduled runs processed: ${ticks.length}`);
+  assert.equal(new Set(ticks.map((t) => t.traceId)).size, ticks.length, 'each run in a trace of its own');
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const scheduledBy = new Set();
+  for (const t of ticks) {
+    const add = byId.get(t.parentSpanId);
+    assert.equal(add?.kind, PRODUCER, 'a run is processed under the add that scheduled it');
+    assert.equal(add.name, `add ${q}`);
+    assert.equal(add.parentSpanId, '', 'the add of a scheduled run is the root of its trace');
+    assert.equal(add.links.length, 1, 'linked to what scheduled it');
+    scheduledBy.add(add.links[0].spanId);
+  }
+  const roots = ticks.map((t) => byId.get(t.parentSpanId));
+  // The first run was scheduled from the request, each later one from the run before.
+  const linked = roots.map((a) => byId.get(a.links[0].spanId)).filter((x) => x !== undefined);
+  assert.ok(linked.some((x) => x.traceId === server.traceId), 'the first run links to the request that upserted the scheduler');
+  assert.ok(linked.filter((x) => roots.includes(x)).length >= 2, "later runs link to the previous run's add");
+  assert.ok(scheduledBy.size >= 3);
+}
+
 for (const [app, preload] of [['bullmq-app.mjs', ['--import', register]], ['bullmq-app.cjs', ['--require', registerCjs]]]) test(`bullmq (${app}, ${preload[0]}): add/addBulk/flows are PRODUCER spans under the request, each processing attempt a CONSUMER child of its add, retries and failures shown`, async () => {
   await requireService('redis');
-  const { out, spans } = await run(app, (s) => s.filter((x) => x.kind === CONSUMER && x.scope === '@budobserve/instrumentation-bullmq').length >= 7, preload);
+  const { out, spans: all } = await run(app, (s) => s.filter((x) => x.kind === CONSUMER && x.scope === '@budobserve/instrumentation-bullmq').length >= 10, preload);
   assert.equal(out.status, 200);
   assert.equal(out.completed, 6);
   assert.equal(out.failed, 1);
   const q = out.queueName;
+  checkScheduler(all, q);
+  // The scheduler's runs are traces of their own (checkScheduler); the rest is the request's.
+  const tickTraces = new Set(all.filter((s) => s.attributes['messaging.bullmq.job.name'] === 'tick').map((s) => s.traceId));
+  // (A run scheduled but not processed before the app closed is a linked root add on its own.)
+  const spans = all.filter((s) => !tickTraces.has(s.traceId) && !(s.kind === PRODUCER && s.parentSpanId === '' && s.links.length > 0));
   const bull = spans.filter((s) => s.scope === '@budobserve/instrumentation-bullmq');
   assert.ok(bull.every((s) => s.kind === PRODUCER || s.kind === CONSUMER), `only producer and consumer spans, no INTERNAL noise: ${bull.map((s) => s.name)}`);
 

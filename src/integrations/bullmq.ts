@@ -8,8 +8,12 @@
 // same trace. One job is one message with one producer, so a parent keeps "one trace per
 // request across the queue" — the request, the add, and each processing attempt (retries too)
 // are one tree. That is also how BullMQ's own trace() wires a CONSUMER span. The cost, spelled
-// out: a job processed hours later stretches its trace, and jobs created by a job scheduler
-// (repeat) chain each run under the previous one (BullMQ passes the context along).
+// out: a job processed hours later stretches its trace.
+//
+// Except for a job scheduler's runs: BullMQ adds each next run with the previous run's
+// context, so every run of a schedule would join one trace that never ends. A scheduler's `add`
+// therefore starts a trace of its own, LINKED to what scheduled it (the request that upserted
+// the scheduler, or the previous run's `add`).
 //
 // Why not bullmq-otel's BullMQOtel: it forwards every operation as a span, so each worker emits
 // INTERNAL getNextJob / stalled-checker spans (new root traces every few seconds), without
@@ -17,16 +21,19 @@
 // PRODUCER and CONSUMER operations only, maps BullMQ's attributes onto messaging semconv, and
 // marks failed attempts as errors with the processor's exception.
 //
-// Owns: QueueBase#trace, FlowProducer#add/#addBulk and Worker#handleFailed (wrapped, never
-// changed in behaviour). Must not touch jobs' data nor a telemetry the app set itself.
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, AttributeValue, Context, Span, Tracer } from '@opentelemetry/api';
+// Owns: QueueBase#trace, FlowProducer#add/#addBulk, JobScheduler#upsertJobScheduler and
+// Worker#handleFailed (wrapped, never changed in behaviour). Must not touch jobs' data nor a telemetry the app set itself.
+import { context, createContextKey, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, AttributeValue, Context, Link, Span, SpanContext, Tracer } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { warn } from '../errors.ts';
 import { AGENT_VERSION } from '../version.ts';
 
 const SUPPORTED = ['>=5 <7'];
+/** On the fresh root context of a job scheduler's `add`: the span that scheduled it. */
+const kScheduledBy = createContextKey('budobserve.bullmq.scheduledBy');
+const activeSpanContext = (): SpanContext | undefined => trace.getSpanContext(context.active());
 /** BullMQ's SpanKind enum has OTel's numbering: 3 PRODUCER, 4 CONSUMER. */
 const BULL_PRODUCER = 3;
 const BULL_CONSUMER = 4;
@@ -143,10 +150,14 @@ export class BudBullTelemetry {
       startSpan(name, options, ctx) {
         const kind = options?.kind;
         if (kind !== BULL_PRODUCER && kind !== BULL_CONSUMER) return inert;
+        const parent = ctx ?? context.active();
+        const scheduledBy = trace.getSpan(parent) === undefined ? parent.getValue(kScheduledBy) as SpanContext | undefined : undefined;
+        const links: Link[] = scheduledBy === undefined ? [] : [{ context: scheduledBy }];
         const span = getTracer().startSpan(name, {
           kind: kind === BULL_PRODUCER ? SpanKind.PRODUCER : SpanKind.CONSUMER,
           attributes: { 'messaging.system': 'bullmq', 'messaging.operation.type': kind === BULL_PRODUCER ? 'publish' : 'process' },
-        }, ctx ?? context.active());
+          links,
+        }, parent);
         return new BullSpan(span);
       },
     };
@@ -169,6 +180,8 @@ export class BullMQInstrumentation extends InstrumentationBase {
         (exports: Record<string, unknown>) => this.#patch(exports, 'QueueBase', ['trace']), (exports: Record<string, unknown>) => this.#unpatch(exports, 'QueueBase', ['trace'])),
       new InstrumentationNodeModuleFile(`bullmq/dist/${flavour}/classes/flow-producer.js`, SUPPORTED,
         (exports: Record<string, unknown>) => this.#patch(exports, 'FlowProducer', ['add', 'addBulk']), (exports: Record<string, unknown>) => this.#unpatch(exports, 'FlowProducer', ['add', 'addBulk'])),
+      new InstrumentationNodeModuleFile(`bullmq/dist/${flavour}/classes/job-scheduler.js`, SUPPORTED,
+        (exports: Record<string, unknown>) => this.#patch(exports, 'JobScheduler', ['upsertJobScheduler']), (exports: Record<string, unknown>) => this.#unpatch(exports, 'JobScheduler', ['upsertJobScheduler'])),
       new InstrumentationNodeModuleFile(`bullmq/dist/${flavour}/classes/worker.js`, SUPPORTED,
         (exports: Record<string, unknown>) => this.#patch(exports, 'Worker', ['handleFailed']), (exports: Record<string, unknown>) => this.#unpatch(exports, 'Worker', ['handleFailed'])),
     ]);
@@ -196,6 +209,27 @@ export class BullMQInstrumentation extends InstrumentationBase {
 
   #wrapper(className: string, original: Fn): Fn {
     const telemetry = this.#telemetry;
+    if (className === 'JobScheduler') {
+      // upsertJobScheduler(id, repeat, name, data, opts, …): a worker adds a schedule's next
+      // run with the previous run's job opts, whose context (telemetry.metadata) BullMQ prefers
+      // to that of the new `add` span, so every run would join the first one's trace. The
+      // metadata goes from a copy of the opts, and the run that carried it is made the active
+      // span context, which the scheduler's `add` then links to (trace() below).
+      return function upsertJobScheduler(this: unknown, ...args: unknown[]): unknown {
+        let from: Context | undefined;
+        try {
+          const own = (this as { opts?: { telemetry?: unknown } }).opts?.telemetry;
+          const opts = args[4] as { telemetry?: { metadata?: unknown } } | undefined;
+          const metadata = opts?.telemetry?.metadata;
+          if ((own === undefined || own === telemetry) && typeof metadata === 'string') {
+            const previous = trace.getSpanContext(telemetry.contextManager.fromMetadata(ROOT_CONTEXT, metadata));
+            args[4] = { ...opts, telemetry: { ...opts!.telemetry, metadata: undefined } };
+            from = previous === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, previous);
+          }
+        } catch { /* scheduled as BullMQ would */ }
+        return from === undefined ? original.apply(this, args) : context.with(from, () => original.apply(this, args));
+      };
+    }
     if (className === 'Worker') {
       // handleFailed(err, job, token, fetchNext, span): the processor's error reaches the span
       // only here; BullMQ then adds a 'job failed' event carrying just the message.
@@ -221,11 +255,17 @@ export class BullMQInstrumentation extends InstrumentationBase {
     // QueueBase#trace(kind, operation, destination, callback, metadata) reads this.opts.telemetry;
     // this.opts is the instance's own copy of the options, so the app's object is not touched.
     return function trace(this: unknown, ...args: unknown[]): unknown {
+      let root: Context | undefined;
       try {
         const opts = (this as { opts?: { telemetry?: unknown } }).opts;
         if (opts !== undefined && opts !== null && opts.telemetry === undefined) opts.telemetry = telemetry;
+        // A job scheduler adding its next run: a new trace, linked to what scheduled it.
+        if (args[0] === BULL_PRODUCER && (this as { constructor?: { name?: unknown } }).constructor?.name === 'JobScheduler' && opts?.telemetry === telemetry) {
+          const by = activeSpanContext();
+          root = by === undefined ? ROOT_CONTEXT : ROOT_CONTEXT.setValue(kScheduledBy, by);
+        }
       } catch { /* untraced, as without the agent */ }
-      return original.apply(this, args);
+      return root === undefined ? original.apply(this, args) : context.with(root, () => original.apply(this, args));
     };
   }
 }

@@ -82,7 +82,7 @@ function keyValues(list) {
 }
 
 function decodeSpan(buf) {
-  const span = { traceId: '', spanId: '', parentSpanId: '', name: '', kind: 0, attributes: {}, events: [], status: { code: 0, message: '' } };
+  const span = { traceId: '', spanId: '', parentSpanId: '', name: '', kind: 0, attributes: {}, events: [], links: [], status: { code: 0, message: '' } };
   const attrs = [];
   for (const [f, , v] of fields(buf)) {
     if (f === 1) span.traceId = hex(v);
@@ -102,6 +102,16 @@ function decodeSpan(buf) {
       }
       ev.attributes = keyValues(evAttrs);
       span.events.push(ev);
+    } else if (f === 13) {
+      const link = { traceId: '', spanId: '', attributes: {} };
+      const linkAttrs = [];
+      for (const [lf, , lv] of fields(v)) {
+        if (lf === 1) link.traceId = hex(lv);
+        if (lf === 2) link.spanId = hex(lv);
+        if (lf === 4) linkAttrs.push(lv);
+      }
+      link.attributes = keyValues(linkAttrs);
+      span.links.push(link);
     } else if (f === 15) {
       for (const [sf, , sv] of fields(v)) {
         if (sf === 2) span.status.message = str(sv);
@@ -155,6 +165,7 @@ export function decodeTracesJson(body) {
         spans.push({
           traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', name: s.name, kind: s.kind,
           attributes: jsonAttrs(s.attributes), events: (s.events ?? []).map((e) => ({ name: e.name, attributes: jsonAttrs(e.attributes) })),
+          links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: jsonAttrs(l.attributes) })),
           status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' }, resource, scope: ss.scope?.name ?? '',
         });
       }
