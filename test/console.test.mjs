@@ -11,11 +11,13 @@ const golden = `${fixtures}console/http.golden.txt`;
 const ANSI = /\x1b\[[0-9;]*m/;
 const HINT = /BUD_OBSERVE_ENDPOINT/;
 
-/** Timestamps, durations and ports change from run to run; the rest must not. */
+/** Timestamps, durations (before a failed span's message, or last) and ports change from run to run; the rest must not. */
 const normalise = (text) => text
   .replace(/^\d\d:\d\d:\d\d\.\d{3} /gm, 'HH:MM:SS.mmm ')
-  .replace(/ \d+(\.\d)?ms$| \d+µs$| \d+\.\d\ds$/gm, ' <dur>')
+  .replace(/ (?:\d+(\.\d)?ms|\d+µs|\d+\.\d\ds)(?= |$)/gm, ' <dur>')
   .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>');
+
+const normaliseColour = (t) => t.replace(/\d\d:\d\d:\d\d\.\d{3}/g, 'HH:MM:SS.mmm').replace(/\d+(?:\.\d+)?(?:ms|µs|s)(?=\x1b|$)/gm, '<dur>').replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>');
 
 const spanLines = (stderr) => stderr.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{3} /.test(l));
 const depth = (line) => (line.slice(13).match(/^ */)[0].length) / 2;
@@ -109,9 +111,21 @@ test('a request with logs at three levels and a DB-like child span, colour off a
   assert.equal(off.code, 0, off.stderr);
   assert.equal(normalise(off.stderr), readFileSync(`${fixtures}console/service.golden.txt`, 'utf8'), `raw stderr:\n${off.stderr}`);
   const on = await runApp({ script: `${fixtures}console/service.mjs`, env: { ...env, NO_COLOR: undefined, BUD_OBSERVE_CONSOLE_COLORS: 'always' } });
-  const normaliseColour = (t) => t.replace(/\d\d:\d\d:\d\d\.\d{3}/g, 'HH:MM:SS.mmm').replace(/\d+(?:\.\d+)?(?:ms|µs|s)(?=\x1b|$)/gm, '<dur>').replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>');
   assert.equal(normaliseColour(on.stderr), readFileSync(`${fixtures}console/service.colour.golden.txt`, 'utf8'), `raw stderr:\n${JSON.stringify(on.stderr)}`);
   const quiet = await runApp({ script: `${fixtures}console/service.mjs`, env: { BUD_OBSERVE_CONSOLE_MIN_LEVEL: 'warn' } });
   assert.doesNotMatch(quiet.stderr, /Loading user|cache miss/, 'console.minLevel hides lower logs');
   assert.match(quiet.stderr, /\[warn\] Slow query for 7/);
+});
+
+// Issue 15: without colour a failed span read like any other (`GET /boom 26.7ms kaput`).
+// A failed span is tagged like a log's level: its HTTP status code, else `error`.
+test('failed spans are tagged in words without colour: [500] on HTTP spans, [error] on others (golden files)', async () => {
+  const script = `${fixtures}console/errors.mjs`;
+  const off = await runApp({ script });
+  assert.equal(off.code, 0, off.stderr);
+  assert.equal(off.stdout, 'refused: ECONNREFUSED\n');
+  assert.doesNotMatch(off.stderr, ANSI);
+  assert.equal(normalise(off.stderr), readFileSync(`${fixtures}console/errors.golden.txt`, 'utf8'), `raw stderr:\n${off.stderr}`);
+  const on = await runApp({ script, env: { NO_COLOR: undefined, BUD_OBSERVE_CONSOLE_COLORS: 'always' } });
+  assert.equal(normaliseColour(on.stderr), readFileSync(`${fixtures}console/errors.colour.golden.txt`, 'utf8'), `raw stderr:\n${JSON.stringify(on.stderr)}`);
 });

@@ -145,7 +145,10 @@ export class ConsoleSpanProcessor implements SpanProcessor {
       out = `${ts}${indent}${tag}${level < 9 ? p.dim(msg) : level >= 17 ? p.red(msg) : msg}\n`;
     } else {
       const ms = (hr(span.endTime) - hr(span.startTime)) / 1e6;
-      out = `${ts}${indent}${failed ? p.red(msg) : msg} ${p.dim(formatDuration(ms))}${failed && span.status.message ? ` ${p.red(span.status.message)}` : ''}\n`;
+      // Without colour, red says nothing: a failed span is also tagged in words, like a log's
+      // level, so a NO_COLOR or piped stderr still shows what failed.
+      const tag = failed ? `${p.red(`[${failureTag(span)}]`)} ` : '';
+      out = `${ts}${indent}${tag}${failed ? p.red(msg) : msg} ${p.dim(formatDuration(ms))}${failed && span.status.message ? ` ${p.red(span.status.message)}` : ''}\n`;
     }
     if (this.#verbose) out += formatAttributes(span.attributes, `${this.#timestamps ? ' '.repeat(13) : ''}${indent}│ `, p);
     return out;
@@ -181,6 +184,12 @@ function describeSpan(span: ReadableSpan): string {
     return `${method} ${host === undefined ? '' : `${String(host)}${port === undefined ? '' : `:${String(port)}`}`}${path === undefined ? '' : String(path)}`;
   }
   return path === undefined ? span.name : `${method} ${String(path)}`;
+}
+
+/** An HTTP span's status code (what an HTTP user looks for), else 'error'. */
+function failureTag(span: ReadableSpan): string {
+  const code = span.attributes['http.response.status_code'] ?? span.attributes['http.status_code'];
+  return typeof code === 'number' || (typeof code === 'string' && /^\d{3}$/.test(code)) ? String(code) : 'error';
 }
 
 function hr(t: [number, number]): number {
