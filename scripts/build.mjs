@@ -5,13 +5,17 @@
 //   module costs resolution and linking; CommonJS because require() of it needs no ES
 //   module loader (a --require preload never starts one).
 // - dist/lazy/*.cjs: what only some processes need, loaded on first use: each
-//   instrumentation, the metrics and logs SDKs, b3. They share vendor-api.cjs and
+//   instrumentation, the metrics and logs SDKs, b3, the OTLP/gRPC exporters with
+//   @grpc/grpc-js, the auto-trace rewriter with @babel/parser. They share vendor-api.cjs and
 //   vendor-core.cjs (which hand out boot.cjs's own copies) and vendor-instrumentation.cjs
 //   (one require-in-the-middle hook for all).
 // - dist/index.mjs (the API), dist/cli.mjs, dist/hooks.mjs: ES modules for their users.
 //
-// import-in-the-middle stays external on purpose: its generated wrappers import the copy
-// on disk, so a bundled copy would instrument nothing. Each bundle holds its own copy of
+// Everything else is bundled: the installed package needs from node_modules only its
+// runtime "dependencies" (test/pack.test.mjs installs the tarball and checks what dist/
+// requires). import-in-the-middle stays external on purpose: its generated wrappers import
+// the copy on disk, so a bundled copy would instrument nothing. cosmiconfig stays external
+// until the agent's own config loader replaces it. Each bundle holds its own copy of
 // @opentelemetry/api; the API keeps its state on globalThis under a versioned symbol, so the
 // copies share one registry.
 import { build } from 'esbuild';
@@ -19,6 +23,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
+import { vendorTypes } from './vendor-types.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
@@ -48,6 +53,23 @@ const builtinsAsRequire = {
   },
 };
 
+// Some OTel packages are built with rolldown, which turns a plain require() into its own
+// __require(), which esbuild cannot follow: the package would then be required from
+// node_modules at run time. For these packages the call becomes a require() again, so it is
+// bundled. Any other __require() (winston-transport, which the app may install) is left.
+const BUNDLE_ROLLDOWN_REQUIRES = ['forwarded-parse', '@grpc/grpc-js'];
+const rolldownRequires = {
+  name: 'rolldown-requires',
+  setup(b) {
+    const call = new RegExp(`\\b__require\\((["'])(${BUNDLE_ROLLDOWN_REQUIRES.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})\\1\\)`, 'g');
+    b.onLoad({ filter: /[\\/]node_modules[\\/]@opentelemetry[\\/].*\.mjs$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('__require(')) return undefined;
+      return { contents: text.replace(call, 'require($1$2$1)'), loader: 'js' };
+    });
+  },
+};
+
 const vendors = { '@opentelemetry/api': 'vendor-api', '@opentelemetry/core': 'vendor-core', '@opentelemetry/instrumentation': 'vendor-instrumentation' };
 // In the lazy build, the shared packages resolve to the vendor files beside the importer
 // (all lazy outputs are flat in dist/lazy/), except inside the vendor file of that package.
@@ -70,7 +92,10 @@ const common = {
   target: 'node22',
   mainFields: ['module', 'main'],
   alias: { debug: './src/lazy/debug-stub.cjs' },
-  external: ['import-in-the-middle', 'import-in-the-middle/*', 'cosmiconfig', '@grpc/grpc-js', '@opentelemetry/exporter-*-otlp-grpc'],
+  // @grpc/proto-loader: grpc-js requires it only to serve channelz and ORCA, server-side
+  // features an exporter never reaches; bundling it would add protobufjs for nothing.
+  external: ['import-in-the-middle', 'import-in-the-middle/*', 'cosmiconfig', '@grpc/proto-loader'],
+  plugins: [rolldownRequires],
   legalComments: 'none',
   logLevel: 'warning',
   metafile: process.env.BUILD_META === '1',
@@ -88,7 +113,7 @@ const esm = {
   format: 'esm',
   outExtension: { '.js': '.mjs' },
   define,
-  plugins: [builtinsAsRequire],
+  plugins: [builtinsAsRequire, rolldownRequires],
   // Bundled CommonJS dependencies call require(); in an ES module it has to be made.
   banner: { js: "import { createRequire as __budCreateRequire } from 'node:module'; const require = __budCreateRequire(import.meta.url);" },
 };
@@ -100,6 +125,7 @@ const lazyEntries = {
   'instrumentation-base': 'src/lazy/instrumentation-base.ts',
   'autotrace-runtime': 'src/lazy/autotrace-runtime.ts',
   'autotrace-rewrite': 'src/autotrace/rewrite.ts',
+  'exporter-grpc': 'src/lazy/exporter-grpc.ts',
   'vendor-instrumentation': 'src/lazy/vendor-instrumentation.ts',
 };
 for (const { name, pkg: p } of instrumentations) lazyEntries[`instrumentation-${name}`] = p;
@@ -110,7 +136,7 @@ process.on('exit', (code) => {
 });
 const results = await Promise.all([
   build({ ...cjs, entryPoints: { boot: 'src/boot/boot.ts', 'exit-worker': 'src/export/exit-worker.ts' }, outdir: out }),
-  build({ ...cjs, entryPoints: lazyEntries, outdir: `${out}/lazy`, plugins: [shareVendors] }),
+  build({ ...cjs, entryPoints: lazyEntries, outdir: `${out}/lazy`, plugins: [shareVendors, rolldownRequires] }),
   build({ ...esm, entryPoints: { index: 'src/index.ts', testing: 'src/testing.ts', cli: 'src/cli/main.ts', hooks: 'src/hooks/module-hooks.ts' }, outdir: out }),
 ]);
 for (const [name, key] of [['vendor-api', 'vendorApi'], ['vendor-core', 'vendorCore']]) {
@@ -119,6 +145,7 @@ for (const [name, key] of [['vendor-api', 'vendorApi'], ['vendor-core', 'vendorC
 if (common.metafile) writeFileSync(`${root}dist-meta.json`, JSON.stringify(results.map((r) => r.metafile)));
 // Type declarations of the public API.
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json', '--outDir', `${out}/types`], { cwd: root, stdio: 'inherit' });
+vendorTypes(`${root}${out}/types`, `${root}node_modules`);
 rmSync(`${root}dist.old`, { recursive: true, force: true });
 try {
   renameSync(`${root}dist`, `${root}dist.old`);

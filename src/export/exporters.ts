@@ -1,9 +1,9 @@
 // Decides where each signal goes and builds its exporter, loading only the code of the
 // protocol in use: OTLP/HTTP goes through the agent's own exporter; gRPC (with
-// @grpc/grpc-js, the heaviest dependency) is required from node_modules only when asked for.
+// @grpc/grpc-js, the heaviest piece) is its own lazily loaded chunk, required only when asked for.
 import type { ISerializer } from '@opentelemetry/otlp-transformer';
 import type { ResolvedConfig, Protocol } from '../config/types.ts';
-import { requireExternal } from '../lazy.ts';
+import { loadChunk } from '../lazy.ts';
 import { OtlpHttpExporter } from './otlp-http-exporter.ts';
 
 export type Signal = 'traces' | 'metrics' | 'logs';
@@ -33,11 +33,7 @@ export function signalTarget(config: ResolvedConfig, signal: Signal): SignalTarg
   return { signal, url, protocol, headers, timeoutMs: own?.timeoutMs ?? config.export.timeoutMs, compression: config.export.compression };
 }
 
-const GRPC_PACKAGES: Record<Signal, [string, string]> = {
-  traces: ['@opentelemetry/exporter-trace-otlp-grpc', 'OTLPTraceExporter'],
-  metrics: ['@opentelemetry/exporter-metrics-otlp-grpc', 'OTLPMetricExporter'],
-  logs: ['@opentelemetry/exporter-logs-otlp-grpc', 'OTLPLogExporter'],
-};
+const GRPC_EXPORTERS = { traces: 'OTLPTraceExporter', metrics: 'OTLPMetricExporter', logs: 'OTLPLogExporter' } as const;
 
 /**
  * @param serializers the protobuf and JSON serializers of the signal, passed in so that the
@@ -45,10 +41,9 @@ const GRPC_PACKAGES: Record<Signal, [string, string]> = {
  */
 export function createExporter<T, E = OtlpHttpExporter<T>>(target: SignalTarget, serializers: { protobuf: ISerializer<T, unknown>; json: ISerializer<T, unknown> }): E {
   if (target.protocol !== 'grpc') return new OtlpHttpExporter<T>(target, target.protocol === 'http/json' ? serializers.json : serializers.protobuf) as E;
-  const [pkg, cls] = GRPC_PACKAGES[target.signal];
-  const Exporter = requireExternal<Record<string, new (o: object) => E>>(pkg)[cls]!;
-  const { Metadata } = requireExternal<{ Metadata: new () => { set(k: string, v: string): void } }>('@grpc/grpc-js');
-  const metadata = new Metadata();
+  const grpc = loadChunk<typeof import('../lazy/exporter-grpc.ts')>('exporter-grpc');
+  const Exporter = grpc[GRPC_EXPORTERS[target.signal]] as unknown as new (o: object) => E;
+  const metadata = new grpc.Metadata();
   for (const [k, v] of Object.entries(target.headers)) metadata.set(k, v);
   return new Exporter({ url: target.url, timeoutMillis: target.timeoutMs, compression: target.compression, metadata });
 }
