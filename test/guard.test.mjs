@@ -112,9 +112,20 @@ test('worker thread from a file, --import: the worker runs its own agent', () =>
 test('eval worker, --require: the worker runs its own agent', () => workerCase('app.mjs', ['--require', registerCjs]));
 
 // Node runs --import preloads in file workers only, not in `eval: true` workers (--require
-// preloads run in both). Unless the agent carries itself into such workers, their requests
-// are not traced.
-test('eval worker, --import: the worker runs its own agent', { todo: 'Node skips --import preloads in eval workers; the agent does not carry itself there' }, () => workerCase('app.mjs', ['--import', register]));
+// preloads run in both); README says such workers run without the agent. This asserts that
+// documented behaviour (it was a `todo` that printed as failing in every green run): the day
+// Node runs --import preloads there too, it fails, and README and this test change.
+test('eval worker, --import: the worker runs without the agent, as README says; the app is unaffected', () => withReceiver(async (receiver) => {
+  const r = await runApp({ script: `${fixtures}worker/app.mjs`, preload: ['--import', register], env: { BUD_OBSERVE_ENDPOINT: receiver.url, NODE_DEBUG: 'budobserve' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'worker done\n');
+  assert.equal(r.stderr.split('\n').filter((l) => l.includes('started at')).length, 1, `one agent, the main thread's:\n${r.stderr}`);
+  // The app has exited, and flushed at exit: the main thread's server span is there, and a
+  // worker's client span, had an agent run there, would be too.
+  await receiver.waitFor((s) => s.some((x) => x.kind === SERVER && pathOf(x) === '/from-worker'), 2000);
+  assert.deepEqual(receiver.spans.filter((s) => s.kind === CLIENT).map((s) => s.name), [], 'no span from the worker');
+  assert.equal(receiver.spans.find((s) => s.kind === SERVER).parentSpanId, '', 'the request from the worker starts its own trace');
+}));
 
 test('NODE_DEBUG=budobserve in a worker thread: the process still ends', async () => {
   const r = await runApp({ script: `${fixtures}worker/app.mjs`, preload: ['--require', registerCjs], env: { NODE_DEBUG: 'budobserve', BUD_OBSERVE_CONSOLE: 'false' }, timeoutMs: 6_000 });
