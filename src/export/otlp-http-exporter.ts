@@ -1,5 +1,7 @@
 // OTLP over HTTP (protobuf or JSON) for all three signals: the SDK's serializers from
-// @opentelemetry/otlp-transformer, sent through the agent's own HttpTransport.
+// @opentelemetry/otlp-transformer, sent through the agent's own HttpTransport. Owns the
+// serialization and the pending sends; retry policy is the transport's (metrics, logs) or
+// the caller's (spans: the batch processor, with `retry: false`).
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ISerializer } from '@opentelemetry/otlp-transformer';
@@ -12,7 +14,8 @@ export class OtlpHttpExporter<T> {
   readonly #pending = new Set<Promise<void>>();
   #closed = false;
 
-  constructor(target: SignalTarget, serializer: ISerializer<T, unknown>) {
+  /** @param opts.retry false: one attempt per export; the caller retries (the error carries the hint). */
+  constructor(target: SignalTarget, serializer: ISerializer<T, unknown>, opts: { retry?: boolean } = {}) {
     this.#serializer = serializer;
     this.#transport = new HttpTransport({
       url: target.url,
@@ -20,6 +23,7 @@ export class OtlpHttpExporter<T> {
       contentType: target.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
       timeoutMs: target.timeoutMs,
       compression: target.compression,
+      retry: opts.retry !== false,
     });
   }
 
@@ -49,9 +53,9 @@ export class OtlpHttpExporter<T> {
     await Promise.all(this.#pending);
   }
 
-  /** The app is exiting: stop retrying a collector that cannot be reached. */
-  drain(): void {
-    this.#transport.drain();
+  /** The app is exiting until `deadline`: no retry of a refused collector, none past the deadline. */
+  drain(deadline?: number): void {
+    this.#transport.drain(deadline);
   }
 
   /** Stops waiting for the collector: in-flight requests fail now. */
