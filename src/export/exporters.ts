@@ -1,6 +1,7 @@
 // Decides where each signal goes and builds its exporter, loading only the code of the
 // protocol in use: OTLP/HTTP goes through the agent's own exporter; gRPC (with
 // @grpc/grpc-js, the heaviest dependency) is required from node_modules only when asked for.
+// Owns the choice of exporter per signal; must not send, retry or read process.env.
 import type { ISerializer } from '@opentelemetry/otlp-transformer';
 import type { ResolvedConfig, Protocol } from '../config/types.ts';
 import { requireExternal } from '../lazy.ts';
