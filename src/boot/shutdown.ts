@@ -35,166 +35,14 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 type Outcome = 'pending' | 'done' | { error: unknown };
 
 export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: boolean }): Lifecycle {
-  let shutdownPromise: Promise<void> | undefined;
-  let exitFlushPromise: Promise<void> | undefined;
-  let signalExit: Promise<void> | undefined;
-  let exited = false;
-  let reported = false;
-  let exitDeadline: number | undefined;
-  const ends: { metrics?: Outcome; logs?: Outcome } = {};
-
-  /** The process starts to end: from now on everything shares one deadline. */
-  const startExit = (): void => {
-    if (exitDeadline !== undefined) return;
-    const deadline = Date.now() + timeoutMs;
-    exitDeadline = deadline;
-    debug('exit deadline set at %s ms', uptimeMs());
-    sdk.spans?.processor.beginExit(deadline);
-    for (const e of sdk.exporters) e.drain?.(deadline);
-  };
-  const remaining = (): number => Math.max(0, (exitDeadline ?? Number.POSITIVE_INFINITY) - Date.now());
-
-  /** The exit bound is reached: stop waiting and fail what is in flight (counted as timed out). */
-  const giveUp = (): void => {
-    debug('exit bound of %d ms reached', timeoutMs);
-    for (const e of sdk.exporters) e.abort?.();
-    sdk.spans?.processor.abortRetries();
-  };
-
-  /**
-   * Resolves when `work` settles or after `ms`. The timer is not unref'd: export sockets and
-   * retry timers do not hold the event loop (transport.ts), so it is what keeps an exit's
-   * flush running, until the deadline at most.
-   */
-  const bounded = (work: Promise<unknown>, ms: number, what: string, onTimeout?: () => void): Promise<void> =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        onTimeout?.();
-        resolve();
-      }, ms);
-      work.then(() => { clearTimeout(timer); resolve(); }, (error: unknown) => {
-        clearTimeout(timer);
-        // At exit, failures go into the one exit report instead.
-        if (exitDeadline === undefined) warn('BUDOBSERVE_EXPORT_FAILED', `${what} failed: ${errorText(error)}`, { cause: error, once: what });
-        resolve();
-      });
-    });
-
-  const track = (signal: 'metrics' | 'logs', work: Promise<void> | undefined): Promise<void> | undefined => {
-    if (work === undefined) return undefined;
-    ends[signal] = 'pending';
-    return work.then(() => { ends[signal] = 'done'; }, (error: unknown) => { ends[signal] = { error }; });
-  };
-
-  // The chain, not TracerProvider.forceFlush(): that one arms a 30 s timer that holds the
-  // event loop until the flush ends, which a hung collector would make 30 s. Metrics go
-  // once (sdk.metrics.final), however many exit steps there are.
-  const exitFlush = (): Promise<void> => (exitFlushPromise ??= bounded(Promise.all([
-    sdk.chain.forceFlush(),
-    track('metrics', sdk.metrics?.final()),
-    track('logs', sdk.loggerProvider?.forceFlush()),
-  ]), remaining(), 'flush', giveUp));
-
-  const lifecycle: Lifecycle = {
-    forceFlush: () => bounded(Promise.all([
-      sdk.chain.forceFlush(),
-      sdk.meterProvider?.forceFlush(),
-      sdk.loggerProvider?.forceFlush(),
-    ]), exitDeadline === undefined ? timeoutMs : remaining(), 'flush', exitDeadline === undefined ? undefined : giveUp),
-    shutdown() {
-      startExit();
-      shutdownPromise ??= bounded(Promise.all([
-        sdk.tracerProvider.shutdown(),
-        track('metrics', sdk.metrics?.shutdown()),
-        track('logs', sdk.loggerProvider?.shutdown()),
-      ]), remaining(), 'shutdown', giveUp);
-      return shutdownPromise;
-    },
-  };
-
-  /** The one line about what the exit lost, printed once, at the very end. */
-  const report = (owed: Owed | undefined): void => {
-    if (reported) return;
-    reported = true;
-    try {
-      const spans = sdk.spans;
-      const others: OtherLoss[] = [];
-      for (const [signal, url] of [['metrics', sdk.metrics?.target.url], ['logs', sdk.logsTarget?.url]] as const) {
-        const end = ends[signal];
-        if (url === undefined || end === undefined || end === 'done') continue;
-        others.push({ signal, url, outcome: end === 'pending' ? 'timeout' : end });
-      }
-      const line = exitReport({
-        url: spans?.target.url,
-        boundMs: timeoutMs,
-        loss: spans?.processor.exitLoss(),
-        owed,
-        others,
-        queueSize: spans?.processor.maxQueueSize ?? 0,
-      });
-      if (line === 'drops') spans?.processor.reportDropped();
-      else if (line !== undefined) warn(line.code, line.message);
-    } catch (error) {
-      warn('BUDOBSERVE_INTERNAL', `the exit report failed: ${errorText(error)}`, { cause: error });
-    }
-  };
-
-  let firstBeforeExit = true;
-  process.on('beforeExit', () => {
-    // The flush's bound timer keeps the loop alive until it is done; then 'beforeExit' fires
-    // again and, with nothing left to send, the process ends as it would have.
-    if (firstBeforeExit) {
-      // Logged on the first pass only: in a worker, a write to stderr wakes the event loop,
-      // so logging on every pass would make 'beforeExit' fire for ever.
-      debug('beforeExit at %s ms', uptimeMs());
-      firstBeforeExit = false;
-      startExit();
-      // A gRPC channel stays open after an export and would keep the process alive for
-      // ever: with gRPC, the end of the event loop is the end of the SDK.
-      void (sdk.grpc ? lifecycle.shutdown() : exitFlush());
-    } else if ((sdk.spans?.processor.pending ?? 0) > 0 && remaining() > 0) {
-      void bounded(sdk.chain.forceFlush(), remaining(), 'flush', giveUp);
-    }
-  });
-
-  process.on('exit', () => {
-    if (exited) return;
-    exited = true;
-    markExiting();
-    debug('exit at %s ms', uptimeMs());
-    startExit();
-    report(syncFlush(sdk, exitDeadline ?? Date.now()));
-  });
-
+  const exit = new ExitControl(sdk, timeoutMs);
+  process.on('beforeExit', () => exit.onBeforeExit());
+  process.on('exit', () => exit.onExit());
   // Worker threads get no signals; only the main thread listens.
   for (const signal of opts.signals ? SIGNALS : []) {
-    const onSignal = (): void => {
-      // Someone else listens (the app, a framework): they decide whether and when the process
-      // ends, and the bound counts from that end. Sending starts now, holding nothing: no
-      // timer, unref'd sockets, no flush left waiting should the app live on; if they exit
-      // synchronously, the 'exit' flush covers it.
-      if (signalExit === undefined && process.listenerCount(signal) > 1) {
-        sdk.chain.releaseHeld();
-        sdk.spans?.processor.sendNow();
-        return;
-      }
-      // A second signal (npm and the terminal both forward Ctrl-C) shares the first's bound.
-      signalExit ??= (() => {
-        startExit();
-        return exitFlush().then(() => {
-          // No 'exit' event follows a death by signal: the report is made now, synchronously.
-          markExiting();
-          const left = sdk.spans?.processor.pending ?? 0;
-          report(left > 0 ? { count: left, result: 'timeout' } : undefined);
-          process.removeListener(signal, onSignal);
-          // Re-raise with the default disposition so the exit status is the signal's own.
-          process.kill(process.pid, signal);
-        });
-      })();
-    };
+    const onSignal = (): void => exit.onSignal(signal, onSignal);
     process.on(signal, onSignal);
   }
-
   process.on('uncaughtExceptionMonitor', (error, origin) => {
     try {
       recordCrash(error, origin);
@@ -202,8 +50,178 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
       // recording the crash must never change it
     }
   });
+  return { forceFlush: () => exit.forceFlush(), shutdown: () => exit.shutdown() };
+}
 
-  return lifecycle;
+class ExitControl {
+  readonly #sdk: Sdk;
+  readonly #timeoutMs: number;
+  #deadline: number | undefined;
+  #shutdown: Promise<void> | undefined;
+  #exitFlush: Promise<void> | undefined;
+  #signalExit: Promise<void> | undefined;
+  #firstBeforeExit = true;
+  #exited = false;
+  #reported = false;
+  readonly #ends: { metrics?: Outcome; logs?: Outcome } = {};
+
+  constructor(sdk: Sdk, timeoutMs: number) {
+    this.#sdk = sdk;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** The process starts to end: from now on everything shares one deadline. */
+  #startExit(): void {
+    if (this.#deadline !== undefined) return;
+    const deadline = Date.now() + this.#timeoutMs;
+    this.#deadline = deadline;
+    debug('exit deadline set at %s ms', uptimeMs());
+    this.#sdk.spans?.processor.beginExit(deadline);
+    for (const e of this.#sdk.exporters) e.drain?.(deadline);
+  }
+
+  #remaining(): number {
+    return Math.max(0, (this.#deadline ?? Number.POSITIVE_INFINITY) - Date.now());
+  }
+
+  /** The exit bound is reached: stop waiting and fail what is in flight (counted as timed out). */
+  readonly #giveUp = (): void => {
+    debug('exit bound of %d ms reached', this.#timeoutMs);
+    for (const e of this.#sdk.exporters) e.abort?.();
+    this.#sdk.spans?.processor.abortRetries();
+  };
+
+  /**
+   * Resolves when `work` settles or after `ms`. The timer is not unref'd: export sockets and
+   * retry timers do not hold the event loop (transport.ts), so it is what keeps an exit's
+   * flush running, until the deadline at most.
+   */
+  #bounded(work: Promise<unknown>, ms: number, what: string, onTimeout?: () => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        onTimeout?.();
+        resolve();
+      }, ms);
+      work.then(() => { clearTimeout(timer); resolve(); }, (error: unknown) => {
+        clearTimeout(timer);
+        // At exit, failures go into the one exit report instead.
+        if (this.#deadline === undefined) warn('BUDOBSERVE_EXPORT_FAILED', `${what} failed: ${errorText(error)}`, { cause: error, once: what });
+        resolve();
+      });
+    });
+  }
+
+  #track(signal: 'metrics' | 'logs', work: Promise<void> | undefined): Promise<void> | undefined {
+    if (work === undefined) return undefined;
+    this.#ends[signal] = 'pending';
+    return work.then(() => { this.#ends[signal] = 'done'; }, (error: unknown) => { this.#ends[signal] = { error }; });
+  }
+
+  // The chain, not TracerProvider.forceFlush(): that one arms a 30 s timer that holds the
+  // event loop until the flush ends, which a hung collector would make 30 s. Metrics go
+  // once (sdk.metrics.final), however many exit steps there are.
+  #flushForExit(): Promise<void> {
+    const sdk = this.#sdk;
+    this.#exitFlush ??= this.#bounded(Promise.all([
+      sdk.chain.forceFlush(),
+      this.#track('metrics', sdk.metrics?.final()),
+      this.#track('logs', sdk.loggerProvider?.forceFlush()),
+    ]), this.#remaining(), 'flush', this.#giveUp);
+    return this.#exitFlush;
+  }
+
+  forceFlush(): Promise<void> {
+    const sdk = this.#sdk;
+    const exiting = this.#deadline !== undefined;
+    return this.#bounded(Promise.all([
+      sdk.chain.forceFlush(),
+      sdk.meterProvider?.forceFlush(),
+      sdk.loggerProvider?.forceFlush(),
+    ]), exiting ? this.#remaining() : this.#timeoutMs, 'flush', exiting ? this.#giveUp : undefined);
+  }
+
+  shutdown(): Promise<void> {
+    const sdk = this.#sdk;
+    this.#startExit();
+    this.#shutdown ??= this.#bounded(Promise.all([
+      sdk.tracerProvider.shutdown(),
+      this.#track('metrics', sdk.metrics?.shutdown()),
+      this.#track('logs', sdk.loggerProvider?.shutdown()),
+    ]), this.#remaining(), 'shutdown', this.#giveUp);
+    return this.#shutdown;
+  }
+
+  onBeforeExit(): void {
+    // The flush's bound timer keeps the loop alive until it is done; then 'beforeExit' fires
+    // again and, with nothing left to send, the process ends as it would have.
+    if (this.#firstBeforeExit) {
+      // Logged on the first pass only: in a worker, a write to stderr wakes the event loop,
+      // so logging on every pass would make 'beforeExit' fire for ever.
+      debug('beforeExit at %s ms', uptimeMs());
+      this.#firstBeforeExit = false;
+      this.#startExit();
+      // A gRPC channel stays open after an export and would keep the process alive for
+      // ever: with gRPC, the end of the event loop is the end of the SDK.
+      void (this.#sdk.grpc ? this.shutdown() : this.#flushForExit());
+    } else if ((this.#sdk.spans?.processor.pending ?? 0) > 0 && this.#remaining() > 0) {
+      void this.#bounded(this.#sdk.chain.forceFlush(), this.#remaining(), 'flush', this.#giveUp);
+    }
+  }
+
+  onExit(): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    markExiting();
+    debug('exit at %s ms', uptimeMs());
+    this.#startExit();
+    this.#report(syncFlush(this.#sdk, this.#deadline ?? Date.now()));
+  }
+
+  onSignal(signal: typeof SIGNALS[number], listener: () => void): void {
+    const sdk = this.#sdk;
+    // Someone else listens (the app, a framework): they decide whether and when the process
+    // ends, and the bound counts from that end. Sending starts now, holding nothing: no
+    // timer, unref'd sockets, no flush left waiting should the app live on; if they exit
+    // synchronously, the 'exit' flush covers it.
+    if (this.#signalExit === undefined && process.listenerCount(signal) > 1) {
+      sdk.chain.releaseHeld();
+      sdk.spans?.processor.sendNow();
+      return;
+    }
+    // A second signal (npm and the terminal both forward Ctrl-C) shares the first's bound.
+    if (this.#signalExit !== undefined) return;
+    this.#startExit();
+    this.#signalExit = this.#flushForExit().then(() => {
+      // No 'exit' event follows a death by signal: the report is made now, synchronously.
+      markExiting();
+      const left = sdk.spans?.processor.pending ?? 0;
+      this.#report(left > 0 ? { count: left, result: 'timeout' } : undefined);
+      process.removeListener(signal, listener);
+      // Re-raise with the default disposition so the exit status is the signal's own.
+      process.kill(process.pid, signal);
+    });
+  }
+
+  /** The one line about what the exit lost, printed once, at the very end. */
+  #report(owed: Owed | undefined): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    try {
+      const sdk = this.#sdk;
+      const spans = sdk.spans;
+      const others: OtherLoss[] = [];
+      for (const [signal, url] of [['metrics', sdk.metrics?.target.url], ['logs', sdk.logsTarget?.url]] as const) {
+        const end = this.#ends[signal];
+        if (url === undefined || end === undefined || end === 'done') continue;
+        others.push({ signal, url, outcome: end === 'pending' ? 'timeout' : end });
+      }
+      const line = exitReport({ url: spans?.target.url, boundMs: this.#timeoutMs, loss: spans?.processor.exitLoss(), owed, others, queueSize: spans?.processor.maxQueueSize ?? 0 });
+      if (line === 'drops') spans?.processor.reportDropped();
+      else if (line !== undefined) warn(line.code, line.message);
+    } catch (error) {
+      warn('BUDOBSERVE_INTERNAL', `the exit report failed: ${errorText(error)}`, { cause: error });
+    }
+  }
 }
 
 /** At 'exit': sends what is still owed from a worker thread, until the deadline; what it could not. */
