@@ -21,6 +21,7 @@ import { ConsoleSpanProcessor } from '../console/console-processor.ts';
 import { LEVEL_NUMBERS } from '../api/levels.ts';
 import { BudBatchSpanProcessor } from '../export/batch-processor.ts';
 import { createExporter, signalTarget } from '../export/exporters.ts';
+import { OtlpHttpExporter } from '../export/otlp-http-exporter.ts';
 import type { SignalTarget } from '../export/exporters.ts';
 import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -40,6 +41,8 @@ export interface Sdk {
   metrics?: MetricsEnd;
   loggerProvider?: LazyLoggerProvider;
   logsTarget?: SignalTarget;
+  /** The first logs export that failed once the app was exiting (kept for the exit report). */
+  logsFailureAtExit?: () => unknown;
   /** Every exporter, to stop retrying (drain, until the exit deadline) or give up (abort) when the app exits. */
   exporters: Array<{ drain?(deadline?: number): void; abort?(): void }>;
   /** Some signal is exported over gRPC (whose channel holds the process open). */
@@ -212,8 +215,13 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
     sdk.logsTarget = logsTarget;
     sdk.loggerProvider = new LazyLoggerProvider(() => {
       const l = loadChunk<typeof import('../lazy/logs.ts')>('logs');
-      const exporter = scrubbingLogs(createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }) as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter, scrubber);
-      sdk.exporters.push(exporter as object);
+      const inner = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }, { reportAtExit: true });
+      // The exporter itself, not the scrubbing wrapper, which passes neither drain nor abort:
+      // at exit a refused collector must fail the logs at once and the bound must cut them off
+      // (the logs SDK's own export timer holds the event loop until the export answers).
+      sdk.exporters.push(inner);
+      sdk.logsFailureAtExit = () => (inner instanceof OtlpHttpExporter ? inner.failureAtExit : undefined);
+      const exporter = scrubbingLogs(inner as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter, scrubber);
       return new l.LoggerProvider({ resource, processors: [new l.BatchLogRecordProcessor({ exporter })] });
     });
   }

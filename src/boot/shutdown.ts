@@ -19,6 +19,7 @@ import { errorText } from './sdk.ts';
 import { exitReport } from './exit-report.ts';
 import type { OtherLoss, Owed } from './exit-report.ts';
 import { flushAtExit } from '../export/exit-flush.ts';
+import { hintFor } from '../export/retry.ts';
 import { markExiting, warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
 
@@ -211,7 +212,9 @@ class ExitControl {
       const spans = sdk.spans;
       const others: OtherLoss[] = [];
       for (const [signal, url] of [['metrics', sdk.metrics?.target.url], ['logs', sdk.logsTarget?.url]] as const) {
-        const end = this.#ends[signal];
+        let end = this.#ends[signal];
+        const logsFailure = signal === 'logs' ? sdk.logsFailureAtExit?.() : undefined;
+        if (end === 'done' && logsFailure !== undefined) end = hintFor(logsFailure)?.aborted === true ? 'pending' : { error: logsFailure };
         if (url === undefined || end === undefined || end === 'done') continue;
         others.push({ signal, url, outcome: end === 'pending' ? 'timeout' : end });
       }

@@ -43,9 +43,10 @@ const GRPC_PACKAGES: Record<Signal, [string, string]> = {
 /**
  * @param serializers the protobuf and JSON serializers of the signal, passed in so that the
  *   metrics and logs ones stay in their lazily loaded chunks.
- * @param opts.retry false when the caller retries (the span batch processor); OTLP/HTTP only.
+ * @param opts OtlpHttpExporter's options (OTLP/HTTP only): retry false when the caller retries
+ *   (the span batch processor), reportAtExit for the logs SDK.
  */
-export function createExporter<T, E = OtlpHttpExporter<T>>(target: SignalTarget, serializers: { protobuf: ISerializer<T, unknown>; json: ISerializer<T, unknown> }, opts: { retry?: boolean } = {}): E {
+export function createExporter<T, E = OtlpHttpExporter<T>>(target: SignalTarget, serializers: { protobuf: ISerializer<T, unknown>; json: ISerializer<T, unknown> }, opts: { retry?: boolean; reportAtExit?: boolean } = {}): E {
   if (target.protocol !== 'grpc') return new OtlpHttpExporter<T>(target, target.protocol === 'http/json' ? serializers.json : serializers.protobuf, opts) as E;
   const [pkg, cls] = GRPC_PACKAGES[target.signal];
   const Exporter = requireExternal<Record<string, new (o: object) => E>>(pkg)[cls]!;

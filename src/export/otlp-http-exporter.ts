@@ -14,9 +14,20 @@ export class OtlpHttpExporter<T> {
   readonly #pending = new Set<Promise<void>>();
   #closed = false;
 
-  /** @param opts.retry false: one attempt per export; the caller retries (the error carries the hint). */
-  constructor(target: SignalTarget, serializer: ISerializer<T, unknown>, opts: { retry?: boolean } = {}) {
+  readonly #reportAtExit: boolean;
+  #exiting = false;
+  /** With reportAtExit: the first export that failed once the app was exiting. */
+  failureAtExit: unknown;
+
+  /**
+   * @param opts.retry false: one attempt per export; the caller retries (the error carries the hint).
+   * @param opts.reportAtExit once drain() was called, a failed export is kept for the agent's
+   *   one exit report (failureAtExit) and answered to the SDK as done: the logs SDK would
+   *   otherwise print it through OTel's global error handler, a second line at exit.
+   */
+  constructor(target: SignalTarget, serializer: ISerializer<T, unknown>, opts: { retry?: boolean; reportAtExit?: boolean } = {}) {
     this.#serializer = serializer;
+    this.#reportAtExit = opts.reportAtExit === true;
     this.#transport = new HttpTransport({
       url: target.url,
       headers: target.headers,
@@ -38,7 +49,11 @@ export class OtlpHttpExporter<T> {
     if (body === undefined) return resultCallback({ code: ExportResultCode.FAILED, error: new Error('nothing to serialize') });
     const p = this.#transport.send(body).then(
       () => resultCallback({ code: ExportResultCode.SUCCESS }),
-      (error: unknown) => resultCallback({ code: ExportResultCode.FAILED, error: error as Error }),
+      (error: unknown) => {
+        if (!this.#reportAtExit || !this.#exiting) return resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
+        this.failureAtExit ??= error;
+        return resultCallback({ code: ExportResultCode.SUCCESS });
+      },
     );
     this.#pending.add(p);
     void p.finally(() => this.#pending.delete(p));
@@ -55,6 +70,7 @@ export class OtlpHttpExporter<T> {
 
   /** The app is exiting until `deadline`: no retry of a refused collector, none past the deadline. */
   drain(deadline?: number): void {
+    this.#exiting = true;
     this.#transport.drain(deadline);
   }
 
