@@ -27,6 +27,7 @@ const paths = [
   { name: 'SIGTERM', script: exitApp, args: ['sigterm'], signal: 'SIGTERM' },
   { name: 'SIGINT', script: exitApp, args: ['sigint'], signal: 'SIGINT' },
   { name: "SIGTERM, app's handler", script: exitApp, args: ['sigterm-handled'], signal: 'SIGTERM' },
+  { name: "SIGTERM, app's graceful handler", script: exitApp, args: ['sigterm-graceful'], signal: 'SIGTERM' },
 ];
 
 /** Runs one path; ms is from spawn (or from the signal, for signal paths) to exit. */

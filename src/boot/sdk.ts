@@ -5,7 +5,7 @@
 import { context, diag, DiagLogLevel, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import type { DiagLogger, TextMapPropagator } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, ExportResultCode, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Resource } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -21,6 +21,7 @@ import { ConsoleSpanProcessor } from '../console/console-processor.ts';
 import { LEVEL_NUMBERS } from '../api/levels.ts';
 import { BudBatchSpanProcessor } from '../export/batch-processor.ts';
 import { createExporter, signalTarget } from '../export/exporters.ts';
+import { OtlpHttpExporter } from '../export/otlp-http-exporter.ts';
 import type { SignalTarget } from '../export/exporters.ts';
 import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -36,9 +37,14 @@ export interface Sdk {
   /** The OTLP span pipeline, when traces are exported. */
   spans?: { processor: BudBatchSpanProcessor; target: SignalTarget; exporter: SpanExporterHandle };
   meterProvider?: MeterProvider;
+  /** The metrics' last export, made once whichever way the process ends (exit or shutdown()). */
+  metrics?: MetricsEnd;
   loggerProvider?: LazyLoggerProvider;
-  /** Every exporter, to stop retrying (drain) or give up (abort) when the app exits. */
-  exporters: Array<{ drain?(): void; abort?(): void }>;
+  logsTarget?: SignalTarget;
+  /** The first logs export that failed once the app was exiting (kept for the exit report). */
+  logsFailureAtExit?: () => unknown;
+  /** Every exporter, to stop retrying (drain, until the exit deadline) or give up (abort) when the app exits. */
+  exporters: Array<{ drain?(deadline?: number): void; abort?(): void }>;
   /** Some signal is exported over gRPC (whose channel holds the process open). */
   grpc: boolean;
   /** With auto-tracing: the runtime rewritten functions call, and its context manager. */
@@ -49,7 +55,19 @@ export interface Sdk {
 }
 
 /** The span exporter; the OTLP/HTTP one can also serialize for the exit flush and abort. */
-export type SpanExporterHandle = SpanExporter & { abort?(): void; drain?(): void; serialize?(spans: ReadableSpan[]): Uint8Array | undefined };
+export type SpanExporterHandle = SpanExporter & { abort?(): void; drain?(deadline?: number): void; serialize?(spans: ReadableSpan[]): Uint8Array | undefined };
+
+/**
+ * The end of the metrics pipeline. Both return the same promise, so metrics are sent once at
+ * exit: the reader's own shutdown would collect and post them again after an exit flush.
+ */
+export interface MetricsEnd {
+  target: SignalTarget;
+  /** At exit: one last collection and export; the provider is left running (the process ends anyway). */
+  final(): Promise<void>;
+  /** For shutdown(): the provider's shutdown, unless final() already ran. */
+  shutdown(): Promise<void>;
+}
 
 export interface SdkEnvironment {
   /** Decided at the edge from the TTY and NO_COLOR / FORCE_COLOR. */
@@ -160,7 +178,9 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
 
   const traces = signalTarget(config, 'traces');
   if (traces !== undefined) {
-    const exporter = scrubbingSpans(createExporter<ReadableSpan[], SpanExporterHandle>(traces, { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer }), scrubber);
+    // retry: false: the batch processor retries whole batches itself, for as long as the
+    // collector asks and its queue has room.
+    const exporter = scrubbingSpans(createExporter<ReadableSpan[], SpanExporterHandle>(traces, { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer }, { retry: false }), scrubber);
     const processor = new BudBatchSpanProcessor({
       exporter,
       scheduleDelayMs: config.batch.scheduleDelayMs,
@@ -178,16 +198,30 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
     const m = loadChunk<typeof import('../lazy/metrics.ts')>('metrics');
     const exporter = createExporter(metricsTarget, { protobuf: m.ProtobufMetricsSerializer, json: m.JsonMetricsSerializer }) as unknown as import('@opentelemetry/sdk-metrics').PushMetricExporter;
     sdk.exporters.push(exporter as object);
-    const reader = new m.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.metrics.exportIntervalMs, exportTimeoutMillis: Math.min(metricsTarget.timeoutMs, config.metrics.exportIntervalMs) });
-    sdk.meterProvider = new m.MeterProvider({ resource, readers: [reader] });
+    const exportTimeoutMillis = Math.min(metricsTarget.timeoutMs, config.metrics.exportIntervalMs);
+    const reader = new m.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.metrics.exportIntervalMs, exportTimeoutMillis });
+    const provider = new m.MeterProvider({ resource, readers: [reader] });
+    sdk.meterProvider = provider;
+    let last: Promise<void> | undefined;
+    sdk.metrics = {
+      target: metricsTarget,
+      final: () => (last ??= exportOnce(reader, exporter, exportTimeoutMillis)),
+      shutdown: () => (last ??= provider.shutdown()),
+    };
   }
 
   const logsTarget = signalTarget(config, 'logs');
   if (logsTarget !== undefined) {
+    sdk.logsTarget = logsTarget;
     sdk.loggerProvider = new LazyLoggerProvider(() => {
       const l = loadChunk<typeof import('../lazy/logs.ts')>('logs');
-      const exporter = scrubbingLogs(createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }) as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter, scrubber);
-      sdk.exporters.push(exporter as object);
+      const inner = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }, { reportAtExit: true });
+      // The exporter itself, not the scrubbing wrapper, which passes neither drain nor abort:
+      // at exit a refused collector must fail the logs at once and the bound must cut them off
+      // (the logs SDK's own export timer holds the event loop until the export answers).
+      sdk.exporters.push(inner);
+      sdk.logsFailureAtExit = () => (inner instanceof OtlpHttpExporter ? inner.failureAtExit : undefined);
+      const exporter = scrubbingLogs(inner as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter, scrubber);
       return new l.LoggerProvider({ resource, processors: [new l.BatchLogRecordProcessor({ exporter })] });
     });
   }
@@ -203,6 +237,22 @@ export function registerGlobals(sdk: Sdk, config: ResolvedConfig): void {
   if (sdk.loggerProvider !== undefined) {
     logs.setGlobalLoggerProvider(sdk.loggerProvider);
   }
+}
+
+/**
+ * Collects and exports the metrics once, outside the reader's schedule: the result comes back
+ * here (the reader would pass a failure to OTel's global error handler, a second line at exit)
+ * and the provider is not shut down (which would make any later getMeter() warn).
+ */
+async function exportOnce(reader: import('@opentelemetry/sdk-metrics').MetricReader, exporter: import('@opentelemetry/sdk-metrics').PushMetricExporter, timeoutMillis: number): Promise<void> {
+  const { resourceMetrics } = await reader.collect({ timeoutMillis });
+  if (resourceMetrics.scopeMetrics.length === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    exporter.export(resourceMetrics, (result) => {
+      if (result.code === ExportResultCode.SUCCESS) resolve();
+      else reject(result.error ?? new Error('the metrics export failed'));
+    });
+  });
 }
 
 export function errorText(error: unknown): string {

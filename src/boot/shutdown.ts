@@ -1,140 +1,49 @@
 // Delivers what the app produced however it ends, and then lets it end exactly as it would
 // have without the agent:
-// - natural exit ('beforeExit'): an async flush, bounded by shutdownTimeoutMs;
-// - SIGTERM / SIGINT: flush, then, if the app installed no handler of its own, re-raise
-//   the signal so the exit status is the one the signal gives (143, 130);
+// - natural exit ('beforeExit'): an async flush;
+// - SIGTERM / SIGINT with no handler of the app's: flush, then re-raise the signal so the exit
+//   status is the one the signal gives (143, 130);
+// - SIGTERM / SIGINT the app handles: the app decides when the process ends. The agent starts
+//   sending at once, without holding the process, and the app's own ending (natural or
+//   process.exit()) is the exit that the bound applies to;
 // - process.exit() and uncaught exceptions ('exit'): what is still owed goes through the
 //   synchronous exit flush. An uncaught exception is first recorded as a span.
-// shutdown() is idempotent and bounded, whichever path calls it first.
+// One exit deadline, set when the agent first holds the exit (the first 'beforeExit', a
+// signal it handles alone, shutdown(), 'exit'), bounds every later step: flushes, retries,
+// a second signal, the sync flush. What that costs is one line on stderr, at the very end
+// (exit-report.ts); nothing when all was delivered.
+// Owns the process listeners and the exit deadline; must not touch the app's own listeners.
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Sdk } from './sdk.ts';
 import { errorText } from './sdk.ts';
+import { exitReport } from './exit-report.ts';
+import type { OtherLoss, Owed } from './exit-report.ts';
 import { flushAtExit } from '../export/exit-flush.ts';
-import type { ExitPayload } from '../export/exit-flush.ts';
+import { hintFor } from '../export/retry.ts';
 import { markExiting, warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
 
 export interface Lifecycle {
   /** Flushes every signal; resolves within the bound even if the collector never answers. */
   forceFlush(): Promise<void>;
-  /** Flushes and stops the SDK; later calls return the same promise. */
+  /** Flushes and stops the SDK, and starts the exit bound; later calls return the same promise. */
   shutdown(): Promise<void>;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
+/** How the last export of metrics or logs went: still pending, done, or the error. */
+type Outcome = 'pending' | 'done' | { error: unknown };
+
 export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: boolean }): Lifecycle {
-  let shutdownPromise: Promise<void> | undefined;
-  let exited = false;
-  // Set when the process starts to end (first 'beforeExit', a signal): every later flush, the
-  // exit flush included, shares it, so the whole exit stays within timeoutMs.
-  let exitDeadline: number | undefined;
-  const startExit = (): void => { exitDeadline ??= Date.now() + timeoutMs; };
-  const remaining = (): number => Math.max(0, (exitDeadline ?? Number.POSITIVE_INFINITY) - Date.now());
-
-  const bounded = (work: Promise<unknown>, what: string, ms = timeoutMs): Promise<void> =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        // The collector is too slow: stop waiting, fail what is in flight, and let the exit
-        // flush take the rest within what is left of the bound.
-        debug('%s exceeded %d ms', what, ms);
-        for (const e of sdk.exporters) e.abort?.();
-        resolve();
-      }, ms);
-      // Not unref'd: export sockets do not hold the event loop (transport.ts), so this timer
-      // is what keeps a natural exit's flush running, for at most timeoutMs.
-      work.then(() => { clearTimeout(timer); resolve(); }, (error: unknown) => {
-        clearTimeout(timer);
-        warn('BUDOBSERVE_EXPORT_FAILED', `${what} failed: ${errorText(error)}`, { cause: error, once: what });
-        resolve();
-      });
-    });
-
-  // The chain, not TracerProvider.forceFlush(): that one arms a 30 s timer that holds the
-  // event loop until the flush ends, which a hung collector would make 30 s.
-  const flushAll = (): Promise<unknown> => Promise.all([
-    sdk.chain.forceFlush(),
-    sdk.meterProvider?.forceFlush(),
-    sdk.loggerProvider?.forceFlush(),
-  ]);
-
-  const lifecycle: Lifecycle = {
-    forceFlush: () => bounded(flushAll(), 'flush'),
-    shutdown() {
-      shutdownPromise ??= bounded(Promise.all([
-        sdk.tracerProvider.shutdown(),
-        sdk.meterProvider?.shutdown(),
-        sdk.loggerProvider?.shutdown(),
-      ]), 'shutdown');
-      return shutdownPromise;
-    },
-  };
-
-  let firstBeforeExit = true;
-  process.on('beforeExit', () => {
-    // The flush's bound timer keeps the loop alive until it is done; then 'beforeExit' fires
-    // again and, with nothing left to send, the process ends as it would have. Metrics are
-    // flushed on the first pass only: a metrics export always has something to send.
-    if (firstBeforeExit) {
-      // Logged on the first pass only: in a worker, a write to stderr wakes the event loop,
-      // so logging on every pass would make 'beforeExit' fire for ever.
-      debug('beforeExit at %s ms', uptimeMs());
-      firstBeforeExit = false;
-      startExit();
-      for (const e of sdk.exporters) e.drain?.();
-      // A gRPC channel stays open after an export and would keep the process alive for
-      // ever: with gRPC, the end of the event loop is the end of the SDK.
-      void (sdk.grpc ? lifecycle.shutdown() : bounded(flushAll(), 'flush', remaining()));
-    } else if ((sdk.spans?.processor.pending ?? 0) > 0 && remaining() > 0) {
-      void bounded(sdk.chain.forceFlush(), 'flush', remaining());
-    }
-  });
-
-  process.on('exit', () => {
-    if (exited) return;
-    exited = true;
-    markExiting();
-    debug('exit at %s ms', uptimeMs());
-    const spans = sdk.spans;
-    if (spans === undefined) return;
-    spans.processor.reportDropped();
-    sdk.chain.releaseHeld();
-    const owed = spans.processor.drainSync();
-    if (owed.length === 0 || spans.exporter.serialize === undefined) return;
-    try {
-      const body = spans.exporter.serialize(owed);
-      if (body === undefined) return;
-      const payloads: ExitPayload[] = [{ target: spans.target, body }];
-      const result = flushAtExit(payloads, exitDeadline ?? Date.now() + timeoutMs);
-      debug('exit flush of %d spans: %s', owed.length, result);
-      if (result === 'timeout') warn('BUDOBSERVE_SHUTDOWN_TIMEOUT', `${owed.length} spans were not confirmed by ${spans.target.url} within ${timeoutMs} ms at exit`);
-      else if (result === 'failed') warn('BUDOBSERVE_EXPORT_FAILED', `${owed.length} spans could not be delivered to ${spans.target.url} at exit`);
-    } catch (error) {
-      warn('BUDOBSERVE_INTERNAL', `exit flush failed: ${errorText(error)}`, { cause: error });
-    }
-  });
-
+  const exit = new ExitControl(sdk, timeoutMs);
+  process.on('beforeExit', () => exit.onBeforeExit());
+  process.on('exit', () => exit.onExit());
   // Worker threads get no signals; only the main thread listens.
   for (const signal of opts.signals ? SIGNALS : []) {
-    const onSignal = (): void => {
-      // Someone else listens (the app, a framework): they decide whether the process ends.
-      // We only flush; if they exit synchronously, the 'exit' flush covers it.
-      const others = process.listenerCount(signal) > 1;
-      if (others) {
-        void lifecycle.forceFlush();
-        return;
-      }
-      startExit();
-      for (const e of sdk.exporters) e.drain?.();
-      void lifecycle.shutdown().finally(() => {
-        process.removeListener(signal, onSignal);
-        // Re-raise with the default disposition so the exit status is the signal's own.
-        process.kill(process.pid, signal);
-      });
-    };
+    const onSignal = (): void => exit.onSignal(signal, onSignal);
     process.on(signal, onSignal);
   }
-
   process.on('uncaughtExceptionMonitor', (error, origin) => {
     try {
       recordCrash(error, origin);
@@ -142,8 +51,201 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
       // recording the crash must never change it
     }
   });
+  return { forceFlush: () => exit.forceFlush(), shutdown: () => exit.shutdown() };
+}
 
-  return lifecycle;
+class ExitControl {
+  readonly #sdk: Sdk;
+  readonly #timeoutMs: number;
+  #deadline: number | undefined;
+  #shutdown: Promise<void> | undefined;
+  #exitFlush: Promise<void> | undefined;
+  #signalExit: Promise<void> | undefined;
+  #firstBeforeExit = true;
+  #exited = false;
+  #reported = false;
+  readonly #ends: { metrics?: Outcome; logs?: Outcome } = {};
+
+  constructor(sdk: Sdk, timeoutMs: number) {
+    this.#sdk = sdk;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** The process starts to end: from now on everything shares one deadline. */
+  #startExit(): void {
+    if (this.#deadline !== undefined) return;
+    const deadline = Date.now() + this.#timeoutMs;
+    this.#deadline = deadline;
+    debug('exit deadline set at %s ms', uptimeMs());
+    this.#sdk.spans?.processor.beginExit(deadline);
+    for (const e of this.#sdk.exporters) e.drain?.(deadline);
+  }
+
+  #remaining(): number {
+    return Math.max(0, (this.#deadline ?? Number.POSITIVE_INFINITY) - Date.now());
+  }
+
+  /** The exit bound is reached: stop waiting and fail what is in flight (counted as timed out). */
+  readonly #giveUp = (): void => {
+    debug('exit bound of %d ms reached', this.#timeoutMs);
+    for (const e of this.#sdk.exporters) e.abort?.();
+    this.#sdk.spans?.processor.abortRetries();
+  };
+
+  /**
+   * Resolves when `work` settles or after `ms`. The timer is not unref'd: export sockets and
+   * retry timers do not hold the event loop (transport.ts), so it is what keeps an exit's
+   * flush running, until the deadline at most.
+   */
+  #bounded(work: Promise<unknown>, ms: number, what: string, onTimeout?: () => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        onTimeout?.();
+        resolve();
+      }, ms);
+      work.then(() => { clearTimeout(timer); resolve(); }, (error: unknown) => {
+        clearTimeout(timer);
+        // At exit, failures go into the one exit report instead.
+        if (this.#deadline === undefined) warn('BUDOBSERVE_EXPORT_FAILED', `${what} failed: ${errorText(error)}`, { cause: error, once: what });
+        resolve();
+      });
+    });
+  }
+
+  #track(signal: 'metrics' | 'logs', work: Promise<void> | undefined): Promise<void> | undefined {
+    if (work === undefined) return undefined;
+    this.#ends[signal] = 'pending';
+    return work.then(() => { this.#ends[signal] = 'done'; }, (error: unknown) => { this.#ends[signal] = { error }; });
+  }
+
+  // The chain, not TracerProvider.forceFlush(): that one arms a 30 s timer that holds the
+  // event loop until the flush ends, which a hung collector would make 30 s. Metrics go
+  // once (sdk.metrics.final), however many exit steps there are.
+  #flushForExit(): Promise<void> {
+    const sdk = this.#sdk;
+    this.#exitFlush ??= this.#bounded(Promise.all([
+      sdk.chain.forceFlush(),
+      this.#track('metrics', sdk.metrics?.final()),
+      this.#track('logs', sdk.loggerProvider?.forceFlush()),
+    ]), this.#remaining(), 'flush', this.#giveUp);
+    return this.#exitFlush;
+  }
+
+  forceFlush(): Promise<void> {
+    const sdk = this.#sdk;
+    const exiting = this.#deadline !== undefined;
+    return this.#bounded(Promise.all([
+      sdk.chain.forceFlush(),
+      sdk.meterProvider?.forceFlush(),
+      sdk.loggerProvider?.forceFlush(),
+    ]), exiting ? this.#remaining() : this.#timeoutMs, 'flush', exiting ? this.#giveUp : undefined);
+  }
+
+  shutdown(): Promise<void> {
+    const sdk = this.#sdk;
+    this.#startExit();
+    this.#shutdown ??= this.#bounded(Promise.all([
+      sdk.tracerProvider.shutdown(),
+      this.#track('metrics', sdk.metrics?.shutdown()),
+      this.#track('logs', sdk.loggerProvider?.shutdown()),
+    ]), this.#remaining(), 'shutdown', this.#giveUp);
+    return this.#shutdown;
+  }
+
+  onBeforeExit(): void {
+    // The flush's bound timer keeps the loop alive until it is done; then 'beforeExit' fires
+    // again and, with nothing left to send, the process ends as it would have.
+    if (this.#firstBeforeExit) {
+      // Logged on the first pass only: in a worker, a write to stderr wakes the event loop,
+      // so logging on every pass would make 'beforeExit' fire for ever.
+      debug('beforeExit at %s ms', uptimeMs());
+      this.#firstBeforeExit = false;
+      this.#startExit();
+      // A gRPC channel stays open after an export and would keep the process alive for
+      // ever: with gRPC, the end of the event loop is the end of the SDK.
+      void (this.#sdk.grpc ? this.shutdown() : this.#flushForExit());
+    } else if ((this.#sdk.spans?.processor.pending ?? 0) > 0 && this.#remaining() > 0) {
+      void this.#bounded(this.#sdk.chain.forceFlush(), this.#remaining(), 'flush', this.#giveUp);
+    }
+  }
+
+  onExit(): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    markExiting();
+    debug('exit at %s ms', uptimeMs());
+    this.#startExit();
+    this.#report(syncFlush(this.#sdk, this.#deadline ?? Date.now()));
+  }
+
+  onSignal(signal: typeof SIGNALS[number], listener: () => void): void {
+    const sdk = this.#sdk;
+    // Someone else listens (the app, a framework): they decide whether and when the process
+    // ends, and the bound counts from that end. Sending starts now, holding nothing: no
+    // timer, unref'd sockets, no flush left waiting should the app live on; if they exit
+    // synchronously, the 'exit' flush covers it.
+    if (this.#signalExit === undefined && process.listenerCount(signal) > 1) {
+      sdk.chain.releaseHeld();
+      sdk.spans?.processor.sendNow();
+      return;
+    }
+    // A second signal (npm and the terminal both forward Ctrl-C) shares the first's bound.
+    if (this.#signalExit !== undefined) return;
+    this.#startExit();
+    this.#signalExit = this.#flushForExit().then(() => {
+      // No 'exit' event follows a death by signal: the report is made now, synchronously.
+      markExiting();
+      const left = sdk.spans?.processor.pending ?? 0;
+      this.#report(left > 0 ? { count: left, result: 'timeout' } : undefined);
+      process.removeListener(signal, listener);
+      // Re-raise with the default disposition so the exit status is the signal's own.
+      process.kill(process.pid, signal);
+    });
+  }
+
+  /** The one line about what the exit lost, printed once, at the very end. */
+  #report(owed: Owed | undefined): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    try {
+      const sdk = this.#sdk;
+      const spans = sdk.spans;
+      const others: OtherLoss[] = [];
+      for (const [signal, url] of [['metrics', sdk.metrics?.target.url], ['logs', sdk.logsTarget?.url]] as const) {
+        let end = this.#ends[signal];
+        const logsFailure = signal === 'logs' ? sdk.logsFailureAtExit?.() : undefined;
+        if (end === 'done' && logsFailure !== undefined) end = hintFor(logsFailure)?.aborted === true ? 'pending' : { error: logsFailure };
+        if (url === undefined || end === undefined || end === 'done') continue;
+        others.push({ signal, url, outcome: end === 'pending' ? 'timeout' : end });
+      }
+      const line = exitReport({ url: spans?.target.url, boundMs: this.#timeoutMs, loss: spans?.processor.exitLoss(), owed, others, queueSize: spans?.processor.maxQueueSize ?? 0 });
+      if (line === 'drops') spans?.processor.reportDropped();
+      else if (line !== undefined) warn(line.code, line.message);
+    } catch (error) {
+      warn('BUDOBSERVE_INTERNAL', `the exit report failed: ${errorText(error)}`, { cause: error });
+    }
+  }
+}
+
+/** At 'exit': sends what is still owed from a worker thread, until the deadline; what it could not. */
+function syncFlush(sdk: Sdk, deadline: number): Owed | undefined {
+  const spans = sdk.spans;
+  if (spans === undefined) return undefined;
+  sdk.chain.releaseHeld();
+  const owed = spans.processor.drainSync();
+  if (owed.length === 0) return undefined;
+  if (spans.exporter.serialize === undefined) return { count: owed.length, result: 'failed', reason: 'process.exit() leaves no time for an export over gRPC' };
+  try {
+    const body = spans.exporter.serialize(owed);
+    if (body === undefined) return undefined;
+    const r = flushAtExit([{ target: spans.target, body }], deadline);
+    debug('exit flush of %d spans: %s', owed.length, r.result);
+    if (r.result === 'timeout') return { count: owed.length, result: 'timeout' };
+    if (r.result === 'failed') return { count: owed.length, result: 'failed', reason: r.reason };
+    return undefined;
+  } catch (error) {
+    return { count: owed.length, result: 'failed', reason: `the exit flush failed (${errorText(error)})` };
+  }
 }
 
 function recordCrash(error: unknown, origin: string): void {

@@ -5,29 +5,67 @@
 // worker thread while the main thread waits. Everything else follows the OTel batch
 // processor's contract: bounded queue, drop-newest when full, export by size or delay.
 // Exports out at once are limited, so a collector that hangs or answers slowly cannot make
-// memory grow without limit. Dropped spans are counted, reported as one warning a minute at
-// most and as the budobserve.spans.dropped self-metric.
+// memory grow without limit. A batch the collector asks to send again (429, 502-504, a
+// network failure) is retried by this processor, honouring Retry-After, for as long as the
+// collector asks: it keeps its export slot until the queue needs the room, and then the
+// oldest retrying batch gives way. Dropped spans are counted, reported as one warning a
+// minute at most and as the budobserve.spans.dropped self-metric; from the start of exit on,
+// what is lost is kept for the one exit report (exitLoss) instead.
+// Owns the queue, the slots and the retry timers; must not print anything at exit itself.
 import type { Context, Counter, MeterProvider } from '@opentelemetry/api';
 import { metrics, TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { warn } from '../errors.ts';
+import { abortError, hintFor, INITIAL_BACKOFF_MS, nextBackoff, retryWait } from './retry.ts';
 
 export interface BatchOptions {
   exporter: SpanExporter;
   scheduleDelayMs: number;
   maxQueueSize: number;
   maxExportBatchSize: number;
-  /** Called once per failed export, with the error if any. */
+  /** Called once per batch given up on (not per retry), with the error if any. */
   onExportError?: (error: unknown) => void;
 }
 
 type DropReason = 'queue_full' | 'export_failed';
 
-// Batches out at once outside a flush. With the queue bound this caps the spans held for the
-// collector at maxQueueSize + 2 batches, however slowly it answers (the OTel SDK's processor
-// allows one); a flush may add up to one more queue's worth for as long as it lasts.
+/** What was lost and not yet reported, for the exit report. */
+export interface ExitLoss {
+  /** Dropped because the queue was full (before or during exit). */
+  queueFull: number;
+  /** Given up on before exit started (a final answer, or giving way to newer spans). */
+  failedBefore: number;
+  /** Given up on during exit because the collector failed; `error` is the first such failure. */
+  failedAtExit: number;
+  error: unknown;
+  /** Cut short by the exit bound. */
+  timedOut: number;
+  /** Spans dropped since start, these included. */
+  droppedTotal: number;
+}
+
+/** A batch handed to the exporter and not yet done with. */
+interface Owed {
+  /** Number of its first span. */
+  first: number;
+  /** Attempts started; the answer to an earlier one is stale. */
+  attempts: number;
+  backoff: number;
+  /** Set while the batch waits for its next attempt. */
+  timer: NodeJS.Timeout | undefined;
+  wakeAt: number;
+  /** The last attempt failed and the collector asked for another: the batch is retrying. */
+  retrying: boolean;
+  unreachable: boolean;
+  lastError: unknown;
+}
+
+// Batches out at once outside a flush, retrying ones included. With the queue bound this caps
+// the spans held for the collector at maxQueueSize + 2 batches, however slowly it answers and
+// however long it asks to be retried (the OTel SDK's processor allows one); a flush may add
+// up to one more queue's worth for as long as it lasts.
 const MAX_CONCURRENT_EXPORTS = 2;
 
 const DROP_REPORT_INTERVAL_MS = 60_000;
@@ -38,7 +76,9 @@ const FIRST_DROP_REPORT_DELAY_MS = 1000;
 // registered only when metrics are exported, and otherwise the API's no-op meter costs nothing.
 let dropCounter: { provider: MeterProvider; counter: Counter } | undefined;
 
-function countDropped(n: number, reason: DropReason): void {
+// Also made before each export if need be: a first drop during shutdown() would otherwise ask
+// a provider being shut down for a meter, and it warns.
+function dropCounterNow(): Counter | undefined {
   try {
     const provider = metrics.getMeterProvider();
     if (dropCounter?.provider !== provider) {
@@ -48,7 +88,15 @@ function countDropped(n: number, reason: DropReason): void {
       });
       dropCounter = { provider, counter };
     }
-    dropCounter.counter.add(n, { reason });
+    return dropCounter.counter;
+  } catch {
+    return undefined; // a self-metric is never worth hurting the app for
+  }
+}
+
+function countDropped(n: number, reason: DropReason): void {
+  try {
+    dropCounterNow()?.add(n, { reason });
   } catch {
     // a self-metric is never worth hurting the app for
   }
@@ -58,8 +106,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
   readonly #opts: BatchOptions;
   #queue: ReadableSpan[] = [];
-  /** Batches handed to the exporter and not yet answered, with the number of their first span. */
-  readonly #inFlight = new Map<ReadableSpan[], number>();
+  readonly #inFlight = new Map<ReadableSpan[], Owed>();
   #inFlightSpans = 0;
   /** Spans ever queued: the number the next queued span gets. */
   #queued = 0;
@@ -71,6 +118,8 @@ export class BudBatchSpanProcessor implements SpanProcessor {
   readonly #unreported: Record<DropReason, number> = { queue_full: 0, export_failed: 0 };
   #reportTimer: NodeJS.Timeout | undefined;
   #lastReport = 0;
+  /** Set by beginExit(): the exit deadline and what the exit has cost so far. */
+  #exit: { deadline: number; failed: number; error: unknown; timedOut: number } | undefined;
 
   constructor(opts: BatchOptions) {
     this.#exporter = opts.exporter;
@@ -81,7 +130,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if (this.#shutdown !== undefined || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.#queue.length >= this.#opts.maxQueueSize) {
+    if (this.#queue.length >= this.#opts.maxQueueSize && !this.#giveWay()) {
       this.#drop(1, 'queue_full');
       return;
     }
@@ -104,7 +153,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
 
   /** Exports what is queued, as far as the limit on concurrent exports allows. */
   #pump(): void {
-    while (this.#queue.length > 0 && this.#canSend()) this.#exportOne();
+    while (this.#queue.length > 0 && this.#canSend()) this.#exportOne(false);
   }
 
   #canSend(): boolean {
@@ -114,22 +163,42 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     return this.#waiters.size > 0 && this.#inFlightSpans < this.#opts.maxQueueSize;
   }
 
-  #exportOne(): void {
+  /** Moves the queue's oldest batch into an export slot; `deferred`: its first attempt runs from a timer. */
+  #exportOne(deferred: boolean): void {
     const first = this.#queued - this.#queue.length;
     const batch = this.#queue.splice(0, this.#opts.maxExportBatchSize);
-    this.#inFlight.set(batch, first);
+    const owed: Owed = { first, attempts: 0, backoff: INITIAL_BACKOFF_MS, timer: undefined, wakeAt: 0, retrying: false, unreachable: false, lastError: undefined };
+    this.#inFlight.set(batch, owed);
     this.#inFlightSpans += batch.length;
+    if (deferred) this.#wait(batch, owed, 0);
+    else this.#attempt(batch, owed);
+  }
+
+  #wait(batch: ReadableSpan[], owed: Owed, ms: number): void {
+    owed.wakeAt = Date.now() + ms;
+    // unref: a retry pending when the app is done must not keep it alive; exit sees to it.
+    owed.timer = setTimeout(() => {
+      owed.timer = undefined;
+      this.#attempt(batch, owed);
+    }, ms).unref();
+  }
+
+  #attempt(batch: ReadableSpan[], owed: Owed): void {
+    const attempt = ++owed.attempts;
+    dropCounterNow();
     const done = (result: ExportResult): void => {
-      if (!this.#inFlight.delete(batch)) return; // drained at exit meanwhile
-      this.#inFlightSpans -= batch.length;
-      if (result.code !== ExportResultCode.SUCCESS) {
-        this.#drop(batch.length, 'export_failed');
-        this.#opts.onExportError?.(result.error);
-      }
-      // Spans that waited for a free export slot go now if they fill a batch or a flush
-      // waits for them; otherwise at the usual delay.
-      if (this.#queue.length > 0) this.#schedule(this.#waiters.size > 0 || this.#queue.length >= this.#opts.maxExportBatchSize ? 0 : this.#opts.scheduleDelayMs);
-      for (const w of this.#waiters) w();
+      // Stale: the batch gave way, or was taken by the exit flush, meanwhile.
+      if (this.#inFlight.get(batch) !== owed || owed.attempts !== attempt) return;
+      if (result.code === ExportResultCode.SUCCESS) return this.#settle(batch, owed);
+      const error = result.error ?? new Error('the span export failed');
+      const hint = hintFor(error);
+      const wait = retryWait(hint, owed.backoff, this.#exit?.deadline);
+      if (wait === undefined) return this.#settle(batch, owed, error);
+      owed.backoff = nextBackoff(owed.backoff);
+      owed.retrying = true;
+      owed.unreachable = hint?.unreachable === true;
+      owed.lastError = error;
+      this.#wait(batch, owed, wait);
     };
     try {
       this.#exporter.export(batch, done);
@@ -138,11 +207,49 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     }
   }
 
+  /** Done with a batch: delivered, or (with an error) given up on and counted as dropped. */
+  #settle(batch: ReadableSpan[], owed: Owed, error?: unknown): void {
+    if (!this.#inFlight.delete(batch)) return;
+    if (owed.timer !== undefined) clearTimeout(owed.timer);
+    owed.timer = undefined;
+    this.#inFlightSpans -= batch.length;
+    if (error !== undefined) this.#failed(batch.length, error);
+    // Spans that waited for a free export slot go now if they fill a batch or a flush
+    // waits for them; otherwise at the usual delay.
+    if (this.#queue.length > 0) this.#schedule(this.#waiters.size > 0 || this.#queue.length >= this.#opts.maxExportBatchSize ? 0 : this.#opts.scheduleDelayMs);
+    for (const w of this.#waiters) w();
+  }
+
+  /**
+   * The queue is full while the collector keeps asking for batches again: the oldest
+   * retrying batch gives way (dropped, export_failed), and the queue's oldest spans take its
+   * slot, so the newest are kept and memory stays within the bound. False when none retries.
+   */
+  #giveWay(): boolean {
+    let oldest: [ReadableSpan[], Owed] | undefined;
+    for (const entry of this.#inFlight) {
+      const o = entry[1];
+      if (o.retrying && o.timer !== undefined && (oldest === undefined || o.first < oldest[1].first)) oldest = entry;
+    }
+    if (oldest === undefined) return false;
+    this.#settle(oldest[0], oldest[1], oldest[1].lastError);
+    // Not inside the app's span.end(): the slot's first attempt (scrub, serialize) runs from a timer.
+    this.#exportOne(true);
+    return true;
+  }
+
   /** Number of the oldest span not yet answered by the collector. */
   #oldestOwed(): number {
     let oldest = this.#queued - this.#queue.length;
-    for (const first of this.#inFlight.values()) oldest = Math.min(oldest, first);
+    for (const o of this.#inFlight.values()) oldest = Math.min(oldest, o.first);
     return oldest;
+  }
+
+  /** Starts exporting what is queued now, within the usual limit of exports out at once; waits for nothing. */
+  sendNow(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pump();
   }
 
   /** Exports everything queued and resolves when the collector answered for all of it. */
@@ -165,12 +272,36 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     });
   }
 
-  /** Takes every span not yet acknowledged by the collector (queued and in flight). */
+  /**
+   * The app is exiting; the exit must be over by `deadline`. A batch waiting to retry a
+   * refused collector, or whose wait would end past the deadline, is given up now, and so
+   * is every later failure that could not be retried in time; what is lost is kept for
+   * exitLoss() rather than reported.
+   */
+  beginExit(deadline: number): void {
+    if (this.#exit !== undefined) return;
+    this.#exit = { deadline, failed: 0, error: undefined, timedOut: 0 };
+    if (this.#reportTimer !== undefined) clearTimeout(this.#reportTimer);
+    this.#reportTimer = undefined;
+    for (const [batch, owed] of [...this.#inFlight]) {
+      if (owed.retrying && owed.timer !== undefined && (owed.unreachable || owed.wakeAt >= deadline)) this.#settle(batch, owed, owed.lastError);
+    }
+  }
+
+  /** The exit bound is reached: batches waiting to retry are given up (timed out). */
+  abortRetries(): void {
+    for (const [batch, owed] of [...this.#inFlight]) if (owed.timer !== undefined) this.#settle(batch, owed, abortError());
+  }
+
+  /** Takes every span not yet acknowledged by the collector (queued, in flight and retrying). */
   drainSync(): ReadableSpan[] {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     const out: ReadableSpan[] = [];
-    for (const batch of this.#inFlight.keys()) out.push(...batch);
+    for (const [batch, owed] of this.#inFlight) {
+      if (owed.timer !== undefined) clearTimeout(owed.timer);
+      out.push(...batch);
+    }
     this.#inFlight.clear();
     this.#inFlightSpans = 0;
     out.push(...this.#queue);
@@ -184,14 +315,42 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     return this.#queue.length + this.#inFlightSpans;
   }
 
+  #failed(n: number, error: unknown): void {
+    const exit = this.#exit;
+    if (exit === undefined) {
+      this.#drop(n, 'export_failed');
+      this.#opts.onExportError?.(error);
+      return;
+    }
+    this.dropped += n;
+    countDropped(n, 'export_failed');
+    if (hintFor(error)?.aborted === true) exit.timedOut += n;
+    else {
+      exit.failed += n;
+      exit.error ??= error;
+    }
+  }
+
   #drop(n: number, reason: DropReason): void {
     this.dropped += n;
     this.#unreported[reason] += n;
     countDropped(n, reason);
-    if (this.#reportTimer !== undefined) return;
+    if (this.#reportTimer !== undefined || this.#exit !== undefined) return;
     const wait = Math.max(FIRST_DROP_REPORT_DELAY_MS, this.#lastReport + DROP_REPORT_INTERVAL_MS - Date.now());
     // unref: the report is never a reason to stay alive; exit reports what is left.
     this.#reportTimer = setTimeout(() => this.reportDropped(), wait).unref();
+  }
+
+  /** What is lost and not yet reported, for the one exit report. */
+  exitLoss(): ExitLoss {
+    return {
+      queueFull: this.#unreported.queue_full,
+      failedBefore: this.#unreported.export_failed,
+      failedAtExit: this.#exit?.failed ?? 0,
+      error: this.#exit?.error,
+      timedOut: this.#exit?.timedOut ?? 0,
+      droppedTotal: this.dropped,
+    };
   }
 
   /** One warning for the spans dropped since the last one, if any. */
@@ -210,9 +369,13 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     warn('BUDOBSERVE_SPANS_DROPPED', `${full + failed} spans were dropped${since}: ${why.join(', ')}; ${this.dropped} since start`);
   }
 
+  get maxQueueSize(): number {
+    return this.#opts.maxQueueSize;
+  }
+
   shutdown(): Promise<void> {
     this.#shutdown ??= this.forceFlush().then(() => {
-      this.reportDropped();
+      if (this.#exit === undefined) this.reportDropped();
       return this.#exporter.shutdown();
     });
     return this.#shutdown;

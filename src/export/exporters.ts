@@ -1,6 +1,7 @@
 // Decides where each signal goes and builds its exporter, loading only the code of the
 // protocol in use: OTLP/HTTP goes through the agent's own exporter; gRPC (with
 // @grpc/grpc-js, the heaviest piece) is its own lazily loaded chunk, required only when asked for.
+// Owns the choice of exporter per signal; must not send, retry or read process.env.
 import type { ISerializer } from '@opentelemetry/otlp-transformer';
 import type { ResolvedConfig, Protocol } from '../config/types.ts';
 import { loadChunk } from '../lazy.ts';
@@ -38,9 +39,11 @@ const GRPC_EXPORTERS = { traces: 'OTLPTraceExporter', metrics: 'OTLPMetricExport
 /**
  * @param serializers the protobuf and JSON serializers of the signal, passed in so that the
  *   metrics and logs ones stay in their lazily loaded chunks.
+ * @param opts OtlpHttpExporter's options (OTLP/HTTP only): retry false when the caller retries
+ *   (the span batch processor), reportAtExit for the logs SDK.
  */
-export function createExporter<T, E = OtlpHttpExporter<T>>(target: SignalTarget, serializers: { protobuf: ISerializer<T, unknown>; json: ISerializer<T, unknown> }): E {
-  if (target.protocol !== 'grpc') return new OtlpHttpExporter<T>(target, target.protocol === 'http/json' ? serializers.json : serializers.protobuf) as E;
+export function createExporter<T, E = OtlpHttpExporter<T>>(target: SignalTarget, serializers: { protobuf: ISerializer<T, unknown>; json: ISerializer<T, unknown> }, opts: { retry?: boolean; reportAtExit?: boolean } = {}): E {
+  if (target.protocol !== 'grpc') return new OtlpHttpExporter<T>(target, target.protocol === 'http/json' ? serializers.json : serializers.protobuf, opts) as E;
   const grpc = loadChunk<typeof import('../lazy/exporter-grpc.ts')>('exporter-grpc');
   const Exporter = grpc[GRPC_EXPORTERS[target.signal]] as unknown as new (o: object) => E;
   const metadata = new grpc.Metadata();

@@ -1,5 +1,7 @@
 // OTLP over HTTP (protobuf or JSON) for all three signals: the SDK's serializers from
-// @opentelemetry/otlp-transformer, sent through the agent's own HttpTransport.
+// @opentelemetry/otlp-transformer, sent through the agent's own HttpTransport. Owns the
+// serialization and the pending sends; retry policy is the transport's (metrics, logs) or
+// the caller's (spans: the batch processor, with `retry: false`).
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ISerializer } from '@opentelemetry/otlp-transformer';
@@ -12,14 +14,27 @@ export class OtlpHttpExporter<T> {
   readonly #pending = new Set<Promise<void>>();
   #closed = false;
 
-  constructor(target: SignalTarget, serializer: ISerializer<T, unknown>) {
+  readonly #reportAtExit: boolean;
+  #exiting = false;
+  /** With reportAtExit: the first export that failed once the app was exiting. */
+  failureAtExit: unknown;
+
+  /**
+   * @param opts.retry false: one attempt per export; the caller retries (the error carries the hint).
+   * @param opts.reportAtExit once drain() was called, a failed export is kept for the agent's
+   *   one exit report (failureAtExit) and answered to the SDK as done: the logs SDK would
+   *   otherwise print it through OTel's global error handler, a second line at exit.
+   */
+  constructor(target: SignalTarget, serializer: ISerializer<T, unknown>, opts: { retry?: boolean; reportAtExit?: boolean } = {}) {
     this.#serializer = serializer;
+    this.#reportAtExit = opts.reportAtExit === true;
     this.#transport = new HttpTransport({
       url: target.url,
       headers: target.headers,
       contentType: target.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
       timeoutMs: target.timeoutMs,
       compression: target.compression,
+      retry: opts.retry !== false,
     });
   }
 
@@ -34,7 +49,11 @@ export class OtlpHttpExporter<T> {
     if (body === undefined) return resultCallback({ code: ExportResultCode.FAILED, error: new Error('nothing to serialize') });
     const p = this.#transport.send(body).then(
       () => resultCallback({ code: ExportResultCode.SUCCESS }),
-      (error: unknown) => resultCallback({ code: ExportResultCode.FAILED, error: error as Error }),
+      (error: unknown) => {
+        if (!this.#reportAtExit || !this.#exiting) return resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
+        this.failureAtExit ??= error;
+        return resultCallback({ code: ExportResultCode.SUCCESS });
+      },
     );
     this.#pending.add(p);
     void p.finally(() => this.#pending.delete(p));
@@ -49,9 +68,10 @@ export class OtlpHttpExporter<T> {
     await Promise.all(this.#pending);
   }
 
-  /** The app is exiting: stop retrying a collector that cannot be reached. */
-  drain(): void {
-    this.#transport.drain();
+  /** The app is exiting until `deadline`: no retry of a refused collector, none past the deadline. */
+  drain(deadline?: number): void {
+    this.#exiting = true;
+    this.#transport.drain(deadline);
   }
 
   /** Stops waiting for the collector: in-flight requests fail now. */

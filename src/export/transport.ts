@@ -1,14 +1,18 @@
-// One OTLP/HTTP request with OTLP's retry rules: 429, 502, 503 and 504 and network errors
-// are retried with exponential backoff and jitter, no sooner than Retry-After, until the
-// deadline; anything else is final. Written here rather than taken from
-// @opentelemetry/otlp-exporter-base because the agent must be able to abort what is in
-// flight when exit is bounded, neither its retry timers nor its sockets may hold the process
-// open, and that transport loads `http` with `await import()`, which starts the ESM loader
-// in CommonJS apps.
+// One OTLP/HTTP request, and, for senders that do not retry themselves (the metrics and
+// logs SDKs), OTLP's retry rules within the export timeout (retry.ts). The span batch
+// processor retries whole batches itself, for as long as the collector asks: it sends with
+// `retry: false`, and each attempt is bounded by the export timeout.
+// Written here rather than taken from @opentelemetry/otlp-exporter-base because the agent
+// must be able to abort what is in flight when exit is bounded, neither its retry timers nor
+// its sockets may hold the process open, and that transport loads `http` with `await
+// import()`, which starts the ESM loader in CommonJS apps.
+// Owns sockets, request timers and retry waits; must not decide what is dropped (the batch
+// processor does) nor read configuration.
 import type { Agent, ClientRequest } from 'node:http';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { AGENT_VERSION } from '../version.ts';
+import { abortError, hintFor, INITIAL_BACKOFF_MS, networkHint, nextBackoff, retryWait, statusHint, withHint } from './retry.ts';
 
 // http, https (which brings tls and crypto) and zlib are loaded at the first export, not at
 // start-up: a process that never exports, or exports late, does not pay for them first.
@@ -20,21 +24,21 @@ export interface TransportOptions {
   url: string;
   headers: Record<string, string>;
   contentType: string;
+  /** Bounds one attempt; with `retry`, also every attempt of one send together. */
   timeoutMs: number;
   compression: 'none' | 'gzip';
+  /** Retry here (true, the default) or leave it to the caller, which reads the error's hint. */
+  retry?: boolean;
 }
 
 export class ExportHttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  readonly status: number;
+  constructor(status: number, message: string) {
     super(message);
     this.name = 'ExportHttpError';
+    this.status = status;
   }
 }
-
-const RETRYABLE = new Set([429, 502, 503, 504]);
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const INITIAL_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 5000;
 
 export class HttpTransport {
   readonly #url: URL;
@@ -44,7 +48,8 @@ export class HttpTransport {
   readonly #inFlight = new Set<ClientRequest>();
   /** Pending retry waits: how to fail them (abort) and, for unreachable collectors, end them (drain). */
   readonly #timers = new Map<NodeJS.Timeout, { reject: (e: Error) => void; wake: (() => void) | undefined }>();
-  #draining = false;
+  /** Set when the app starts to exit: no retry waits past it, none for a refused collector. */
+  #exitDeadline: number | undefined;
 
   constructor(opts: TransportOptions) {
     this.#opts = opts;
@@ -53,31 +58,24 @@ export class HttpTransport {
     if (opts.compression === 'gzip') this.#headers['content-encoding'] = 'gzip';
   }
 
-  /** Resolves on success; rejects with the last error once retries or time run out. */
+  /** Resolves on success; rejects with the last error (tagged with its retry hint) once retries or time run out. */
   async send(body: Uint8Array): Promise<void> {
     const payload = this.#opts.compression === 'gzip' ? zlib().gzipSync(body) : body;
+    if (this.#opts.retry === false) return this.#once(payload, this.#opts.timeoutMs);
     const deadline = Date.now() + this.#opts.timeoutMs;
     let backoff = INITIAL_BACKOFF_MS;
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`export timed out after ${this.#opts.timeoutMs} ms`);
-      let retryAfter: number | undefined;
       try {
         await this.#once(payload, remaining);
         return;
       } catch (error) {
-        if (error instanceof ExportHttpError && !RETRYABLE.has(error.status)) throw error;
-        if ((error as { aborted?: boolean }).aborted === true) throw error;
-        // While the app is exiting, a collector that refuses connections will not come
-        // back within the exit bound: fail now instead of holding the exit for the bound.
-        if (this.#draining && UNREACHABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-        retryAfter = (error as { retryAfterMs?: number }).retryAfterMs;
-        // Retry-After is honoured as a lower bound: a collector answering "Retry-After: 0"
-        // (or a date in the past) must not turn retries into a request loop.
-        const wait = Math.max(retryAfter ?? 0, backoff * (0.8 + Math.random() * 0.4));
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-        if (Date.now() + wait >= deadline) throw error;
-        await this.#sleep(wait, UNREACHABLE.has((error as NodeJS.ErrnoException).code ?? ''));
+        const hint = hintFor(error);
+        const wait = retryWait(hint, backoff, this.#exitDeadline);
+        backoff = nextBackoff(backoff);
+        if (wait === undefined || Date.now() + wait >= deadline) throw error;
+        await this.#sleep(wait, hint?.unreachable === true);
       }
     }
   }
@@ -106,46 +104,55 @@ export class HttpTransport {
       const mod = this.#url.protocol === 'https:' ? https() : http();
       this.#agent ??= new mod.Agent({ keepAlive: true, maxSockets: 8 });
       let settled = false;
+      let req: ClientRequest | undefined;
       const settle = (error?: Error): void => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
-        this.#inFlight.delete(req);
+        if (req !== undefined) this.#inFlight.delete(req);
         if (error === undefined) resolve();
-        else reject(error);
+        else reject(hintFor(error) === undefined ? withHint(error, networkHint(error)) : error);
       };
       // The socket timeout below only catches silence; a collector that trickles its answer
       // a byte at a time would hold the request for ever without this one.
-      const deadline = setTimeout(() => req.destroy(new Error(`no complete answer from the collector within ${timeoutMs} ms`)), timeoutMs);
+      const deadline = setTimeout(() => req?.destroy(new Error(`no complete answer from the collector within ${timeoutMs} ms`)), timeoutMs);
       deadline.unref();
-      const req = mod.request(this.#url, { method: 'POST', headers: { ...this.#headers, 'content-length': String(payload.byteLength) }, agent: this.#agent, timeout: timeoutMs }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return settle();
-          const err = new ExportHttpError(status, `collector answered HTTP ${status}`) as ExportHttpError & { retryAfterMs?: number };
-          const ra = parseRetryAfter(res.headers['retry-after']);
-          if (ra !== undefined) err.retryAfterMs = ra;
-          settle(err);
+      try {
+        req = mod.request(this.#url, { method: 'POST', headers: { ...this.#headers, 'content-length': String(payload.byteLength) }, agent: this.#agent, timeout: timeoutMs }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) return settle();
+            const ra = res.headers['retry-after'];
+            settle(withHint(new ExportHttpError(status, `collector answered HTTP ${status}`), statusHint(status, Array.isArray(ra) ? ra[0] : ra)));
+          });
+          res.on('error', (e) => settle(e));
+          // A connection cut in the middle of the answer ends the response without 'end'.
+          res.on('close', () => settle(new Error('the collector closed the connection before answering in full')));
         });
-        res.on('error', (e) => settle(e));
-        // A connection cut in the middle of the answer ends the response without 'end'.
-        res.on('close', () => settle(new Error('the collector closed the connection before answering in full')));
-      });
+      } catch (error) {
+        // Node refused to build the request (a header value with CR/LF, a bad header name):
+        // the same request fails the same way every time, so it is final.
+        settle(requestRejected(error));
+        return;
+      }
       this.#inFlight.add(req);
       // An export in flight must not keep the app alive once the app is done: a collector
       // that hangs would otherwise hold a natural exit for the whole export timeout. The exit
       // flush (bounded by a timer that does hold the loop) sees to what is still owed.
       req.on('socket', (socket) => socket.unref());
-      req.on('timeout', () => req.destroy(new Error(`no answer from the collector within ${timeoutMs} ms`)));
+      req.on('timeout', () => req?.destroy(new Error(`no answer from the collector within ${timeoutMs} ms`)));
       req.on('error', (e) => settle(e));
       req.end(payload);
     });
   }
 
-  /** From now on the app is exiting: unreachable collectors are not retried. */
-  drain(): void {
-    this.#draining = true;
+  /**
+   * From now on the app is exiting, until `deadline`: a refused collector is not retried,
+   * and no retry waits past the deadline (none given: only the first holds).
+   */
+  drain(deadline = Number.POSITIVE_INFINITY): void {
+    this.#exitDeadline = Math.min(this.#exitDeadline ?? deadline, deadline);
     // A retry waiting out its backoff after a refused connection tries now, and fails fast.
     for (const [t, { wake }] of this.#timers) {
       if (wake === undefined) continue;
@@ -172,14 +179,16 @@ export class HttpTransport {
   }
 }
 
-function abortError(): Error {
-  return Object.assign(new Error('export aborted: the exit bound was reached'), { aborted: true });
-}
+// Fixed texts: Node's own messages for these quote the header, and a header may carry a
+// credential (the token is one).
+const REJECTED: Record<string, string> = {
+  ERR_INVALID_CHAR: 'a header value holds a character HTTP forbids (CR, LF or another control character)',
+  ERR_INVALID_HTTP_TOKEN: 'a header name is not a valid HTTP token',
+};
 
-function parseRetryAfter(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const secs = Number(value);
-  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+/** A synchronous throw of http.request(), as a final error naming Node's code, never a value. */
+function requestRejected(error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException | null | undefined)?.code ?? (error as Error | undefined)?.name ?? 'unknown error';
+  const why = REJECTED[code] ?? 'Node rejected the request options';
+  return withHint(Object.assign(new Error(`the export request could not be made (${code}: ${why})`), { code }), { retryable: false });
 }
