@@ -14,6 +14,7 @@ import { runApp, fixtures, root, nodeBin, cleanEnv } from './helpers/run.mjs';
 import { doctor } from './helpers/doctor.mjs';
 import { startProviderServer } from '../fixtures/integrations-llm/provider-server.mjs';
 import { Scrubber } from '../src/processors/scrubbing.ts';
+import { replaceSqlLiterals, SqlLiterals } from '../src/processors/scrub-rules.ts';
 
 const app = `${fixtures}scrubbing/app.mjs`;
 const config = (name) => `${fixtures}scrubbing/${name}`;
@@ -339,4 +340,15 @@ test('issue 14.7, must stay: look-alikes of credentials and token counts stay as
     ['http.response.header.x-ratelimit-remaining-tokens', ['99']], ['pwd', '/app'], ['passive', 'yes'], ['author', 'Ada']]) {
     assert.deepEqual(scrubValue(value, key), value, key);
   }
+});
+
+test('a remembered statement comes out as the first time, per dialect', () => {
+  const literals = new SqlLiterals();
+  const statements = ['SELECT id FROM items WHERE id = $1 LIMIT 50', `SELECT "name" FROM t WHERE a = 'x'`, 'SELECT * FROM t WHERE card = 4111111111111111', `UPDATE t SET "v" = 1`];
+  for (let round = 0; round < 2; round++) {
+    for (const sql of statements) {
+      for (const mysql of [false, true]) assert.equal(literals.replace(sql, mysql), replaceSqlLiterals(sql, mysql), `${sql} (mysql: ${mysql}, round ${round})`);
+    }
+  }
+  assert.notEqual(literals.replace(`UPDATE t SET "v" = 1`, true), literals.replace(`UPDATE t SET "v" = 1`, false), '"v" is a string in MySQL, a name elsewhere');
 });

@@ -183,6 +183,41 @@ const MYSQL_TOKENS = sqlTokens(true);
 
 /** `mysql` says the statement is MySQL/MariaDB, where "text" is a string, not a name. */
 export function replaceSqlLiterals(sql: string, mysql = false): string {
-  return sql.replace(mysql ? MYSQL_TOKENS : SQL_TOKENS, (m: string, _kept?: string, quoted?: string, _tag?: string, _word?: string, num?: string) =>
-    quoted !== undefined || num !== undefined ? '?' : m);
+  return stripLiterals(sql, mysql).out;
+}
+
+/** `data`: a literal that may be data was replaced (a string, a number of more than 6 characters). */
+function stripLiterals(sql: string, mysql: boolean): { out: string; data: boolean } {
+  let data = false;
+  const out = sql.replace(mysql ? MYSQL_TOKENS : SQL_TOKENS, (m: string, _kept?: string, quoted?: string, _tag?: string, _word?: string, num?: string) => {
+    if (quoted === undefined && num === undefined) return m;
+    if (quoted !== undefined || num!.length > 6) data = true;
+    return '?';
+  });
+  return { out, data };
+}
+
+const SQL_CACHE_MAX = 512;
+const MAX_CACHED_SQL = 2048;
+
+/**
+ * replaceSqlLiterals with a memory: statements repeat (an app has a few hundred), so a
+ * repeated one costs a lookup instead of a tokenizing pass. Only statements that held no data
+ * are kept (placeholders, `LIMIT 50`): a string literal may be a secret, which must not stay
+ * in memory longer than the app keeps it. Bounded, in this process only.
+ */
+export class SqlLiterals {
+  readonly #stripped = [new Map<string, string>(), new Map<string, string>()] as const;
+
+  replace(sql: string, mysql: boolean): string {
+    const cache = this.#stripped[mysql ? 1 : 0];
+    const hit = cache.get(sql);
+    if (hit !== undefined) return hit;
+    const { out, data } = stripLiterals(sql, mysql);
+    if (!data && sql.length <= MAX_CACHED_SQL) {
+      if (cache.size >= SQL_CACHE_MAX) cache.clear(); // a stream of one-off statements
+      cache.set(sql, out);
+    }
+    return out;
+  }
 }

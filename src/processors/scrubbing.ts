@@ -13,7 +13,7 @@ import type { ReadableSpan, SpanExporter, TimedEvent } from '@opentelemetry/sdk-
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ResolvedConfig, ScrubMatch } from '../config/types.ts';
 import { warn } from '../errors.ts';
-import { anyOf, compilePatterns, compileTemplate, keyInfo, replaceSqlLiterals, secretName, TOKEN_NAME } from './scrub-rules.ts';
+import { anyOf, compilePatterns, compileTemplate, keyInfo, secretName, SqlLiterals, TOKEN_NAME } from './scrub-rules.ts';
 import type { KeyInfo, Pattern, Template } from './scrub-rules.ts';
 import { CredentialScanner } from './scrub-credentials.ts';
 import { decodeUriPart, replaceUrlSecrets, URL_HINT, WHOLE_URL } from './url-secrets.ts';
@@ -36,8 +36,6 @@ const STATUS: Path = ['otel_status_message'];
 const BODY: Path = ['log_body'];
 const MAX_DEPTH = 32;
 const KEY_CACHE_MAX = 4096;
-const SQL_CACHE_MAX = 512;
-const MAX_CACHED_SQL = 2048;
 // The shortest credential the shapes find (`a://u:p@h`); shorter strings get the word test only.
 const MIN_CREDENTIAL = 8;
 const JSON_START = /^\s*[[{]/;
@@ -58,8 +56,7 @@ export class Scrubber {
   readonly #keyOnly: RegExp;
   readonly #keys = new Map<string, KeyInfo>();
   readonly #templates = new Map<string, Template & { keyed: boolean }>();
-  /** Statements with their literals replaced, per dialect (ANSI, MySQL). */
-  readonly #stripped = [new Map<string, string>(), new Map<string, string>()] as const;
+  readonly #literals = new SqlLiterals();
   readonly #token: Pattern | undefined;
   readonly #callback: ((match: ScrubMatch) => unknown) | undefined;
   readonly #sql: boolean;
@@ -345,22 +342,10 @@ export class Scrubber {
     if (JSON_START.test(sql)) return this.#value(sql, prefix, key, undefined, 0); // MongoDB's statements are JSON
     const system = attrs['db.system.name'] ?? attrs['db.system'];
     const mysql = system === 'mysql' || system === 'mariadb';
-    if (this.#sql) {
-      // Statements repeat (an app has a few hundred): remembered, one costs a lookup instead
-      // of a tokenizing pass. Bounded, in this process only; what is kept is the app's own text.
-      const cache = this.#stripped[mysql ? 1 : 0];
-      const hit = cache.get(sql);
-      if (hit !== undefined) return hit;
-      const out = replaceSqlLiterals(sql, mysql);
-      if (sql.length <= MAX_CACHED_SQL) {
-        if (cache.size >= SQL_CACHE_MAX) cache.clear(); // a stream of one-off statements
-        cache.set(sql, out);
-      }
-      return out;
-    }
+    if (this.#sql) return this.#literals.replace(sql, mysql);
     const p = this.#valuePattern(sql);
     if (p === undefined) return sql.length >= MIN_CREDENTIAL && IN_TEXT.mayHold(sql) ? this.#inText(IN_TEXT, sql, [...prefix, key]) : sql;
-    const stripped = replaceSqlLiterals(sql, mysql);
+    const stripped = this.#literals.replace(sql, mysql);
     // A matching word outside every literal is a table or column name (`sessions`), not a secret.
     return stripped === sql ? sql : this.#redact([...prefix, key], sql, p.name, true, stripped);
   }
