@@ -16,7 +16,7 @@ import { catalog } from '../integrations/catalog.ts';
 import { describe } from '../config/file.ts';
 import { createSelector } from '../hooks/autotrace-select.ts';
 import { AGENT_VERSION } from '../version.ts';
-import { redactUrlCredentials } from '../errors.ts';
+import { hideUrlSecrets } from '../processors/url-secrets.ts';
 import type { Env } from '../config/env.ts';
 
 export interface DoctorReport {
@@ -38,7 +38,7 @@ function getPath(obj: unknown, path: string): unknown {
 
 function redact(option: string, value: unknown): unknown {
   const spec = options.find((o) => o.path === option);
-  if (typeof value === 'string') value = redactUrlCredentials(value);
+  if (typeof value === 'string') value = hideUrlSecrets(value);
   if (spec?.secret !== true || value === undefined) return value;
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.keys(value).map((k) => [k, '[hidden]']));
   return '[hidden]';
@@ -99,7 +99,7 @@ export async function buildReport(opts: { cwd: string; env: Env }): Promise<Doct
   for (const signal of ['traces', 'metrics', 'logs'] as const) {
     const t = signalTarget(config, signal);
     if (t === undefined) continue;
-    endpoints.push({ signal, url: redactUrlCredentials(t.url), protocol: t.protocol, status: t.protocol === 'grpc' ? 'not probed (grpc)' : await probe(t.url) });
+    endpoints.push({ signal, url: hideUrlSecrets(t.url), protocol: t.protocol, status: t.protocol === 'grpc' ? 'not probed (grpc)' : await probe(t.url) });
   }
   const at = config.autoTrace;
   return {

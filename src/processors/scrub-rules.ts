@@ -1,6 +1,7 @@
 // What looks like a secret, for the scrubber (scrubbing.ts): the built-in patterns, the keys
 // whose values are never data, the values that keep their shape when scrubbed (URLs, SQL,
-// stack traces), and the replacement of SQL literals.
+// stack traces), and the replacement of SQL literals. Credential formats found inside any
+// text are in scrub-credentials.ts, the parts of a URL in url-secrets.ts.
 // Owns the rules; must not walk spans or decide what is done with a match.
 import { warn } from '../errors.ts';
 
@@ -12,6 +13,11 @@ export interface Pattern {
   key: RegExp;
   /** Built-ins only: the value is this word and nothing else. */
   whole?: RegExp;
+  /**
+   * Matched against keys (and JSON text, to find keys inside) only: in free text the word is
+   * too common to replace a whole value ("Unexpected token < in JSON").
+   */
+  keyOnly?: boolean;
 }
 
 export type Shape = 'url' | 'query' | 'sql' | 'stack' | 'message';
@@ -22,7 +28,7 @@ export const TOKEN_NAME = 'BUD_OBSERVE_TOKEN';
 export interface KeyInfo { safe: boolean; pattern: Pattern | null; shape: Shape | undefined }
 
 const WORDS: Array<[name: string, source: string]> = [
-  ['password', 'password'], ['passwd', 'passwd'], ['secret', 'secret'],
+  ['password', 'password'], ['passwd', 'passwd'], ['mysql_pwd', 'mysql[._ -]?pwd'], ['secret', 'secret'],
   // `author`, `authors`, `author_id` are not credentials; `authorization` and `oauth` are.
   ['auth', 'auth(?!ors?(?![a-z]))'],
   ['credential', 'credential'], ['private_key', 'private[._ -]?key'], ['api_key', 'api[._ -]?key'],
@@ -37,6 +43,14 @@ function keyAcronym(a: string): RegExp {
   const cap = a[0]!.toUpperCase() + a.slice(1);
   return new RegExp(`(?:(?<![A-Za-z0-9])${a}|(?<![A-Z])(?:${cap}|${a.toUpperCase()}))(?![a-z0-9])`);
 }
+
+// `token` as a word of a key: `accessToken`, `refresh_token`, `GITHUB_TOKEN`, `csrftoken`, but
+// not `tokenizer`, `tokens_used`, `gen_ai.usage.input_tokens`, `token_count` or `tokenType`
+// (counts and kinds of LLM tokens, not credentials).
+const caseForms = (w: string): string => `${w}|${w[0]!.toUpperCase()}${w.slice(1)}|${w.toUpperCase()}`;
+const NOT_A_CREDENTIAL = ['count', 'type', 'usage', 'limit', 'budget', 'length', 'len', 'index', 'position', 'ids?'].map(caseForms).join('|');
+const TOKEN_KEY = new RegExp(String.raw`(?:(?<![A-Za-z0-9])(?:access|refresh|id|bearer|api|app|bot|github|gh|csrf|xsrf)?token(?![a-z0-9])|(?<![A-Z])Token(?![a-z0-9])|(?<![A-Z])TOKEN(?![A-Za-z0-9]))` +
+  String.raw`(?![._ -]?(?:${NOT_A_CREDENTIAL})s?(?![a-z]))`);
 
 /**
  * The agent's token first (a token that contains 'secret' is reported as the token), the
@@ -55,6 +69,7 @@ export function compilePatterns(extra: readonly string[], token: string | undefi
   for (const a of ACRONYMS) {
     patterns.push({ name: a, value: new RegExp(`(?<![a-z0-9])${a}(?![a-z0-9])`, 'i'), key: keyAcronym(a), whole: new RegExp(`^${a}$`, 'i') });
   }
+  patterns.push({ name: 'token', value: TOKEN_KEY, key: TOKEN_KEY, keyOnly: true });
   for (const raw of extra) {
     try {
       // Python's inline (?i) is dropped: matching is case-insensitive anyway.
@@ -68,10 +83,15 @@ export function compilePatterns(extra: readonly string[], token: string | undefi
 }
 
 
-/** All patterns as one RegExp, or undefined when extra patterns only compile alone (named groups). */
-export function anyOf(patterns: readonly Pattern[]): RegExp | undefined {
+/**
+ * The value patterns as one RegExp, or undefined when extra patterns only compile alone
+ * (named groups). `keyOnly`: the key-only patterns instead, as they are (case-sensitive).
+ */
+export function anyOf(patterns: readonly Pattern[], keyOnly = false): RegExp | undefined {
   try {
-    return new RegExp(patterns.map((p) => `(?:${p.value.source})`).join('|'), 'i');
+    const some = patterns.filter((p) => (p.keyOnly === true) === keyOnly);
+    if (some.length === 0) return /(?!)/;
+    return new RegExp(some.map((p) => `(?:${p.value.source})`).join('|'), keyOnly ? '' : 'i');
   } catch {
     return undefined;
   }
@@ -96,12 +116,14 @@ const SHAPED: Record<string, Shape> = {
 const HEADER = /^(?:http\.(?:request|response)\.header|rpc\.grpc\.(?:request|response)\.metadata)\./;
 
 // In query strings and headers these names carry credentials (`?access_token=`, `sig=`,
-// `X-Amz-Security-Token`); as attribute keys they are too common (`cache_key`) to scrub.
-const SECRET_NAME = /(?:token|key|sig|signature)$|^code$/i;
+// `X-Amz-Security-Token`, `?pwd=`); as attribute keys most are too common (`cache_key`,
+// `pwd` for a folder) to scrub. `pass`/`pwd`/`otp` only as a whole word: `bypass=1` stays.
+const SECRET_NAME = /(?:token|key|sig|signature)$|(?:^|[._-])(?:pass|pwd|otp)$|^(?:code|sid)$/i;
 
+/** A query parameter or header name that carries a credential, named for the marker. */
 export function secretName(name: string): Pattern | null {
   const m = SECRET_NAME.exec(name);
-  return m === null ? null : { name: m[0].toLowerCase(), value: SECRET_NAME, key: SECRET_NAME };
+  return m === null ? null : { name: m[0].replace(/^[._-]/, '').toLowerCase(), value: SECRET_NAME, key: SECRET_NAME };
 }
 
 export function keyInfo(key: string, patterns: readonly Pattern[]): KeyInfo {
@@ -139,21 +161,6 @@ export function compileTemplate(template: string): Template {
   return { re: new RegExp(`${source}${escapeRe(template.slice(last))}$`), literals, fields };
 }
 
-/** A secret parameter name or a userinfo password may be in this URL. */
-export const URL_HINT = /(?:token|key|sig|signature|code)=|:\/\/[^/?#@]*@/i;
-export const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):([^/?#@]*)@/i;
-export const USERINFO_PASSWORD: Pattern = { name: 'password', value: USERINFO, key: USERINFO };
-export const QUERY_PARAM = /([?#&;]|^)([^=&#;]*)=([^&#;]*)/g;
-
-export function decodeUriPart(s: string): string {
-  if (!s.includes('%') && !s.includes('+')) return s;
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return s;
-  }
-}
-
 // SQL literals (string, numeric, hex, bit, dollar-quoted) become ?, so a statement keeps
 // its tables, columns, placeholders and comments and loses its data. One pass, leftmost
 // alternative wins: comments and quoted identifiers are matched whole so nothing inside
@@ -176,6 +183,41 @@ const MYSQL_TOKENS = sqlTokens(true);
 
 /** `mysql` says the statement is MySQL/MariaDB, where "text" is a string, not a name. */
 export function replaceSqlLiterals(sql: string, mysql = false): string {
-  return sql.replace(mysql ? MYSQL_TOKENS : SQL_TOKENS, (m: string, _kept?: string, quoted?: string, _tag?: string, _word?: string, num?: string) =>
-    quoted !== undefined || num !== undefined ? '?' : m);
+  return stripLiterals(sql, mysql).out;
+}
+
+/** `data`: a literal that may be data was replaced (a string, a number of more than 6 characters). */
+function stripLiterals(sql: string, mysql: boolean): { out: string; data: boolean } {
+  let data = false;
+  const out = sql.replace(mysql ? MYSQL_TOKENS : SQL_TOKENS, (m: string, _kept?: string, quoted?: string, _tag?: string, _word?: string, num?: string) => {
+    if (quoted === undefined && num === undefined) return m;
+    if (quoted !== undefined || num!.length > 6) data = true;
+    return '?';
+  });
+  return { out, data };
+}
+
+const SQL_CACHE_MAX = 512;
+const MAX_CACHED_SQL = 2048;
+
+/**
+ * replaceSqlLiterals with a memory: statements repeat (an app has a few hundred), so a
+ * repeated one costs a lookup instead of a tokenizing pass. Only statements that held no data
+ * are kept (placeholders, `LIMIT 50`): a string literal may be a secret, which must not stay
+ * in memory longer than the app keeps it. Bounded, in this process only.
+ */
+export class SqlLiterals {
+  readonly #stripped = [new Map<string, string>(), new Map<string, string>()] as const;
+
+  replace(sql: string, mysql: boolean): string {
+    const cache = this.#stripped[mysql ? 1 : 0];
+    const hit = cache.get(sql);
+    if (hit !== undefined) return hit;
+    const { out, data } = stripLiterals(sql, mysql);
+    if (!data && sql.length <= MAX_CACHED_SQL) {
+      if (cache.size >= SQL_CACHE_MAX) cache.clear(); // a stream of one-off statements
+      cache.set(sql, out);
+    }
+    return out;
+  }
 }

@@ -2,20 +2,22 @@
 // before telemetry leaves the process, and each replacement is listed in `logfire.scrubbed`.
 // Semantics follow Python Logfire's scrubber: a key that matches scrubs its value, a string
 // value that contains a pattern is scrubbed, JSON inside strings is scrubbed recursively, a
-// callback may keep a match. It runs where spans are exported and printed, not in onEnd, so
-// the app's span.end() pays nothing (benchmarks/scrubbing.mjs measures both placements).
+// callback may keep a match. Beyond it, credentials recognised by their shape (scrub-credentials.ts)
+// are replaced inside any string, alone, and a URL under any key keeps its shape. It runs
+// where spans are exported and printed, not in onEnd, so the app's span.end() pays nothing
+// (benchmarks/scrubbing.mjs measures both placements and the cost per span).
 // Owns walking spans and log records and replacing what matched; the patterns themselves
-// are in scrub-rules.ts. Must not change spans in place.
+// are in scrub-rules.ts, scrub-credentials.ts and url-secrets.ts. Must not change spans in place.
 import type { AnyValue, Attributes, AttributeValue, Link, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan, SpanExporter, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ResolvedConfig, ScrubMatch } from '../config/types.ts';
 import { warn } from '../errors.ts';
-import {
-  anyOf, compilePatterns, compileTemplate, decodeUriPart, keyInfo, QUERY_PARAM, replaceSqlLiterals, SAFE_KEYS, secretName,
-  TOKEN_NAME, URL_HINT, USERINFO, USERINFO_PASSWORD,
-} from './scrub-rules.ts';
+import { anyOf, compilePatterns, compileTemplate, keyInfo, secretName, SqlLiterals, TOKEN_NAME } from './scrub-rules.ts';
 import type { KeyInfo, Pattern, Template } from './scrub-rules.ts';
+import { CredentialScanner } from './scrub-credentials.ts';
+import { decodeUriPart, replaceUrlSecrets, URL_HINT, WHOLE_URL } from './url-secrets.ts';
+import { blank, copyLog, copySpan, failClosed, marker, toAttribute } from './scrub-copy.ts';
 
 type Path = Array<string | number>;
 interface Note { path: Path; matched_substring: string }
@@ -34,26 +36,27 @@ const STATUS: Path = ['otel_status_message'];
 const BODY: Path = ['log_body'];
 const MAX_DEPTH = 32;
 const KEY_CACHE_MAX = 4096;
+// The shortest credential the shapes find (`a://u:p@h`); shorter strings get the word test only.
+const MIN_CREDENTIAL = 8;
+const JSON_START = /^\s*[[{]/;
+/** Credentials in text, URLs written inside it included. */
+const IN_TEXT = new CredentialScanner(true);
+/** Credentials in a URL value, whose userinfo and query the URL code parses itself. */
+const IN_URL = new CredentialScanner(false);
 
-const marker = (reason: string): string => `[Scrubbed due to '${reason}']`;
-
-/** What a callback returned, as an OTel attribute value. */
-function toAttribute(v: unknown): AttributeValue {
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
+const at = (prefix: Path, a: string | number | undefined, b?: number): Path =>
+  a === undefined ? prefix : b === undefined ? [...prefix, a] : [...prefix, a, b];
 
 export class Scrubber {
   readonly #patterns: Pattern[];
-  /** All patterns as one RegExp: the single test most strings get. */
+  readonly #valuePatterns: Pattern[];
+  /** All value patterns as one RegExp: the single word test every string gets. */
   readonly #any: RegExp | undefined;
+  /** The key-only patterns (`token`), to find such keys inside JSON text. */
+  readonly #keyOnly: RegExp;
   readonly #keys = new Map<string, KeyInfo>();
   readonly #templates = new Map<string, Template & { keyed: boolean }>();
+  readonly #literals = new SqlLiterals();
   readonly #token: Pattern | undefined;
   readonly #callback: ((match: ScrubMatch) => unknown) | undefined;
   readonly #sql: boolean;
@@ -61,7 +64,9 @@ export class Scrubber {
 
   constructor(opts: ScrubOptions = {}) {
     this.#patterns = compilePatterns(opts.extraPatterns ?? [], opts.token);
+    this.#valuePatterns = this.#patterns.filter((p) => p.keyOnly !== true);
     this.#any = anyOf(this.#patterns);
+    this.#keyOnly = anyOf(this.#patterns, true) ?? /(?!)/;
     this.#token = this.#patterns.find((p) => p.name === TOKEN_NAME);
     this.#callback = opts.callback;
     this.#sql = opts.dbStatements === true;
@@ -77,8 +82,8 @@ export class Scrubber {
       const links = this.#each(span.links, 'links');
       let status: SpanStatus | undefined;
       const message = span.status.message;
-      if (message !== undefined && this.#maybe(message)) {
-        const m = this.#string(message, STATUS, 0);
+      if (message !== undefined && message !== '') {
+        const m = this.#value(message, STATUS, undefined, undefined, 0);
         if (m !== message) status = { ...span.status, message: String(m) };
       }
       if (attributes === undefined && events === undefined && links === undefined && status === undefined) return span;
@@ -158,21 +163,22 @@ export class Scrubber {
     if (value === undefined || value === null || typeof value === 'boolean') return value;
     const k = this.#key(key);
     if (k.safe) return value;
-    if (k.pattern !== null) return this.#redact([...prefix, key], value, k.pattern, true);
+    if (k.pattern !== null) return this.#redact([...prefix, key], value, k.pattern.name, true);
     if (typeof value === 'string') {
-      if (k.shape === 'url' || k.shape === 'query') return this.#url(value, prefix, key, k.shape === 'query');
-      if (k.shape === 'message') return this.#message(value, attrs['logfire.msg_template'], prefix);
-      if (k.shape === 'sql' && this.#sql) return this.#statement(value, [...prefix, key], attrs);
-      if (!this.#maybe(value)) return value;
-      if (k.shape === 'sql') return this.#statement(value, [...prefix, key], attrs);
-      return k.shape === 'stack' ? this.#stack(value, [...prefix, key]) : this.#string(value, [...prefix, key], 0);
+      switch (k.shape) {
+        case 'url': case 'query': return this.#url(value, prefix, key, k.shape === 'query');
+        case 'message': return this.#message(value, attrs['logfire.msg_template'], prefix);
+        case 'sql': return this.#statement(value, prefix, key, attrs);
+        case 'stack': return this.#stack(value, prefix, key);
+        default: return this.#value(value, prefix, key, undefined, 0);
+      }
     }
     if (Array.isArray(value)) {
       let out: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
         const x: unknown = value[i];
-        if (typeof x !== 'string' || !this.#maybe(x)) continue;
-        const n = this.#string(x, [...prefix, key, i], 0);
+        if (typeof x !== 'string') continue;
+        const n = this.#value(x, prefix, key, i, 0);
         if (n !== x) (out ??= value.slice())[i] = typeof n === 'string' ? n : JSON.stringify(n);
       }
       return out ?? value;
@@ -198,29 +204,64 @@ export class Scrubber {
 
   #valuePattern(s: string): Pattern | undefined {
     // A value that is nothing but the word ('password', 'Session') names a thing, it is not one.
-    return this.#patterns.find((p) => p.value.test(s) && p.whole?.test(s) !== true);
+    return this.#valuePatterns.find((p) => p.value.test(s) && p.whole?.test(s) !== true);
   }
 
-  /** A string known to match: parsed and scrubbed inside when it is JSON, else replaced. */
+  /**
+   * A string with no shape of its own (its key says nothing), at prefix + a + b: a URL keeps
+   * its shape, a word replaces it (JSON is walked instead), else credentials go from inside.
+   * The common string costs three anchored or single-pass tests and allocates nothing.
+   */
+  #value(s: string, prefix: Path, a: string | number | undefined, b: number | undefined, depth: number): unknown {
+    const word = this.#maybe(s);
+    if (s.length < MIN_CREDENTIAL) return word ? this.#string(s, at(prefix, a, b), depth) : s;
+    const json = depth < MAX_DEPTH && JSON_START.test(s);
+    // The common string ends here: nothing to find. A URL with nothing in it needs no parse.
+    if (!word && !(json && this.#keyOnly.test(s)) && !IN_TEXT.mayHold(s)) return s;
+    const path = at(prefix, a, b);
+    if (WHOLE_URL.test(s)) return this.#urlParts(s, path, false);
+    if (word) return this.#string(s, path, depth);
+    const next = json ? this.#json(s, path, depth) : undefined;
+    return next !== undefined ? next : this.#inText(IN_TEXT, s, path);
+  }
+
+  /** A string known to match a word: parsed and scrubbed inside when it is JSON, else replaced. */
   #string(s: string, path: Path, depth: number): unknown {
     const p = this.#valuePattern(s);
     if (p === undefined) return s;
-    if (depth < MAX_DEPTH && /^\s*[[{]/.test(s)) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(s);
-      } catch {
-        return this.#redact(path, s, p, depth === 0);
-      }
-      const next = this.#nested(parsed, path, depth + 1);
-      return next === parsed ? s : JSON.stringify(next);
+    if (depth < MAX_DEPTH && JSON_START.test(s)) {
+      const next = this.#json(s, path, depth);
+      if (next !== undefined) return next;
     }
-    return this.#redact(path, s, p, depth === 0);
+    return this.#redact(path, s, p.name, depth === 0);
   }
+
+  /** JSON text walked as values, re-serialized when something changed; undefined: not JSON. */
+  #json(s: string, path: Path, depth: number): unknown {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(s);
+    } catch {
+      return undefined;
+    }
+    const next = this.#nested(parsed, path, depth + 1);
+    return next === parsed ? s : JSON.stringify(next);
+  }
+
+  /** Each credential in `s` replaced alone; the same string when there is none. */
+  #inText(scanner: CredentialScanner, s: string, path: Path): string {
+    return scanner.replace(s, (name, secret) => String(this.#redact(path, secret, name, true)), this.#param);
+  }
+
+  /** The marker name for a query parameter that carries a credential, or null. */
+  readonly #param = (raw: string): string | null => {
+    const name = decodeUriPart(raw);
+    return (this.#key(name).pattern ?? secretName(name))?.name ?? null;
+  };
 
   /** Parsed JSON and structured log values: arrays, plain objects and the strings inside. */
   #nested(v: unknown, path: Path, depth: number): unknown {
-    if (typeof v === 'string') return this.#maybe(v) ? this.#string(v, path, depth) : v;
+    if (typeof v === 'string') return this.#value(v, path, undefined, undefined, depth);
     if (v === null || typeof v !== 'object' || depth > MAX_DEPTH || ArrayBuffer.isView(v)) return v;
     if (Array.isArray(v)) {
       let out: unknown[] | undefined;
@@ -235,38 +276,32 @@ export class Scrubber {
       if (x === undefined || x === null || typeof x === 'boolean') continue;
       const { safe, pattern: p } = this.#key(k);
       if (safe) continue;
-      const n = p === null ? this.#nested(x, [...path, k], depth + 1) : this.#redact([...path, k], x, p, false);
+      const n = p === null ? this.#nested(x, [...path, k], depth + 1) : this.#redact([...path, k], x, p.name, false);
       if (n !== x) (out ??= { ...v })[k] = n;
     }
     return out ?? v;
   }
 
-  /** A URL stays readable: only secret query values and a userinfo password go. */
+  /**
+   * A URL stays readable: only a userinfo password, secret query values and credentials
+   * recognised by their shape go. `key`: the URL is the attribute prefix + key.
+   */
   #url(url: string, prefix: Path, key: string, queryOnly: boolean): unknown {
-    return !this.#maybe(url) && !URL_HINT.test(url) ? url : this.#urlParts(url, [...prefix, key], queryOnly);
+    if (!this.#maybe(url) && !URL_HINT.test(url) && !IN_URL.mayHold(url)) return url;
+    return this.#urlParts(url, at(prefix, key), queryOnly);
   }
 
   #urlParts(url: string, path: Path, queryOnly: boolean): unknown {
-    let out = !url.includes('@') ? url : url.replace(USERINFO, (m, user: string, pass: string) => {
-      const r = this.#redact([...path, 'password'], decodeUriPart(pass), USERINFO_PASSWORD, true);
-      return r === decodeUriPart(pass) ? m : `${user}:${String(r)}@`;
-    });
-    const q = queryOnly ? 0 : out.search(/[?#]/);
-    if (q >= 0) {
-      out = out.slice(0, q) + out.slice(q).replace(QUERY_PARAM, (m, sep: string, rawName: string, raw: string) => {
-        if (raw === '' || raw === 'REDACTED') return m; // REDACTED: already done by the instrumentation
-        const name = decodeUriPart(rawName);
-        const value = decodeUriPart(raw);
-        const p = this.#key(name).pattern ?? secretName(name) ?? this.#valuePattern(value);
-        if (p === null || p === undefined) return m;
-        const r = this.#redact([...path, name], value, p, true);
-        return r === value ? m : `${sep}${rawName}=${String(r)}`;
-      });
-    }
+    const redact = (part: string, value: string, name: string): string => String(this.#redact([...path, part], value, name, true));
+    let out = replaceUrlSecrets(url, queryOnly, this.#secretOf, redact);
+    if (IN_URL.mayHold(out)) out = this.#inText(IN_URL, out, path); // a JWT in a path segment
     // The token anywhere else (a path segment, a fragment) takes the whole URL.
-    if (this.#token?.value.test(out) === true) return this.#redact(path, url, this.#token, true);
+    if (this.#token?.value.test(out) === true) return this.#redact(path, url, TOKEN_NAME, true);
     return out;
   }
+
+  /** A query parameter is secret by its name, or by a word in its value. */
+  readonly #secretOf = (name: string, value: string): string | null => this.#param(name) ?? this.#valuePattern(value)?.name ?? null;
 
   /**
    * The formatted message: its template's own words are code, not data, so only the values
@@ -274,17 +309,18 @@ export class Scrubber {
    * formatting). A message that does not follow its template is scanned whole.
    */
   #message(msg: string, template: unknown, prefix: Path): unknown {
-    if (typeof template !== 'string') return this.#maybe(msg) ? this.#string(msg, [...prefix, 'logfire.msg'], 0) : msg;
+    if (typeof template !== 'string') return this.#value(msg, prefix, 'logfire.msg', undefined, 0);
     const t = this.#templates.get(template) ?? this.#newTemplate(template);
-    if (!t.keyed && !this.#maybe(msg)) return msg;
+    if (!t.keyed && !this.#maybe(msg)) return msg.length >= MIN_CREDENTIAL && IN_TEXT.mayHold(msg) ? this.#inText(IN_TEXT, msg, [...prefix, 'logfire.msg']) : msg;
     const m = t.re.exec(msg);
-    if (m === null) return this.#string(msg, [...prefix, 'logfire.msg'], 0);
+    if (m === null) return this.#value(msg, prefix, 'logfire.msg', undefined, 0);
     let out = t.literals[0]!;
+    const path = [...prefix, 'logfire.msg'];
     for (let i = 0; i < t.fields.length; i++) {
       const field = t.fields[i]!;
       const value = m[i + 1]!;
       const p = this.#key(field).pattern;
-      const next = p !== null ? this.#redact([...prefix, 'logfire.msg', field], value, p, true) : this.#maybe(value) ? this.#string(value, [...prefix, 'logfire.msg', field], 0) : value;
+      const next = p !== null ? this.#redact([...path, field], value, p.name, true) : this.#value(value, path, field, undefined, 0);
       out += String(next) + t.literals[i + 1]!;
     }
     return out;
@@ -297,43 +333,48 @@ export class Scrubber {
     return t;
   }
 
-  /** SQL keeps its shape: on a match (always, with dbStatements) its literals become ?. */
-  #statement(sql: string, path: Path, attrs: Attributes): unknown {
-    if (/^\s*[[{]/.test(sql)) return this.#string(sql, path, 0); // MongoDB's statements are JSON
+  /**
+   * SQL keeps its shape: on a match (always, with dbStatements) its literals become ?, and
+   * the credentials in literals go with them. Without dbStatements, other credentials are
+   * replaced alone.
+   */
+  #statement(sql: string, prefix: Path, key: string, attrs: Attributes): unknown {
+    if (JSON_START.test(sql)) return this.#value(sql, prefix, key, undefined, 0); // MongoDB's statements are JSON
     const system = attrs['db.system.name'] ?? attrs['db.system'];
     const mysql = system === 'mysql' || system === 'mariadb';
-    if (this.#sql) return replaceSqlLiterals(sql, mysql);
+    if (this.#sql) return this.#literals.replace(sql, mysql);
     const p = this.#valuePattern(sql);
-    const stripped = p === undefined ? sql : replaceSqlLiterals(sql, mysql);
+    if (p === undefined) return sql.length >= MIN_CREDENTIAL && IN_TEXT.mayHold(sql) ? this.#inText(IN_TEXT, sql, [...prefix, key]) : sql;
+    const stripped = this.#literals.replace(sql, mysql);
     // A matching word outside every literal is a table or column name (`sessions`), not a secret.
-    return stripped === sql ? sql : this.#redact(path, sql, p!, true, stripped);
+    return stripped === sql ? sql : this.#redact([...prefix, key], sql, p.name, true, stripped);
   }
 
   /** A stack trace keeps its frames (code locations); its message part is scanned. */
-  #stack(stack: string, path: Path): unknown {
-    const at = stack.search(/\n\s+at /);
-    const head = at < 0 ? stack : stack.slice(0, at);
-    const next = this.#string(head, path, 0);
-    return next === head ? stack : String(next) + (at < 0 ? '' : stack.slice(at));
+  #stack(stack: string, prefix: Path, key: string): unknown {
+    const frames = stack.search(/\n\s+at /);
+    const head = frames < 0 ? stack : stack.slice(0, frames);
+    const next = this.#value(head, prefix, key, undefined, 0);
+    return next === head ? stack : String(next) + (frames < 0 ? '' : stack.slice(frames));
   }
 
   /**
    * The callback may keep a match, and its answer is exported; anything else, a throw
    * included, scrubs it. `top`: the answer must be an OTel attribute value.
    */
-  #redact(path: Path, value: unknown, p: Pattern, top: boolean, replacement?: string): unknown {
+  #redact(path: Path, value: unknown, name: string, top: boolean, replacement?: string): unknown {
     if (this.#callback !== undefined) {
       let kept: unknown;
       try {
-        kept = this.#callback({ path, value, pattern: p.name });
+        kept = this.#callback({ path, value, pattern: name });
       } catch (error) {
         warn('BUDOBSERVE_INTERNAL', 'scrubbing.callback threw; the values it was asked about were scrubbed', { cause: error, once: 'scrub-callback' });
       }
       if (kept !== undefined && kept !== null) return kept === value || !top ? kept : toAttribute(kept);
     }
-    (this.#notes ??= []).push({ path, matched_substring: p.name });
+    (this.#notes ??= []).push({ path, matched_substring: name });
     if (replacement !== undefined) return replacement;
-    return Array.isArray(value) ? [marker(p.name)] : marker(p.name);
+    return Array.isArray(value) ? [marker(name)] : marker(name);
   }
 }
 
@@ -367,44 +408,4 @@ export function scrubbingLogs(exporter: LogRecordExporter, scrubber: Scrubber | 
     shutdown: () => exporter.shutdown(),
     forceFlush: () => exporter.forceFlush(),
   };
-}
-
-// Explicit copies: the SDK's span and log record keep fields behind getters, which a
-// spread or Object.create would lose or break.
-function copySpan(s: ReadableSpan, attributes: Attributes, events = s.events, links = s.links, status = s.status): ReadableSpan {
-  return {
-    name: s.name, kind: s.kind, spanContext: () => s.spanContext(), ...(s.parentSpanContext === undefined ? {} : { parentSpanContext: s.parentSpanContext }),
-    startTime: s.startTime, endTime: s.endTime, status, attributes, links, events, duration: s.duration, ended: s.ended,
-    resource: s.resource, instrumentationScope: s.instrumentationScope,
-    droppedAttributesCount: s.droppedAttributesCount, droppedEventsCount: s.droppedEventsCount, droppedLinksCount: s.droppedLinksCount,
-  };
-}
-
-function copyLog(r: ReadableLogRecord, attributes: Attributes, body: AnyValue | undefined): ReadableLogRecord {
-  return {
-    hrTime: r.hrTime, hrTimeObserved: r.hrTimeObserved, resource: r.resource, instrumentationScope: r.instrumentationScope,
-    attributes, droppedAttributesCount: r.droppedAttributesCount,
-    ...(r.spanContext === undefined ? {} : { spanContext: r.spanContext }),
-    ...(r.severityText === undefined ? {} : { severityText: r.severityText }),
-    ...(r.severityNumber === undefined ? {} : { severityNumber: r.severityNumber }),
-    ...(r.eventName === undefined ? {} : { eventName: r.eventName }),
-    ...(body === undefined ? {} : { body }),
-  };
-}
-
-// Fail closed: a bug here must not be the way a secret gets out. Names, times and safe
-// keys survive; every other value is replaced, and the warning says so.
-function blank(attrs: Attributes | undefined): Attributes {
-  const out: Attributes = {};
-  for (const k in attrs) out[k] = SAFE_KEYS.has(k) ? attrs[k] : marker('scrubbing error');
-  return out;
-}
-
-function failClosed(span: ReadableSpan): ReadableSpan {
-  try {
-    return copySpan(span, blank(span.attributes), span.events.map((e) => ({ ...e, attributes: blank(e.attributes) })),
-      span.links.map((l) => ({ ...l, attributes: blank(l.attributes) })), { code: span.status.code });
-  } catch {
-    return copySpan(span, {}, [], [], { code: 0 });
-  }
 }
