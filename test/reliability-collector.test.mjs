@@ -209,7 +209,8 @@ test('regression 14.8: a batch is retried through an outage longer than the expo
   const OUTAGE = 2500;
   const forms = {
     'delta-seconds': () => '1',
-    'HTTP-date': () => new Date(Date.now() + 1500).toUTCString(),
+    // An HTTP-date has whole seconds: now + 2 s, cut to its second, is 1 to 2 s away.
+    'HTTP-date': () => new Date(Date.now() + 2000).toUTCString(),
   };
   const runs = await Promise.all(Object.entries(forms).map(async ([form, retryAfter]) => {
     const collector = await outageCollector(OUTAGE, retryAfter);
