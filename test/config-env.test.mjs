@@ -110,7 +110,7 @@ function cases(port) {
   }];
 }
 
-test('regression 15.4: every OTEL_* variable the README documents changes what the docs say', async () => {
+test('every OTEL_* variable the README documents changes what the docs say (15.4)', async () => {
   const runs = cases(await closedPort());
   const covered = new Set(runs.flatMap((c) => Object.keys(c)));
   assert.deepEqual(OTEL.filter((v) => !covered.has(v)), [], 'every documented OTEL_* variable has a case here');
