@@ -1,6 +1,9 @@
 // The one catalog of the agent's warning and error codes (fastify's FST_ERR_* pattern).
 // Every failure inside the agent ends here: one process warning with a stable code and
-// the app runs on. README.md documents each code; test/errors.test.mjs keeps the two in step.
+// the app runs on. README.md documents each code; test/docs.test.mjs keeps the two in step.
+// Also owns how a warning looks: one line of at most MAX_WARNING_LINE characters, control
+// characters escaped, credentials in URLs hidden, whatever the message was built from.
+// Must not know about any one warning's wording (the callers own that).
 import { kBudError } from './symbols.ts';
 
 export const codes = {
@@ -61,7 +64,7 @@ export function warn(code: BudCode, message: string, options: { cause?: unknown;
       if (onceKeys.has(key)) return;
       onceKeys.add(key);
     }
-    const err = budError(code, `budobserve: ${redactUrlCredentials(message)}`, options.cause);
+    const err = budError(code, `budobserve: ${warningText(code, message)}`, options.cause);
     if (exiting) process.stderr.write(`(node:${process.pid}) [${code}] ${err.name}: ${err.message}\n`);
     else process.emitWarning(err);
   } catch {
@@ -72,4 +75,56 @@ export function warn(code: BudCode, message: string, options: { cause?: unknown;
 /** user:password in a URL (an endpoint written http://user:pass@host) is a secret too. */
 export function redactUrlCredentials(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1[hidden]@');
+}
+
+/**
+ * The longest line a warning prints, Node's `(node:PID) [CODE] BudObserveWarning: ` prefix
+ * included: a value from the environment or a config file (a 20 KB variable, a pasted
+ * file) must not become a 40,000-character line in the app's logs.
+ */
+export const MAX_WARNING_LINE = 300;
+
+// Room for Node's prefix with the longest code and a 7-digit pid (Linux's pid_max is
+// 4,194,304), so that a message reads the same in every process and in `budobserve doctor`.
+const LONGEST_CODE = Math.max(...Object.keys(codes).map((c) => c.length));
+const PREFIX = '(node:1234567) [] BudObserveWarning: budobserve: '.length + LONGEST_CODE;
+
+/**
+ * C0 and C1 controls, DEL, and the characters that move or reorder text on a terminal
+ * (line and paragraph separators, bidi overrides): an ANSI escape or a CR/LF in a value
+ * would otherwise repaint the terminal or forge a log line.
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `text` with every unsafe character written as a JSON-style escape. */
+export function escapeControls(text: string): string {
+  return text.replace(UNSAFE, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * `text` cut to `max` characters in the middle, so that both ends stay: a warning says what
+ * was wrong at its start and what is used instead at its end.
+ */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const tail = Math.min(80, Math.floor(max / 3));
+  return `${text.slice(0, max - tail - 1)}…${text.slice(text.length - tail)}`;
+}
+
+/**
+ * What a warning with this code prints after `budobserve: `: credentials hidden first (a cut
+ * must not split a URL the redaction would then miss), then escaped, then bounded.
+ */
+export function warningText(code: BudCode, message: string): string {
+  return cut(escapeControls(redactUrlCredentials(message)), MAX_WARNING_LINE - PREFIX + (LONGEST_CODE - code.length));
+}
+
+/**
+ * A value as warnings show it: quoted (`"` or `'`), escaped as JSON escapes it, and cut
+ * to about `max` characters. The one quote-and-cut for values in the agent's messages.
+ */
+export function quote(value: string, mark: '"' | "'" = '"', max = 80): string {
+  const inner = JSON.stringify(value.length > max ? `${value.slice(0, max - 3)}...` : value).slice(1, -1);
+  return mark === '"' ? `"${inner}"` : `'${inner.replaceAll("'", "\\'")}'`;
 }

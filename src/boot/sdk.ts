@@ -94,7 +94,9 @@ function propagators(names: string[]): TextMapPropagator {
     else if (name === 'b3' || name === 'b3multi') {
       const { B3Propagator, B3InjectEncoding } = loadChunk<typeof import('@opentelemetry/propagator-b3')>('propagator-b3');
       list.push(new B3Propagator({ injectEncoding: name === 'b3' ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER }));
-    } else if (name !== 'none') warn('BUDOBSERVE_CONFIG_INVALID', `propagator '${name}' is not supported; expected tracecontext, baggage, b3, b3multi or none`);
+    }
+    // Anything else never gets here: the config resolver dropped it, and said so naming the
+    // variable or key that set it (src/config/schema.ts, propagatorList).
   }
   return new CompositePropagator({ propagators: list });
 }

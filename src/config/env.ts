@@ -3,6 +3,7 @@
 import { options } from './schema.ts';
 import { keyValues } from './parse.ts';
 import { didYouMean } from './suggest.ts';
+import { cut } from '../errors.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -19,16 +20,23 @@ export interface EnvLayers {
   unknown: string[];
 }
 
-/** Variables read outside the option table (by the boot guard, the config loader). */
-const EXTRA_BUD_VARS = new Set(['BUD_OBSERVE_CONFIG', 'BUD_OBSERVE_SKIP_COMMANDS']);
+/**
+ * Variables read outside the option table: by the config loader, the boot guard, and
+ * register.mjs / register.cjs (the compile cache, decided before anything else loads).
+ */
+const EXTRA_BUD_VARS = ['BUD_OBSERVE_CONFIG', 'BUD_OBSERVE_SKIP_COMMANDS', 'BUD_OBSERVE_COMPILE_CACHE'];
+
+let known: ReadonlySet<string> | undefined;
+/** Every variable the agent reads, BUD_OBSERVE_* and OTEL_*: what the README may document. */
+export function knownVariables(): ReadonlySet<string> {
+  return (known ??= new Set([...EXTRA_BUD_VARS, ...options.flatMap((o) => [...(o.env === undefined ? [] : [o.env]), ...(o.otelEnv ?? []).map((r) => r.name)])]));
+}
 
 export function readEnv(env: Env): EnvLayers {
   const otel = new Map<string, RawValue>();
   const bud = new Map<string, RawValue>();
-  const known = new Set(EXTRA_BUD_VARS);
   for (const opt of options) {
     if (opt.env !== undefined) {
-      known.add(opt.env);
       const v = env[opt.env];
       if (v !== undefined && v !== '') bud.set(opt.path, { raw: v, origin: opt.env });
     }
@@ -49,8 +57,11 @@ export function readEnv(env: Env): EnvLayers {
     }
   }
   const unknown: string[] = [];
+  const names = knownVariables();
   for (const name of Object.keys(env)) {
-    if (name.startsWith('BUD_OBSERVE_') && !known.has(name)) unknown.push(`${name}${didYouMean(name, known)}`);
+    // A name is user input too: a 20 KB one is cut, and gets no did-you-mean (its cost grows with its length).
+    if (!name.startsWith('BUD_OBSERVE_') || names.has(name)) continue;
+    unknown.push(name.length > 80 ? cut(name, 80) : `${name}${didYouMean(name, [...names].filter((n) => n.startsWith('BUD_OBSERVE_')))}`);
   }
   return { otel, bud, unknown };
 }

@@ -1,8 +1,22 @@
 // Value parsers shared by the file and environment layers. Each takes the raw value and
 // returns either { value } or { expected }, a phrase that completes "expected …" in the
-// message the user sees. They never throw.
+// message the user sees. A list or map parser may also drop parts it cannot use (an
+// unknown name, a header no request can carry) and say so in `dropped`; the rest stands.
+// They never throw, and never put a secret's value in a message.
+import { quote } from '../errors.ts';
+import { didYouMean } from './suggest.ts';
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
+export type Parsed<T> =
+  | {
+    ok: true;
+    value: T;
+    /**
+     * Parts left out, each a phrase completing "<source>: …" that ends with what follows
+     * from it. Parts dropped and nothing left: the resolver uses the next lower source.
+     */
+    dropped?: string[];
+  }
+  | { ok: false; expected: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = (expected: string): Parsed<never> => ({ ok: false, expected });
@@ -115,6 +129,93 @@ export const keyValues: Parser<Record<string, string>> = (raw) => {
     return ok(out);
   }
   return bad(expected);
+};
+
+// Node's own rules (lib/_http_common.js): a header name is an RFC 9110 token, a value
+// holds no control character but HTAB and no character above U+00FF. Checked here
+// rather than with http.validateHeaderName/Value: loading node:http costs 12-16 ms at
+// start-up, and the agent does not load it otherwise (test/config-values.test.mjs checks
+// these against node:http character by character).
+const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+const NOT_FIELD_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+
+export const headerName = (name: string): boolean => TOKEN.test(name);
+export const headerValue = (value: string): boolean => !NOT_FIELD_CHAR.test(value);
+
+/** An export request's headers: keyValues, less the entries a request cannot carry. */
+export const headers: Parser<Record<string, string>> = (raw, fromEnv) => {
+  const parsed = keyValues(raw, fromEnv);
+  if (!parsed.ok) return parsed;
+  const out: Record<string, string> = {};
+  const bad: string[] = [];
+  let i = 0;
+  for (const [name, value] of Object.entries(parsed.value)) {
+    i++;
+    // Never the value; nor an invalid name, which is often a pasted `Authorization: Bearer …`.
+    if (!headerName(name)) bad.push(`entry ${i} is not a valid HTTP header name (not printed: it may hold a secret)`);
+    else if (!headerValue(value)) bad.push(`the value of header ${quote(name, "'")} has a character no HTTP header can carry (CR, LF or another control character)`);
+    else out[name] = value;
+  }
+  if (bad.length === 0) return ok(out);
+  const left = Object.keys(out).length > 0 ? 'export runs without it, the other headers are sent' : 'ignored, no header is left';
+  return { ok: true, value: out, dropped: bad.map((b) => `${b}; ${left}`) };
+};
+
+/** A secret sent as (part of) a header value: the export token. */
+export const headerText: Parser<string> = (raw, fromEnv) => {
+  const parsed = string(raw, fromEnv);
+  if (!parsed.ok || headerValue(parsed.value)) return parsed;
+  return bad('text an HTTP header can carry (no CR, LF or other control character)');
+};
+
+/**
+ * A list whose items are names from a known set (instrumentations, propagators,
+ * exporters): unknown names are reported, with a did-you-mean, and dropped; the rest of
+ * the list stands. `hint` says what is known when the set is short enough to list.
+ */
+export function names(known: () => readonly string[], noun: string, hint?: string): Parser<string[]> {
+  return (raw, fromEnv) => {
+    const parsed = list(raw, fromEnv);
+    if (!parsed.ok) return parsed;
+    const set = new Set(known());
+    const good = parsed.value.filter((n) => set.has(n));
+    if (good.length === parsed.value.length) return parsed;
+    // One message per list, at most five names, cut short: a 10,000-item list must not
+    // become 10,000 warnings, nor a 20 KB name a 20 KB line. A did-you-mean only for one or
+    // two unknown names: those are typos; a longer list of them is something else.
+    const unknown = parsed.value.filter((n) => !set.has(n));
+    const typos = unknown.length <= 2;
+    const named = unknown.slice(0, 5).map((n) => `${quote(n, "'", typos ? 80 : 24)}${typos && n.length <= 80 ? didYouMean(n, set) : ''}`).join(', ');
+    const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : '';
+    const left = good.length > 0 ? 'ignored, the rest of the list is used' : 'ignored, no name is left';
+    return { ok: true, value: good, dropped: [`unknown ${noun}${unknown.length > 1 ? 's' : ''} ${named}${more}${hint === undefined ? '' : ` (${hint})`}; ${left}`] };
+  };
+}
+
+/** How scrubbing compiles an extra pattern: case-insensitive, Python's inline (?i) dropped. */
+export function compilePattern(source: string): RegExp {
+  return new RegExp(source.replace(/^\(\?i\)/, ''), 'i');
+}
+
+/** Regular expressions as text: those that do not compile are reported and dropped. */
+export const regexps: Parser<string[]> = (raw, fromEnv) => {
+  const parsed = list(raw, fromEnv);
+  if (!parsed.ok) return parsed;
+  const good: string[] = [];
+  const bad: string[] = [];
+  for (const source of parsed.value) {
+    try {
+      compilePattern(source);
+      good.push(source);
+    } catch (error) {
+      // The engine's message repeats the pattern ("Invalid regular expression: /…/i: why").
+      const why = String((error as Error).message).split(': ').at(-1);
+      bad.push(`pattern ${quote(source, "'")} is not a valid regular expression (${why})`);
+    }
+  }
+  if (bad.length === 0) return parsed;
+  const left = good.length > 0 ? 'ignored, the other patterns are used' : 'ignored, no pattern is left';
+  return { ok: true, value: good, dropped: bad.slice(0, 5).map((b) => `${b}; ${left}`) };
 };
 
 export interface ModelPrice {

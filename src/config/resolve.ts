@@ -1,6 +1,8 @@
 // Merges the layers: built-in defaults < config file < OTEL_* < BUD_OBSERVE_*. Each value
 // keeps its source so `budobserve doctor` can say where it came from. Bad values are
-// reported (source, value, expectation) and fall back to the next lower layer.
+// reported (source, value, expectation, and what is used instead) and fall back to the next
+// lower layer; so does a list or header map that its parser left empty by dropping parts.
+// Every problem's text is bounded and escaped here already, as the warning will print it.
 import { options, byPath } from './schema.ts';
 import type { SourceKind } from './schema.ts';
 import { readEnv } from './env.ts';
@@ -8,7 +10,7 @@ import type { Env, RawValue } from './env.ts';
 import { loadConfigFile, describe, configDir, flatten } from './file.ts';
 import type { FileLayer } from './file.ts';
 import { catalogNames, disabledByDefault } from '../integrations/catalog.ts';
-import { didYouMean } from './suggest.ts';
+import { cut, warningText } from '../errors.ts';
 import type { ResolvedConfig } from './types.ts';
 
 export interface Source {
@@ -22,8 +24,9 @@ export interface Problem {
   message: string;
 }
 
-const invalid = (message: string): Problem => ({ code: 'BUDOBSERVE_CONFIG_INVALID', message });
-const unknownKey = (message: string): Problem => ({ code: 'BUDOBSERVE_CONFIG_UNKNOWN_KEY', message });
+const problem = (code: Problem['code'], message: string): Problem => ({ code, message: warningText(code, message) });
+const invalid = (message: string): Problem => problem('BUDOBSERVE_CONFIG_INVALID', message);
+const unknownKey = (message: string): Problem => problem('BUDOBSERVE_CONFIG_UNKNOWN_KEY', message);
 
 export interface ResolveInput {
   env: Env;
@@ -72,8 +75,9 @@ export function resolveConfig(input: ResolveInput): Resolution {
     : loadConfigFile(input.cwd, input.env['BUD_OBSERVE_CONFIG']);
   if (file.loadError !== undefined) {
     const e = file.loadError.error as { message?: string; code?: string };
-    const why = e?.code === 'ERR_REQUIRE_ASYNC_MODULE' ? 'top-level await is not supported in a config file' : String(e?.message ?? e).split('\n')[0];
-    problems.push({ code: 'BUDOBSERVE_CONFIG_LOAD_FAILED', message: `could not load ${file.loadError.filepath}: ${why}; going on with environment variables and defaults` });
+    const why = e?.code === 'ERR_REQUIRE_ASYNC_MODULE' ? 'top-level await is not supported in a config file' : String(e?.message ?? e).split('\n')[0] ?? '';
+    // Both cut on their own: the path can be a 20 KB BUD_OBSERVE_CONFIG, and the reason repeats it.
+    problems.push(problem('BUDOBSERVE_CONFIG_LOAD_FAILED', `could not load ${cut(file.loadError.filepath, 80)}: ${cut(why, 90)}; going on with environment variables and defaults`));
   }
   for (const m of file.problems) problems.push(m.includes('unknown key') ? unknownKey(m) : invalid(m));
   if (input.inline !== undefined) {
@@ -88,22 +92,11 @@ export function resolveConfig(input: ResolveInput): Resolution {
   const config: Record<string, unknown> = {};
   const sources = new Map<string, Source>();
   const layers: Array<[SourceKind, Map<string, RawValue>]> = [['env', envLayers.bud], ['otel-env', envLayers.otel], ['file', file.values]];
+  // Rejected values, reported once the computed defaults say what is used instead.
+  const rejected: Array<{ path: string; text: string }> = [];
   for (const opt of options) {
-    let chosen: { value: unknown; source: Source } | undefined;
-    const rejected: string[] = [];
-    for (const [kind, values] of layers) {
-      const rv = values.get(opt.path);
-      if (rv === undefined) continue;
-      const parsed = opt.parse(rv.raw, kind !== 'file');
-      if (parsed.ok) {
-        chosen = { value: parsed.value, source: { kind, origin: rv.origin } };
-        break;
-      }
-      rejected.push(`${rv.origin} = ${shown(opt.path, rv.raw)} is invalid: expected ${parsed.expected}`);
-    }
-    const fallback = opt.default !== undefined ? { value: structuredCloneSafe(opt.default), source: { kind: 'default' as const, origin: 'default' } } : undefined;
-    const final = chosen ?? fallback;
-    for (const r of rejected) problems.push(invalid(`${r}; using ${final === undefined ? 'no value' : `${shown(opt.path, final.value)} from ${final.source.origin}`}`));
+    const chosen = pick(opt.path, layers, problems, rejected);
+    const final = chosen ?? (opt.default !== undefined ? { value: structuredCloneSafe(opt.default), source: { kind: 'default' as const, origin: 'default' } } : undefined);
     if (final !== undefined) {
       setPath(config, opt.path, final.value);
       sources.set(opt.path, final.source);
@@ -112,15 +105,53 @@ export function resolveConfig(input: ResolveInput): Resolution {
     }
   }
 
-  applyComputedDefaults(config, sources, input, file, problems);
+  applyComputedDefaults(config, sources, input, file);
+  for (const r of rejected) problems.push(invalid(`${r.text}; ${usedInstead(config, sources, r.path)}`));
   return { config: config as unknown as ResolvedConfig, sources, problems, file };
+}
+
+/** The value of the highest layer that has a usable one; the others' problems on the way. */
+function pick(path: string, layers: Array<[SourceKind, Map<string, RawValue>]>, problems: Problem[], rejected: Array<{ path: string; text: string }>): { value: unknown; source: Source } | undefined {
+  const opt = byPath.get(path)!;
+  for (const [kind, values] of layers) {
+    const rv = values.get(path);
+    if (rv === undefined) continue;
+    const parsed = opt.parse(rv.raw, kind !== 'file');
+    if (!parsed.ok) {
+      rejected.push({ path, text: `${rv.origin} = ${shown(path, rv.raw)} is invalid: expected ${parsed.expected}` });
+      continue;
+    }
+    const dropped = parsed.dropped ?? [];
+    // Everything dropped: as if this layer had no value (BUD_OBSERVE_INSTRUMENTATIONS=-1
+    // must not turn every instrumentation off).
+    if (dropped.length > 0 && isEmpty(parsed.value)) {
+      rejected.push({ path, text: `${rv.origin}: ${dropped.join('; ')}` });
+      continue;
+    }
+    for (const d of dropped) problems.push(invalid(`${rv.origin}: ${d}`));
+    return { value: parsed.value, source: { kind, origin: rv.origin } };
+  }
+  return undefined;
+}
+
+const isEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+
+/** What a rejected value gives way to, as the end of its warning: never just "no value". */
+function usedInstead(config: Record<string, unknown>, sources: Map<string, Source>, path: string): string {
+  const opt = byPath.get(path)!;
+  let value: unknown = config;
+  for (const k of path.split('.')) value = (value as Record<string, unknown> | undefined)?.[k];
+  const source = sources.get(path);
+  if (value === undefined || source === undefined) return opt.defaultText !== undefined ? `using the default (${opt.defaultText})` : `${path} is left unset`;
+  if (opt.secret === true) return source.kind === 'default' ? 'using the default' : `using the value of ${source.origin}`;
+  return `using ${shown(path, value)} from ${source.origin}`;
 }
 
 function structuredCloneSafe(v: unknown): unknown {
   return Array.isArray(v) ? [...v] : typeof v === 'object' && v !== null ? { ...v } : v;
 }
 
-function applyComputedDefaults(config: Record<string, unknown>, sources: Map<string, Source>, input: ResolveInput, file: FileLayer, problems: Problem[]): void {
+function applyComputedDefaults(config: Record<string, unknown>, sources: Map<string, Source>, input: ResolveInput, file: FileLayer): void {
   const c = config as unknown as ResolvedConfig;
   const pkg = input.packageJson;
   if (c.serviceName === undefined) {
@@ -139,17 +170,8 @@ function applyComputedDefaults(config: Record<string, unknown>, sources: Map<str
     sources.set('console.enabled', { kind: 'default', origin: asked ? `${sources.get('export.traces.exporter')?.origin ?? 'traces exporter'} includes console` : hasEndpoint ? 'default (an endpoint is set)' : 'default (no endpoint is set)' });
   }
   c.instrumentations.options = file.instrumentationOptions;
+  // Unknown names were dropped (and reported) by the list parser, with the source at hand.
   const known = catalogNames();
-  for (const key of ['enabled', 'disabled'] as const) {
-    const list = c.instrumentations[key];
-    if (list === undefined) continue;
-    const good = list.filter((n) => known.includes(n));
-    // One message per list, names cut short: a 10,000-item list must not become 10,000 warnings.
-    const unknown = list.filter((n) => !known.includes(n));
-    const named = unknown.slice(0, 5).map((n) => `${describe(n).replace(/^"|"$/g, "'")}${n.length > 80 ? '' : didYouMean(n, known)}`).join(', ');
-    if (unknown.length > 0) problems.push(invalid(`${sources.get(`instrumentations.${key}`)?.origin ?? key}: unknown instrumentation${unknown.length > 1 ? 's' : ''} ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; ignored`));
-    c.instrumentations[key] = good;
-  }
   c.instrumentations.active = known.filter((n) => {
     if (c.instrumentations.options[n]?.['enabled'] === false) return false;
     if (c.instrumentations.disabled.includes(n)) return false;

@@ -4,6 +4,7 @@
 // an option cannot exist in one and be missing from another.
 import * as p from './parse.ts';
 import type { Parser } from './parse.ts';
+import { catalogNames } from '../integrations/catalog.ts';
 
 /** Where a value came from, lowest to highest precedence. */
 export type SourceKind = 'default' | 'file' | 'otel-env' | 'env';
@@ -43,11 +44,19 @@ export { PROTOCOLS, LEVELS, LOG_LEVELS, SAMPLERS, EXPORTERS, COLORS, COMPRESSION
 
 const isFunction = (v: unknown): v is (...args: unknown[]) => unknown => typeof v === 'function';
 
-const exporterList: Parser<string[]> = (raw, fromEnv) => {
-  const parsed = p.list(raw, fromEnv);
-  if (!parsed.ok) return parsed;
-  for (const v of parsed.value) if (!(EXPORTERS as readonly string[]).includes(v)) return { ok: false, expected: "a list of 'otlp', 'console' or 'none'" };
-  return parsed;
+const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'] as const;
+const exporterList = p.names(() => EXPORTERS, 'exporter', 'supported: otlp, console, none');
+const propagatorList = p.names(() => PROPAGATORS, 'propagator', `supported: ${PROPAGATORS.join(', ')}`);
+const instrumentationList = p.names(catalogNames, 'instrumentation');
+
+/**
+ * OTEL_TRACES_SAMPLER_ARG is the ratio of the ratio samplers, the default one included
+ * (OTel: the argument of the sampler in use); a sampler that takes no ratio ignores it.
+ */
+const samplerArg = (raw: string, env: Readonly<Record<string, string | undefined>>): string | undefined => {
+  const sampler = env['OTEL_TRACES_SAMPLER']?.trim().toLowerCase() ?? '';
+  // An unset or invalid OTEL_TRACES_SAMPLER leaves the default sampler, a ratio one.
+  return (SAMPLERS as readonly string[]).includes(sampler) && !sampler.endsWith('ratio') ? undefined : raw;
 };
 
 const isProcessorList = (v: unknown): v is object[] =>
@@ -56,10 +65,10 @@ const isProcessorList = (v: unknown): v is object[] =>
 const perSignal = (signal: 'traces' | 'metrics' | 'logs'): OptionSpec[] => {
   const S = signal.toUpperCase();
   return [
-    { path: `export.${signal}.endpoint`, parse: p.url, otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_ENDPOINT` }], doc: `Full URL for ${signal}, used as is (overrides export.endpoint + /v1/${signal}).` },
-    { path: `export.${signal}.protocol`, parse: p.oneOf(PROTOCOLS), otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_PROTOCOL` }], doc: `Protocol for ${signal} (overrides export.protocol).` },
-    { path: `export.${signal}.headers`, parse: p.keyValues, otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_HEADERS` }], doc: `Extra headers for ${signal}.`, secret: true },
-    { path: `export.${signal}.timeoutMs`, parse: p.number(1, 600_000, true), otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_TIMEOUT` }], doc: `Export timeout for ${signal}, milliseconds.` },
+    { path: `export.${signal}.endpoint`, parse: p.url, otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_ENDPOINT` }], defaultText: `export.endpoint + /v1/${signal}`, doc: `Full URL for ${signal}, used as is (overrides export.endpoint + /v1/${signal}).` },
+    { path: `export.${signal}.protocol`, parse: p.oneOf(PROTOCOLS), otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_PROTOCOL` }], defaultText: 'export.protocol', doc: `Protocol for ${signal} (overrides export.protocol).` },
+    { path: `export.${signal}.headers`, parse: p.headers, otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_HEADERS` }], defaultText: 'export.headers', doc: `Extra headers for ${signal}, over export.headers.`, secret: true },
+    { path: `export.${signal}.timeoutMs`, parse: p.number(1, 600_000, true), otelEnv: [{ name: `OTEL_EXPORTER_OTLP_${S}_TIMEOUT` }], defaultText: 'export.timeoutMs', doc: `Export timeout for ${signal}, milliseconds.` },
     { path: `export.${signal}.exporter`, parse: exporterList, otelEnv: [{ name: `OTEL_${S}_EXPORTER` }], defaultText: "['otlp'] with an endpoint, else console for traces", doc: `Exporters for ${signal}: 'otlp', 'console', 'none'.` },
   ];
 };
@@ -76,8 +85,8 @@ export const options: readonly OptionSpec[] = [
   { path: 'bud.clusterId', parse: p.string, env: 'BUD_OBSERVE_CLUSTER_ID', doc: 'bud.cluster.id resource attribute.' },
   { path: 'export.endpoint', parse: p.url, env: 'BUD_OBSERVE_ENDPOINT', otelEnv: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT' }], doc: 'OTLP base URL; /v1/traces, /v1/metrics, /v1/logs are appended for HTTP.' },
   { path: 'export.protocol', parse: p.oneOf(PROTOCOLS), env: 'BUD_OBSERVE_PROTOCOL', otelEnv: [{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL' }], default: 'http/protobuf', doc: "OTLP protocol: 'http/protobuf', 'http/json' or 'grpc'." },
-  { path: 'export.headers', parse: p.keyValues, env: 'BUD_OBSERVE_HEADERS', otelEnv: [{ name: 'OTEL_EXPORTER_OTLP_HEADERS' }], default: {}, doc: 'Extra headers on every export request.', secret: true },
-  { path: 'export.token', parse: p.string, env: 'BUD_OBSERVE_TOKEN', doc: 'Sent as Authorization: Bearer <token>; never printed.', secret: true },
+  { path: 'export.headers', parse: p.headers, env: 'BUD_OBSERVE_HEADERS', otelEnv: [{ name: 'OTEL_EXPORTER_OTLP_HEADERS' }], default: {}, doc: 'Extra headers on every export request.', secret: true },
+  { path: 'export.token', parse: p.headerText, env: 'BUD_OBSERVE_TOKEN', doc: 'Sent as Authorization: Bearer <token>; never printed.', secret: true },
   { path: 'export.timeoutMs', parse: p.number(1, 600_000, true), env: 'BUD_OBSERVE_EXPORT_TIMEOUT', otelEnv: [{ name: 'OTEL_EXPORTER_OTLP_TIMEOUT' }], default: 10_000, doc: 'Timeout of one export request, milliseconds.' },
   { path: 'export.compression', parse: p.oneOf(COMPRESSION), env: 'BUD_OBSERVE_COMPRESSION', otelEnv: [{ name: 'OTEL_EXPORTER_OTLP_COMPRESSION' }], default: 'none', doc: "'gzip' or 'none'." },
   ...perSignal('traces'),
@@ -88,16 +97,16 @@ export const options: readonly OptionSpec[] = [
   { path: 'console.minLevel', parse: p.oneOf(LEVELS), env: 'BUD_OBSERVE_CONSOLE_MIN_LEVEL', default: 'info', doc: 'Lowest log level the console prints.' },
   { path: 'console.verbose', parse: p.boolean, env: 'BUD_OBSERVE_CONSOLE_VERBOSE', default: false, doc: 'Also print span attributes.' },
   { path: 'console.includeTimestamps', parse: p.boolean, env: 'BUD_OBSERVE_CONSOLE_TIMESTAMPS', default: true, doc: 'Start each line with the time of day.' },
-  { path: 'sampling.headSampleRate', parse: p.number(0, 1), env: 'BUD_OBSERVE_SAMPLE_RATE', otelEnv: [{ name: 'OTEL_TRACES_SAMPLER_ARG', map: (raw, env) => (/ratio$/.test(env['OTEL_TRACES_SAMPLER'] ?? '') ? raw : undefined) }], default: 1, doc: 'Fraction of new traces to record, 0 to 1.' },
+  { path: 'sampling.headSampleRate', parse: p.number(0, 1), env: 'BUD_OBSERVE_SAMPLE_RATE', otelEnv: [{ name: 'OTEL_TRACES_SAMPLER_ARG', map: samplerArg }], default: 1, doc: 'Fraction of new traces to record, 0 to 1 (OTEL_TRACES_SAMPLER_ARG counts for the ratio samplers, the default one included).' },
   { path: 'sampling.sampler', parse: p.oneOf(SAMPLERS), otelEnv: [{ name: 'OTEL_TRACES_SAMPLER' }], default: 'parentbased_traceidratio', doc: "OTel sampler name; the ratio is sampling.headSampleRate." },
-  { path: 'propagators', parse: p.list, env: 'BUD_OBSERVE_PROPAGATORS', otelEnv: [{ name: 'OTEL_PROPAGATORS' }], default: ['tracecontext', 'baggage'], doc: "'tracecontext', 'baggage', 'b3', 'b3multi' or 'none'." },
+  { path: 'propagators', parse: propagatorList, env: 'BUD_OBSERVE_PROPAGATORS', otelEnv: [{ name: 'OTEL_PROPAGATORS' }], default: ['tracecontext', 'baggage'], doc: "'tracecontext', 'baggage', 'b3', 'b3multi' or 'none'." },
   { path: 'batch.scheduleDelayMs', parse: p.number(0, 600_000, true), otelEnv: [{ name: 'OTEL_BSP_SCHEDULE_DELAY' }], default: 1000, doc: 'Delay between span exports, milliseconds.' },
   { path: 'batch.maxQueueSize', parse: p.number(1, 10_000_000, true), otelEnv: [{ name: 'OTEL_BSP_MAX_QUEUE_SIZE' }], default: 2048, doc: 'Spans kept waiting for export before new ones are dropped.' },
   { path: 'batch.maxExportBatchSize', parse: p.number(1, 10_000_000, true), otelEnv: [{ name: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE' }], default: 512, doc: 'Spans per export request.' },
   { path: 'metrics.exportIntervalMs', parse: p.number(100, 86_400_000, true), otelEnv: [{ name: 'OTEL_METRIC_EXPORT_INTERVAL' }], default: 60_000, doc: 'Metric export interval, milliseconds.' },
   { path: 'shutdownTimeoutMs', parse: p.number(0, 600_000, true), env: 'BUD_OBSERVE_SHUTDOWN_TIMEOUT', default: 3000, doc: 'Longest the agent delays exit to deliver telemetry, milliseconds.' },
-  { path: 'instrumentations.enabled', parse: p.list, env: 'BUD_OBSERVE_INSTRUMENTATIONS', otelEnv: [{ name: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS' }], defaultText: 'all but fs, dns, net, host-metrics, runtime-node, router', doc: 'Only these instrumentations (short names: http, express, pg, …).' },
-  { path: 'instrumentations.disabled', parse: p.list, env: 'BUD_OBSERVE_DISABLED_INSTRUMENTATIONS', otelEnv: [{ name: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS' }], default: [], doc: 'Never these instrumentations.' },
+  { path: 'instrumentations.enabled', parse: instrumentationList, env: 'BUD_OBSERVE_INSTRUMENTATIONS', otelEnv: [{ name: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS' }], defaultText: 'all but fs, dns, net, host-metrics, runtime-node, router', doc: 'Only these instrumentations (short names: http, express, pg, …).' },
+  { path: 'instrumentations.disabled', parse: instrumentationList, env: 'BUD_OBSERVE_DISABLED_INSTRUMENTATIONS', otelEnv: [{ name: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS' }], default: [], doc: 'Never these instrumentations.' },
   { path: 'autoTrace.modules', parse: p.patterns, env: 'BUD_OBSERVE_AUTOTRACE_MODULES', default: [], doc: "Globs (or RegExps in a file) of the app's own modules whose functions become spans." },
   { path: 'autoTrace.exclude', parse: p.patterns, env: 'BUD_OBSERVE_AUTOTRACE_EXCLUDE', default: [], doc: 'Globs never auto-traced.' },
   { path: 'autoTrace.minDuration', parse: p.duration, env: 'BUD_OBSERVE_AUTOTRACE_MIN_DURATION', default: 0, doc: "Drop auto-traced calls shorter than this ('5ms', '0.5s', '250us'; bare number = ms)." },
@@ -106,7 +115,7 @@ export const options: readonly OptionSpec[] = [
   { path: 'requestIdHeader', parse: p.string, env: 'BUD_OBSERVE_REQUEST_ID_HEADER', default: 'x-request-id', doc: 'Incoming request header whose value becomes bud.request.id on the request and every span below it.' },
   { path: 'enduserId', parse: p.fileOnly(isFunction, 'a function (request) => string | undefined (config file only)'), doc: 'Returns the enduser.id of an incoming request (config file only).' },
   { path: 'scrubbing.enabled', parse: p.boolean, env: 'BUD_OBSERVE_SCRUBBING', default: true, doc: 'Replace values that look like secrets before they leave the process.' },
-  { path: 'scrubbing.extraPatterns', parse: p.list, env: 'BUD_OBSERVE_SCRUBBING_PATTERNS', default: [], doc: 'More patterns (regular expressions, case-insensitive) beside the built-in ones.' },
+  { path: 'scrubbing.extraPatterns', parse: p.regexps, env: 'BUD_OBSERVE_SCRUBBING_PATTERNS', default: [], doc: 'More patterns (regular expressions, case-insensitive) beside the built-in ones.' },
   { path: 'scrubbing.callback', parse: p.fileOnly(isFunction, 'a function ({ path, value, pattern }) => unknown (config file only)'), doc: 'Decides per match: return a value to keep it, undefined to scrub (config file only).' },
   { path: 'scrubbing.dbStatements', parse: p.boolean, env: 'BUD_OBSERVE_SCRUB_DB_STATEMENTS', default: true, doc: 'Replace literals in db.query.text / db.statement with ? (false exports the raw query text).' },
   { path: 'capture.requestHeaders', parse: p.list, env: 'BUD_OBSERVE_CAPTURE_REQUEST_HEADERS', default: [], doc: 'Request headers recorded on HTTP server and client spans as http.request.header.<name> (scrubbed).' },
