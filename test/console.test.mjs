@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startReceiver } from './helpers/otlp-receiver.mjs';
-import { runApp, fixtures } from './helpers/run.mjs';
+import { runApp, fixtures, hasSyncLoadHooks, nodeVersion } from './helpers/run.mjs';
+import { requireService } from './helpers/services.mjs';
 
 const app = `${fixtures}http/app.mjs`;
 const golden = `${fixtures}console/http.golden.txt`;
@@ -128,4 +129,44 @@ test('failed spans are tagged in words without colour: [500] on HTTP spans, [err
   assert.equal(normalise(off.stderr), readFileSync(`${fixtures}console/errors.golden.txt`, 'utf8'), `raw stderr:\n${off.stderr}`);
   const on = await runApp({ script, env: { NO_COLOR: undefined, BUD_OBSERVE_CONSOLE_COLORS: 'always' } });
   assert.equal(normaliseColour(on.stderr), readFileSync(`${fixtures}console/errors.colour.golden.txt`, 'utf8'), `raw stderr:\n${JSON.stringify(on.stderr)}`);
+});
+
+const autoTraced = `${fixtures}console-autotrace/`;
+const autoTraceEnv = { BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '100ms' };
+const noSyncHooks = hasSyncLoadHooks ? false : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): no auto-trace there`;
+
+test('auto-trace on: library spans the gate held or re-parented print under their auto-traced call, ESM, CJS and TS (golden file)', { skip: noSyncHooks }, async () => {
+  await requireService('postgres');
+  await requireService('redis');
+  const expected = readFileSync(`${autoTraced}golden.txt`, 'utf8');
+  for (const ext of ['mjs', 'cjs', 'ts']) {
+    const r = await runApp({ script: `${autoTraced}app.mjs`, cwd: autoTraced, args: [ext], env: autoTraceEnv });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '200 Ada Lovelace\n');
+    assert.equal(normalise(r.stderr), expected, `${ext}: raw stderr:\n${r.stderr}`);
+  }
+});
+
+test('auto-trace on: the console tree is the OTLP export\'s tree, span for span', { skip: noSyncHooks }, async (t) => {
+  await requireService('postgres');
+  await requireService('redis');
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const r = await runApp({ script: `${autoTraced}app.mjs`, cwd: autoTraced, args: ['mjs'], env: { ...autoTraceEnv, BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_CONSOLE: 'true' } });
+  assert.equal(r.code, 0, r.stderr);
+  // The console names HTTP spans by method and path; the export by method alone.
+  const short = (name) => (/^GET /.test(name) ? 'GET' : name);
+  const printed = [];
+  const stack = [];
+  for (const line of spanLines(r.stderr)) {
+    const d = depth(line);
+    const name = short(line.slice(13).trim().replace(/ \S+$/, ''));
+    stack.length = d;
+    printed.push(`${name} < ${stack.at(-1) ?? '-'}`);
+    stack.push(name);
+  }
+  const byId = new Map(receiver.spans.map((s) => [s.spanId, s]));
+  const exported = receiver.spans.map((s) => `${s.name} < ${byId.get(s.parentSpanId)?.name ?? '-'}`);
+  assert.deepEqual(printed.sort(), exported.sort(), r.stderr);
+  assert.ok(printed.includes('exists < Calling UserService.getUser'), 'the span of the dropped lookup() call, re-parented');
 });

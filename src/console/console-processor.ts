@@ -9,6 +9,7 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import { formatAttributes, paint } from './format.ts';
 import type { Painter } from './format.ts';
 import { levelName } from '../api/levels.ts';
+import { recordedParent } from '../processors/recorded-parent.ts';
 import type { LevelName } from '../api/levels.ts';
 
 const LEVEL_STYLE: Record<LevelName, (p: Painter) => (s: string) => string> = {
@@ -62,12 +63,15 @@ export class ConsoleSpanProcessor implements SpanProcessor {
     this.#transform = opts.transform;
   }
 
-  onStart(span: Span, _ctx: Context): void {
+  onStart(span: Span, ctx: Context): void {
     const id = span.spanContext().spanId;
-    const parent = span.parentSpanContext;
+    // The block is the one of the span this one really hangs under. Not its parent id: under
+    // auto-trace that may name a call not decided yet, which starts no span before it ends
+    // (if kept) or is never one (dropped; the gate re-parents its children after they end).
     // A remote parent known here is this process calling itself (a client span and the
     // server span it caused): one block reads better than two.
-    const root = parent !== undefined ? this.#rootOf.get(parent.spanId) : undefined;
+    const parent = recordedParent(ctx)?.spanContext().spanId;
+    const root = parent !== undefined ? this.#rootOf.get(parent) : undefined;
     this.#rootOf.set(id, root ?? id);
   }
 
@@ -78,8 +82,9 @@ export class ConsoleSpanProcessor implements SpanProcessor {
       this.#rootOf.delete(id);
       return;
     }
+    // Its root stays known until the block is printed: a child may start after its parent
+    // ended (pg's query after pool.connect) and still belongs to the block, as in the export.
     const rootId = this.#rootOf.get(id) ?? id;
-    this.#rootOf.delete(id);
     let group = this.#groups.get(rootId);
     if (group === undefined) this.#groups.set(rootId, (group = { entries: [] }));
     const parent = span.parentSpanContext;
@@ -94,6 +99,7 @@ export class ConsoleSpanProcessor implements SpanProcessor {
   #release(rootId: string, group: Group): void {
     if (group.timer !== undefined) clearTimeout(group.timer);
     if (this.#groups.get(rootId) === group) this.#groups.delete(rootId);
+    for (const e of group.entries) this.#rootOf.delete(e.span.spanContext().spanId);
     this.#print(group);
   }
 

@@ -1,21 +1,26 @@
 // Carries the request's bud.request.id and enduser.id from a span to every span started
-// under it, so each span of a request can be found by the id alone. Reads the parent's
-// attributes at start: no per-span state, no allocation when the parent has neither.
-import { trace } from '@opentelemetry/api';
+// under it, so each span of a request can be found by the id alone. Reads the attributes of
+// the span the new one really hangs under, at start: past auto-traced calls not decided yet
+// (they record nothing), so auto-traced spans and the library spans inside them carry the
+// ids too, whether their call is kept or dropped and re-parented later. No per-span state,
+// no allocation when the parent has neither.
+// Owns those two attributes below the request; must not touch the request's own span.
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { recordedParent } from './recorded-parent.ts';
 
-const CARRIED = ['bud.request.id', 'enduser.id'] as const;
+const REQUEST_ID = 'bud.request.id';
+const ENDUSER_ID = 'enduser.id';
 
 export class BudAttributesProcessor implements SpanProcessor {
   onStart(span: Span, parentContext: Context): void {
-    const parent = trace.getSpan(parentContext) as Partial<ReadableSpan> | undefined;
-    const attrs = parent?.attributes;
+    const attrs = (recordedParent(parentContext) as Partial<ReadableSpan> | undefined)?.attributes;
     if (attrs === undefined) return;
-    for (const key of CARRIED) {
-      const v = attrs[key];
-      if (v !== undefined && span.attributes[key] === undefined) span.setAttribute(key, v);
-    }
+    // Two keys, written out: no array iteration on the per-span path.
+    const id = attrs[REQUEST_ID];
+    if (id !== undefined && span.attributes[REQUEST_ID] === undefined) span.setAttribute(REQUEST_ID, id);
+    const user = attrs[ENDUSER_ID];
+    if (user !== undefined && span.attributes[ENDUSER_ID] === undefined) span.setAttribute(ENDUSER_ID, user);
   }
 
   onEnd(_span: ReadableSpan): void {}

@@ -6,6 +6,7 @@
 import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import type { Context, Span, SpanContext } from '@opentelemetry/api';
 import { randomSpanId, randomTraceId } from './ids.ts';
+import { kDescendsFrom } from '../symbols.ts';
 
 // The API's span key, made with Symbol.for by createContextKey, so the same in every copy.
 const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
@@ -59,6 +60,11 @@ export class Frame implements Context, Span {
   /** The context the call's own span (and its children) descend from. */
   parentContext(): Context {
     return this.parentFrame !== undefined ? this.parentFrame : this.store ?? ROOT_CONTEXT;
+  }
+
+  /** The context this call descends from: span processors follow it past undecided calls (src/processors/recorded-parent.ts). */
+  [kDescendsFrom](): Context {
+    return this.parentContext();
   }
 
   // Context: the parent's, with this frame as the active span.
