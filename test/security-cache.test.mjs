@@ -20,12 +20,13 @@ const ATTACKER = 65534;
 const as = (uid) => [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups'];
 const sh = (uid, ...cmd) => spawnSync('setpriv', [...as(uid), ...cmd], { encoding: 'utf8' });
 
-const skip = (() => {
-  if (!hasSyncLoadHooks) return `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929)`;
+// Two users need root and setpriv; the auto-trace cases also need synchronous load hooks.
+const skipUsers = (() => {
   if (process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0) return 'needs root and setpriv, to run as two users';
   if (sh(VICTIM, 'test', '-r', join(root, 'dist/boot.cjs')).status !== 0 || sh(VICTIM, nodeBin, '-e', '0').status !== 0) return 'the checkout and its Node are not readable by other users';
   return false;
 })();
+const skip = skipUsers || (hasSyncLoadHooks ? false : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929)`);
 
 // The fixtures: a folder every user can enter, an app (root's, read-only to the others,
 // like a container's /app) with three selected modules, and one temp folder per case that
@@ -58,6 +59,7 @@ function makeTmp({ mode = 0o1777, group = 0 } = {}) {
 }
 
 async function victim(app, tmp, { script = 'app.mjs', env = {}, preload = ['--import', register] } = {}) {
+  const autoTrace = script === 'app.mjs' ? { BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**' } : {};
   const receiver = await startReceiver();
   try {
     const r = await runApp({
@@ -65,7 +67,7 @@ async function victim(app, tmp, { script = 'app.mjs', env = {}, preload = ['--im
       preload: [...as(VICTIM), nodeBin, ...preload],
       script: join(app, script),
       cwd: app,
-      env: { TMPDIR: tmp, HOME: app, BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**', ...env },
+      env: { TMPDIR: tmp, HOME: app, BUD_OBSERVE_ENDPOINT: receiver.url, ...autoTrace, ...env },
     });
     return { ...r, spans: receiver.spans, warnings: r.stderr.split('\n').filter((l) => l.includes('[BUDOBSERVE_')) };
   } finally {
@@ -94,13 +96,16 @@ function assertWarnings(r, expected) {
 }
 
 const sha256 = (s) => createHash('sha256').update(s).digest('hex');
-const cacheName = `budobserve-autotrace-${VICTIM}`;
-const app = skip ? '' : makeApp('app');
+const app = skipUsers ? '' : makeApp('app');
+let cacheName = `budobserve-autotrace-${VICTIM}`;
 /** The attacker's entries: exactly those the victim computes (same key, a valid hash), with a line of theirs. */
 const planted = skip ? {} : await (async () => {
   const tmp = makeTmp();
   const r = await victim(app, tmp);
   assert.equal(r.stdout, OUTPUT, r.stderr);
+  // The folder's name as the victim's agent picks it (before issue 14 a uid without a
+  // passwd entry, like 1234 here, got budobserve-autotrace-user).
+  cacheName = readdirSync(tmp).find((n) => n.startsWith('budobserve-autotrace-')) ?? cacheName;
   const dir = join(tmp, cacheName);
   const out = {};
   for (const file of readdirSync(dir)) {
@@ -268,7 +273,7 @@ test('a legitimate cache is used: node_modules/.cache when the project has node_
   assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('budobserve-')), [], 'nothing in the temp folder');
 });
 
-test("regression: Node's compile cache is never switched on in a folder another user can write (issue 14.1)", { skip }, async () => {
+test("regression: Node's compile cache is never switched on in a folder another user can write (issue 14.1)", { skip: skipUsers }, async () => {
   const cases = [
     ['owned by the attacker, 0777', (dir) => assert.equal(sh(ATTACKER, 'sh', '-c', `mkdir ${dir} && chmod 777 ${dir}`).status, 0), /belongs to uid 65534/],
     ["the victim's own, 0777", (dir) => { mkdirSync(dir); chownSync(dir, VICTIM, VICTIM); chmodSync(dir, 0o777); }, /others can write it \(mode 0777\)/],
@@ -288,7 +293,7 @@ test("regression: Node's compile cache is never switched on in a folder another 
   }
 });
 
-test("Node's compile cache: made private (0700) in the temp folder when missing, and used", { skip }, async () => {
+test("Node's compile cache: made private (0700) in the temp folder when missing, and used", { skip: skipUsers }, async () => {
   const tmp = makeTmp();
   const r = await victim(app, tmp, { script: 'compile-cache.mjs' });
   assert.equal(r.code, 0, r.stderr);
