@@ -107,7 +107,7 @@ function pickDir(projectRoot: string, explicitDir: string | undefined): string |
       return undefined;
     };
     const nodeModules = join(projectRoot, 'node_modules');
-    const inProject = statSync(nodeModules, { throwIfNoEntry: false })?.isDirectory() === true ? join(nodeModules, '.cache', 'budobserve', 'autotrace') : undefined;
+    const inProject = isFolder(nodeModules) ? join(nodeModules, '.cache', 'budobserve', 'autotrace') : undefined;
     const shared = join(tmpdir(), `budobserve-autotrace-${uid}`);
     found =
       (explicitDir === undefined ? undefined : use(explicitDir, checkTrustedDir(explicitDir))) ??
@@ -124,4 +124,12 @@ function pickDir(projectRoot: string, explicitDir: string | undefined): string |
   const outcome = found === undefined ? 'the rewrite cache is off' : 'a private folder is used instead';
   for (const [dir, reason] of rejected) reportUntrusted('the auto-trace cache folder', dir, reason, outcome);
   return found;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false; // not searchable: not ours to cache in
+  }
 }

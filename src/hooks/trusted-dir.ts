@@ -86,13 +86,12 @@ function checkAncestors(start: string, uid: number): string | undefined {
  * mode applies only to what is created here: an existing folder is judged as it is.
  */
 export function ensureTrustedDir(dir: string, recursive = false): Verdict {
-  if (lstatSync(dir, { throwIfNoEntry: false }) === undefined) {
-    try {
-      mkdirSync(dir, { recursive, mode: 0o700 });
-    } catch (error) {
-      // EEXIST: another process of ours made it meanwhile; the check below judges it.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return { ok: false, reason: `it cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)})`, benign: true };
-    }
+  try {
+    if (lstatSync(dir, { throwIfNoEntry: false }) === undefined) mkdirSync(dir, { recursive, mode: 0o700 });
+  } catch (error) {
+    // EEXIST: another process of ours made it meanwhile; the check below judges it. Anything
+    // else (EACCES, EROFS) means a folder nobody planted: skipped without a warning.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return { ok: false, reason: `it cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)})`, benign: true };
   }
   return checkTrustedDir(dir);
 }
