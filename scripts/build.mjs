@@ -4,6 +4,8 @@
 // - dist/boot.cjs: the start-up path, one CommonJS file. One file because every extra
 //   module costs resolution and linking; CommonJS because require() of it needs no ES
 //   module loader (a --require preload never starts one).
+// - dist/compile-cache.cjs: register runs it first, to switch on Node's compile cache (in a
+//   trusted folder) before dist/boot.cjs is compiled.
 // - dist/lazy/*.cjs: what only some processes need, loaded on first use: each
 //   instrumentation, the metrics and logs SDKs, b3, the OTLP/gRPC exporters with
 //   @grpc/grpc-js, the auto-trace rewriter with @babel/parser. They share vendor-api.cjs and
@@ -135,7 +137,7 @@ process.on('exit', (code) => {
   if (code !== 0) rmSync(`${root}${out}`, { recursive: true, force: true });
 });
 const results = await Promise.all([
-  build({ ...cjs, entryPoints: { boot: 'src/boot/boot.ts', 'exit-worker': 'src/export/exit-worker.ts' }, outdir: out }),
+  build({ ...cjs, entryPoints: { boot: 'src/boot/boot.ts', 'exit-worker': 'src/export/exit-worker.ts', 'compile-cache': 'src/hooks/compile-cache.ts' }, outdir: out }),
   build({ ...cjs, entryPoints: lazyEntries, outdir: `${out}/lazy`, plugins: [shareVendors, rolldownRequires] }),
   build({ ...esm, entryPoints: { index: 'src/index.ts', testing: 'src/testing.ts', cli: 'src/cli/main.ts', hooks: 'src/hooks/module-hooks.ts' }, outdir: out }),
 ]);

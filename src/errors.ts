@@ -15,6 +15,7 @@ export const codes = {
   BUDOBSERVE_INSTRUMENTATION_FAILED: 'An instrumentation failed to load or enable; its library runs untouched',
   BUDOBSERVE_HOOKS_FAILED: 'The module hooks could not be installed; libraries loaded as ES modules are not instrumented',
   BUDOBSERVE_AUTOTRACE_FAILED: 'A module could not be rewritten for auto-tracing; it loads unchanged',
+  BUDOBSERVE_CACHE_UNTRUSTED: 'A cache folder or entry (the auto-trace rewrite cache, Node\'s compile cache) could be written by another user, or is a symbolic link; it is not used: a private folder is used instead, or that cache stays off',
   BUDOBSERVE_EXPORT_FAILED: 'Telemetry could not be delivered to the collector',
   BUDOBSERVE_SPANS_DROPPED: 'Spans were dropped (the export queue was full or the collector did not accept them); reported at most once a minute with the count, and counted by the budobserve.spans.dropped metric',
   BUDOBSERVE_SHUTDOWN_TIMEOUT: 'Flushing telemetry at exit took longer than the configured bound; the rest was dropped',

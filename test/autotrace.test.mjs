@@ -11,6 +11,9 @@ import { runApp, fixtures, register, hasSyncLoadHooks, nodeVersion } from './hel
 
 const dir = `${fixtures}autotrace-app/`;
 const cacheDir = join(dir, 'node_modules/.cache/budobserve/autotrace');
+// A project with dependencies: the agent caches into node_modules/.cache only when the
+// project already has a node_modules/ (it never creates one: issue 14.1).
+mkdirSync(join(dir, 'node_modules'), { recursive: true });
 // The app imports dist/price.js, compiled here the way tsc or esbuild would, with its map.
 mkdirSync(join(dir, 'dist'), { recursive: true });
 const compiled = transformSync(readFileSync(join(dir, 'src/ts/price.ts'), 'utf8'), { loader: 'ts', format: 'esm', sourcemap: 'external', sourcefile: '../src/ts/price.ts' });

@@ -1,21 +1,31 @@
 // The on-disk cache of rewritten modules: Babel runs at 1–3 MB/s, too slow to pay at every
-// start. An entry is keyed by the source's hash, the rewrite options and the agent version,
-// written atomically (temp file + rename) into a folder only the user can read, and checked
-// against its own content hash before use: a damaged or altered entry is ignored and rebuilt,
-// never executed as it is.
+// start. An entry is keyed by the source's hash, the rewrite options and the agent version.
+// What the cache returns is executed, so the folder and each entry must be ones no other
+// user could have written (trusted-dir.ts): an entry is opened without following links and
+// judged by fstat on that same descriptor, and written atomically (a 0600 temp file made
+// with O_EXCL, then renamed). The content hash inside an entry only catches damage; it is
+// no defence, since anyone can compute it. Owns the folder choice and the entry format;
+// must not create a node_modules/ folder in a project that has none.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, accessSync, constants } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkTrustedDir, currentUid, ensureTrustedDir, notOwnOnly, privateTempDir, reportUntrusted } from './trusted-dir.ts';
+import type { Verdict } from './trusted-dir.ts';
 import { debug } from '../debug.ts';
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+// Windows has no O_NOFOLLOW; its per-user temp folder is private by ACL.
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const READ_FLAGS = constants.O_RDONLY | NOFOLLOW | (constants.O_NONBLOCK ?? 0);
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
 
 export class RewriteCache {
   readonly dir: string | undefined;
 
   constructor(projectRoot: string, explicitDir?: string) {
-    this.dir = explicitDir ?? pickDir(projectRoot);
+    this.dir = pickDir(projectRoot, explicitDir);
+    debug('auto-trace cache folder: %s', this.dir ?? 'none');
   }
 
   key(parts: readonly string[]): string {
@@ -24,50 +34,102 @@ export class RewriteCache {
 
   get(key: string): string | undefined {
     if (this.dir === undefined) return undefined;
+    const file = join(this.dir, `${key}.json`);
+    let text: string;
+    let fd: number | undefined;
     try {
-      const entry = JSON.parse(readFileSync(join(this.dir, `${key}.json`), 'utf8')) as { key?: string; hash?: string; code?: string };
-      if (entry.key !== key || typeof entry.code !== 'string' || entry.hash !== sha256(entry.code)) {
-        debug('auto-trace cache entry %s failed its check; rebuilding', key);
+      fd = openSync(file, READ_FLAGS);
+      // fstat of the descriptor read below: the file judged is the file read.
+      const st = fstatSync(fd);
+      const why = st.isFile() ? notOwnOnly(st) : 'it is not a regular file';
+      if (why !== undefined) {
+        reportUntrusted('the auto-trace cache entry', file, why, 'the module is rewritten again');
         return undefined;
       }
-      return entry.code;
-    } catch {
+      text = readFileSync(fd, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') reportUntrusted('the auto-trace cache entry', file, 'it is a symbolic link', 'the module is rewritten again');
+      else if (code !== 'ENOENT') debug('auto-trace cache entry %s unreadable: %o', key, error);
       return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
+    try {
+      const entry = JSON.parse(text) as { key?: string; hash?: string; code?: string };
+      if (entry.key === key && typeof entry.code === 'string' && entry.hash === sha256(entry.code)) {
+        debug('auto-trace cache hit %s', key);
+        return entry.code;
+      }
+    } catch {
+      // damaged: rebuilt below
+    }
+    debug('auto-trace cache entry %s failed its check; rebuilding', key);
+    return undefined;
   }
 
   set(key: string, code: string): void {
     if (this.dir === undefined) return;
     const file = join(this.dir, `${key}.json`);
     const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    let fd: number | undefined;
     try {
-      writeFileSync(temp, JSON.stringify({ key, hash: sha256(code), code }), { mode: 0o600 });
+      fd = openSync(temp, WRITE_FLAGS, 0o600);
+      writeSync(fd, JSON.stringify({ key, hash: sha256(code), code }));
+      closeSync(fd);
+      fd = undefined;
       renameSync(temp, file);
     } catch (error) {
       debug('auto-trace cache write failed: %o', error);
+      if (fd !== undefined) closeSync(fd);
+      try {
+        unlinkSync(temp);
+      } catch { /* never made, or already renamed */ }
     }
   }
 }
 
-/** node_modules/.cache/budobserve in the project when writable, else a per-user temp folder. */
-function pickDir(projectRoot: string): string | undefined {
-  const candidates = [join(projectRoot, 'node_modules', '.cache', 'budobserve', 'autotrace'), join(tmpdir(), `budobserve-autotrace-${safeUser()}`)];
-  for (const dir of candidates) {
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      accessSync(dir, constants.W_OK);
-      return dir;
-    } catch {
-      // next candidate
-    }
-  }
-  return undefined;
-}
-
-function safeUser(): string {
+/**
+ * The first trusted folder of: the explicit one; node_modules/.cache/budobserve/autotrace,
+ * only if the project already has node_modules/; <temp>/budobserve-autotrace-<uid>; else a
+ * private <temp>/budobserve-autotrace-<uid>-XXXXXX. None (a read-only disk): no cache.
+ * Each folder rejected as untrusted is reported once it is known what happens instead.
+ */
+function pickDir(projectRoot: string, explicitDir: string | undefined): string | undefined {
+  const rejected: Array<[string, string]> = [];
+  let found: string | undefined;
   try {
-    return String(userInfo().uid);
+    const uid = currentUid() ?? 'user';
+    const use = (dir: string, verdict: Verdict): string | undefined => {
+      if (verdict.ok) return verdict.dir;
+      if (verdict.benign === true) debug('auto-trace cache folder %s not used: %s', dir, verdict.reason);
+      else rejected.push([dir, verdict.reason]);
+      return undefined;
+    };
+    const nodeModules = join(projectRoot, 'node_modules');
+    const inProject = isFolder(nodeModules) ? join(nodeModules, '.cache', 'budobserve', 'autotrace') : undefined;
+    const shared = join(tmpdir(), `budobserve-autotrace-${uid}`);
+    found =
+      (explicitDir === undefined ? undefined : use(explicitDir, checkTrustedDir(explicitDir))) ??
+      (inProject === undefined ? undefined : use(inProject, ensureTrustedDir(inProject, true))) ??
+      use(shared, ensureTrustedDir(shared));
+    if (found === undefined) {
+      const fresh = privateTempDir(tmpdir(), `budobserve-autotrace-${uid}-`);
+      if (fresh.ok) found = fresh.dir;
+      else debug('auto-trace cache off: %s', fresh.reason);
+    }
+  } catch (error) {
+    debug('auto-trace cache off: %o', error);
+  }
+  const outcome = found === undefined ? 'the rewrite cache is off' : 'a private folder is used instead';
+  for (const [dir, reason] of rejected) reportUntrusted('the auto-trace cache folder', dir, reason, outcome);
+  return found;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
   } catch {
-    return 'user';
+    return false; // not searchable: not ours to cache in
   }
 }
