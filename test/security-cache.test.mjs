@@ -88,7 +88,8 @@ function assertClean(r) {
 function assertWarnings(r, expected) {
   assert.equal(r.warnings.length, expected.length, r.stderr);
   for (const [path, reason] of expected) {
-    const lines = r.warnings.filter((l) => l.includes(`${JSON.stringify(path)} is not used`));
+    // A warning cuts a long path in its middle: the path is known by its end.
+    const lines = r.warnings.filter((l) => l.includes(`${path.slice(-16)}" is not used`));
     assert.equal(lines.length, 1, `one warning for ${path}\n${r.stderr}`);
     assert.match(lines[0], /\[BUDOBSERVE_CACHE_UNTRUSTED\]/);
     assert.match(lines[0], reason);
@@ -160,7 +161,7 @@ test('regression: a planted auto-trace cache entry in a world-writable folder ne
   attackerPlants(folder, 0o777);
   const r = await victim(app, tmp);
   assertClean(r);
-  assertWarnings(r, [[folder, /belongs to uid 65534, not to this user \(uid 1234\)/]]);
+  assertWarnings(r, [[folder, /belongs to uid 65534, not 1234/]]);
   privateFolder(tmp);
   // The private folder is kept and reused: the next run reads every module from it.
   const again = await victim(app, tmp, { env: { NODE_DEBUG: 'budobserve' } });
@@ -207,9 +208,9 @@ test('a cache folder below a group-writable parent is not used', { skip }, async
   spawnSync('chown', ['-R', `${VICTIM}:${VICTIM}`, folder]);
   const r = await victim(app, tmp);
   assertClean(r);
-  const parent = /in the folder above it, ".*tmp-\d+", its group can write it \(mode 0775\)/;
+  const parent = /its parent ".*tmp-\d+": its group can write it \(mode 0775\)/;
   assertWarnings(r, [[folder, parent]]);
-  assert.match(r.warnings[0], /the rewrite cache is off$/);
+  assert.match(r.warnings[0], /no rewrite cache$/);
   assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith(`${cacheName}-`)), [], 'no private folder is made where it could not be trusted either');
 });
 

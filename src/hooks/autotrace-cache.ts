@@ -43,13 +43,13 @@ export class RewriteCache {
       const st = fstatSync(fd);
       const why = st.isFile() ? notOwnOnly(st) : 'it is not a regular file';
       if (why !== undefined) {
-        reportUntrusted('the auto-trace cache entry', file, why, 'the module is rewritten again');
+        reportUntrusted('auto-trace cache entry', file, why, 'the module is rewritten again');
         return undefined;
       }
       text = readFileSync(fd, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') reportUntrusted('the auto-trace cache entry', file, 'it is a symbolic link', 'the module is rewritten again');
+      if (code === 'ELOOP') reportUntrusted('auto-trace cache entry', file, 'it is a symbolic link', 'the module is rewritten again');
       else if (code !== 'ENOENT') debug('auto-trace cache entry %s unreadable: %o', key, error);
       return undefined;
     } finally {
@@ -121,8 +121,8 @@ function pickDir(projectRoot: string, explicitDir: string | undefined): string |
   } catch (error) {
     debug('auto-trace cache off: %o', error);
   }
-  const outcome = found === undefined ? 'the rewrite cache is off' : 'a private folder is used instead';
-  for (const [dir, reason] of rejected) reportUntrusted('the auto-trace cache folder', dir, reason, outcome);
+  const outcome = found === undefined ? 'no rewrite cache' : 'a private one is used';
+  for (const [dir, reason] of rejected) reportUntrusted('auto-trace cache folder', dir, reason, outcome);
   return found;
 }
 

@@ -10,7 +10,7 @@
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { warn } from '../errors.ts';
+import { cut, warn } from '../errors.ts';
 
 export type Verdict =
   | { ok: true; dir: string }
@@ -37,7 +37,7 @@ function writableBy(mode: number): string | undefined {
  */
 export function notOwnOnly(st: Stats, uid: number | undefined = currentUid()): string | undefined {
   if (uid === undefined) return undefined;
-  if (st.uid !== uid) return `it belongs to uid ${st.uid}, not to this user (uid ${uid})`;
+  if (st.uid !== uid) return `it belongs to uid ${st.uid}, not ${uid}`;
   return writableBy(st.mode);
 }
 
@@ -70,11 +70,11 @@ export function checkTrustedDir(dir: string): Verdict {
 function checkAncestors(start: string, uid: number): string | undefined {
   for (let p = start; ; ) {
     const st = statSync(p, { throwIfNoEntry: false });
-    if (st === undefined) return `the folder above it, ${JSON.stringify(p)}, cannot be inspected`;
-    if (st.uid !== 0 && st.uid !== uid) return `the folder above it, ${JSON.stringify(p)}, belongs to uid ${st.uid}`;
+    if (st === undefined) return `its parent ${shownPath(p, 40)} cannot be inspected`;
+    if (st.uid !== 0 && st.uid !== uid) return `its parent ${shownPath(p, 40)} belongs to uid ${st.uid}`;
     if (st.uid === 0 && (st.mode & S_ISVTX) !== 0) return undefined;
     const open = writableBy(st.mode);
-    if (open !== undefined) return `in the folder above it, ${JSON.stringify(p)}, ${open}`;
+    if (open !== undefined) return `its parent ${shownPath(p, 40)}: ${open}`;
     const up = dirname(p);
     if (up === p) return undefined;
     p = up;
@@ -115,7 +115,7 @@ export function privateTempDir(parent: string, prefix: string): Verdict {
     }
     return checkTrustedDir(mkdtempSync(join(parent, prefix)));
   } catch (error) {
-    return { ok: false, reason: `no private folder can be made in ${JSON.stringify(parent)} (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+    return { ok: false, reason: `no private folder can be made in ${shownPath(parent)} (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
   }
 }
 
@@ -126,6 +126,10 @@ export function privateTempDir(parent: string, prefix: string): Verdict {
  */
 export function reportUntrusted(what: string, path: string, reason: string, outcome: string): void {
   if (process.getBuiltinModule('node:worker_threads').isMainThread !== true) return;
-  const expected = what.endsWith('entry') ? "a file of this user's that only this user can write" : "a folder of this user's that only this user can write, below folders only root or this user can write";
-  warn('BUDOBSERVE_CACHE_UNTRUSTED', `${what} ${JSON.stringify(path)} is not used: ${reason}; expected ${expected}; ${outcome}`, { once: path });
+  // Kept short: the line has room for a path cut to shownPath's length and the reason.
+  warn('BUDOBSERVE_CACHE_UNTRUSTED', `${what} ${shownPath(path)} is not used: ${reason}; expected: private to this user; ${outcome}`, { once: path });
 }
+
+// A path in a warning: quoted, and cut in its middle so that both its start and its last
+// folders show and the reason after it still fits the warning's bound.
+const shownPath = (path: string, max = 48): string => JSON.stringify(cut(path, max));
