@@ -28,6 +28,11 @@ const skipUsers = (() => {
 })();
 const skip = skipUsers || (hasSyncLoadHooks ? false : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929)`);
 
+// CI runs as root with setpriv (.ci/run): there the two-user tests must run, not skip.
+test('CI runs the two-user cache tests', { skip: process.env.CI ? false : 'outside CI' }, () => {
+  assert.equal(skipUsers, false, `the two-user tests would skip: ${skipUsers}`);
+});
+
 // The fixtures: a folder every user can enter, an app (root's, read-only to the others,
 // like a container's /app) with three selected modules, and one temp folder per case that
 // stands for /tmp (root's, 1777).
