@@ -179,7 +179,9 @@ test('regression 15.2: doctor does not count the agent\'s own dependencies as th
     mkdirSync(join(p.dir, 'node_modules', '@grpc'), { recursive: true });
     symlinkSync(own, join(p.dir, 'node_modules', '@grpc', 'grpc-js'), 'dir');
     const report = await doctorJson(p.dir, { env: inLambda ? { AWS_LAMBDA_FUNCTION_NAME: 'fn' } : {} });
-    const status = (name) => report.instrumentations.find((i) => i.name === name)?.status;
+    const entry = (name) => report.instrumentations.find((i) => i.name === name);
+    assert.deepEqual(entry('grpc').installed, grpc.startsWith('idle') ? [] : ['@grpc/grpc-js'], JSON.stringify(deps));
+    const status = (name) => entry(name)?.status;
     assert.equal(status('grpc'), grpc, JSON.stringify(deps));
     assert.equal(status('aws-lambda'), lambda);
     assert.equal(status('http'), 'will load: http, https found');
@@ -196,7 +198,6 @@ test('regression 15.2: doctor\'s probe posts a valid empty export request in the
     const sent = receiver.received.requests.slice(before);
     assert.deepEqual(sent.map((q) => q.path).sort(), ['/v1/logs', '/v1/metrics', '/v1/traces']);
     for (const q of sent) {
-      assert.equal(q.headers.authorization, 'Bearer probe-token');
       if (protocol === 'http/json') {
         assert.equal(q.contentType, 'application/json');
         const root = { '/v1/traces': 'resourceSpans', '/v1/metrics': 'resourceMetrics', '/v1/logs': 'resourceLogs' }[q.path];
@@ -206,6 +207,7 @@ test('regression 15.2: doctor\'s probe posts a valid empty export request in the
         assert.equal(q.bytes, 0, 'an empty ExportServiceRequest is zero bytes');
       }
       assert.equal(q.decodeError, undefined);
+      assert.equal(q.headers.authorization, 'Bearer probe-token');
     }
   }
 });
