@@ -148,3 +148,33 @@ test('a file renamed away from what init wrote still loads: budobserve.config.ts
   assert.equal(report.configFile, '.budobserverc.cjs');
   assert.deepEqual(report.problems, []);
 });
+
+// The format of a TypeScript file is decided by a scan for import/export statements; what
+// only looks like one (in a comment, a string, a template, a regular expression, a key) does
+// not count, and what stripping erases (import type, export type / interface) neither.
+const cjsLookalikes = {
+  comment: "// export default {}\n/* import x from 'y' */\nmodule.exports = { serviceName: 'ok' as string };\n",
+  strings: "const a = 'export default {}';\nconst b = \"import x from 'y'\";\nmodule.exports = { serviceName: 'ok' as string, environment: a + b };\n",
+  template: "const t = `x ${ { a: '}' }.a } export default ${'`'} import y from 'z'`;\nmodule.exports = { serviceName: 'ok' as string, environment: t };\n",
+  regex: "const re = /export default ['\"`]/;\nconst q = 1 / 2; const r = /import x from '/g;\nmodule.exports = { serviceName: 'ok' as string, environment: String(re) + q + r.flags };\n",
+  keys: "const o = { import: 1, export: 2 };\nmodule.exports = { serviceName: 'ok' as string, environment: String(o.import + o.export) };\n",
+  'type-only': "import type { BudObserveConfig } from '@budobserve/agent';\nexport type Alias = BudObserveConfig;\nexport interface X { a: number }\nconst config: BudObserveConfig = { serviceName: 'ok' };\nmodule.exports = config;\n",
+  'dynamic import': "const later = () => import('node:os');\nmodule.exports = { serviceName: 'ok' as string, environment: typeof later };\n",
+};
+const esmOnes = {
+  'after a regex': "const re = /a'b/;\nexport default { serviceName: 'ok' as string, environment: String(re) };\n",
+  'import.meta': "const here: string = import.meta.url;\nexport default { serviceName: 'ok', environment: here.slice(0, 5) };\n",
+  'after a template': "const t = `${1 + 1}`;\nexport default { serviceName: 'ok', environment: t };\n",
+  'import type from': "import type from './t.mts';\nexport default { serviceName: 'ok', environment: type };\n",
+};
+for (const [what, text] of [...Object.entries(cjsLookalikes), ...Object.entries(esmOnes)]) {
+  test(`a .ts config file with ${what} loads in a "type": "commonjs" project and in a "type": "module" one`, async (t) => {
+    for (const type of ['commonjs', 'module']) {
+      const p = makeProject({ 'budobserve.config.ts': text, 't.mts': "export default 'from-t';\n" }, { pkg: { name: 'scan', type } });
+      t.after(p.cleanup);
+      const report = await doctorJson(p.dir);
+      assert.deepEqual(report.problems, [], `${type}: ${JSON.stringify(report.problems)}`);
+      assert.equal(report.value('serviceName'), 'ok');
+    }
+  });
+}

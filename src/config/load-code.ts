@@ -3,20 +3,22 @@
 // "type": "commonjs", and there Node reads budobserve.config.ts (import/export, as `init`
 // writes it) as CommonJS and fails; renaming the file or changing "type" would break the app.
 //
-// So: the types are stripped here (module.stripTypeScriptTypes, whitespace in their place,
-// so every line and column stays where it was), the result is compiled once as a CommonJS
-// function body to decide the format (it fails only on ES module syntax, or a syntax error
-// that the ES module load then reports too), and a load hook hands Node that source and
-// format for this one file while require() evaluates it. require() because the agent loads
-// its configuration synchronously (a --require preload cannot await); Node's require() of ES
-// modules does the rest. The hooks live only for that require() call.
-// Owns reading, type stripping, format detection and evaluation of code config files;
-// must not interpret what the file exports.
+// So the format is decided here: for JavaScript by V8 (the file compiled once as a CommonJS
+// function body fails only on ES module syntax, or on a syntax error the ES module load then
+// reports too), for TypeScript by a scan for import/export (module-syntax.ts). A load hook
+// hands Node that format for this one file while require() evaluates it; Node strips the
+// types itself (from the compile cache after the first start; no TypeScript install), keeping
+// every line and column. require() because the agent loads its configuration synchronously
+// (a --require preload cannot await); Node's require() of ES modules does the rest. The hooks
+// live only for that require() call.
+// Owns reading, format detection and evaluation of code config files, and where their
+// errors are; must not interpret what the file exports.
 import * as nodeModule from 'node:module';
 import { readFileSync, realpathSync } from 'node:fs';
 import { compileFunction } from 'node:vm';
 import { pathToFileURL } from 'node:url';
-import { ConfigLoadError, locationFromCodeFrame, withLocation } from './load-error.ts';
+import { ConfigLoadError, locationFromCodeFrame, locationFromFrames, withLocation } from './load-error.ts';
+import { hasModuleSyntax } from './module-syntax.ts';
 
 const requireHere = nodeModule.createRequire(import.meta.url);
 const TYPESCRIPT = /\.[cm]?ts$/;
@@ -25,6 +27,7 @@ const SELF = /^@budobserve\/agent(?:\/|$)/;
 const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
 
 type Format = 'module' | 'commonjs';
+interface Loaded { real: string; url: string; text: string; typescript: boolean; format: Format }
 
 /** What the file exports: its default export, or module.exports. */
 export function loadCodeFile(filepath: string): unknown {
@@ -35,9 +38,9 @@ export function loadCodeFile(filepath: string): unknown {
   const real = realpathSync(filepath);
   const url = pathToFileURL(real).href;
   const text = readFileSync(real, 'utf8');
-  const source = TYPESCRIPT.test(real) ? stripTypes(text, url) : text;
-  const asScript = scriptError(source, real);
-  const format: Format = asScript === undefined ? 'commonjs' : 'module';
+  const typescript = TYPESCRIPT.test(real);
+  const format: Format = (typescript ? hasModuleSyntax(text) : scriptError(text, real) !== undefined) ? 'module' : 'commonjs';
+  const nodeFormat = typescript ? `${format}-typescript` : format;
   const hooks = registerHooks({
     resolve(specifier, context, nextResolve) {
       if (context.parentURL !== url || !SELF.test(specifier)) return nextResolve(specifier, context);
@@ -53,39 +56,18 @@ export function loadCodeFile(filepath: string): unknown {
         }
       }
     },
-    load: (u, context, nextLoad) => (u === url ? { format, source, shortCircuit: true } : nextLoad(u, context)),
+    load: (u, context, nextLoad) => (u === url ? { format: nodeFormat, source: text, shortCircuit: true } : nextLoad(u, context)),
   });
   let mod: unknown;
   try {
     delete requireHere.cache[real];
     mod = requireHere(real);
   } catch (error) {
-    throw locate(error, { url, source, format, asScript, typescript: TYPESCRIPT.test(real) });
+    throw locate(error, { real, url, text, typescript, format });
   } finally {
     hooks.deregister();
   }
   return mod !== null && typeof mod === 'object' && 'default' in mod ? mod.default : mod;
-}
-
-/**
- * Node's stripper, in strip mode: types become spaces. It announces itself as experimental
- * on the app's stderr the first time it runs; Node's own type stripping of the same code
- * (what loading a .ts file does) is silent, so this call is too.
- */
-function stripTypes(text: string, url: string): string {
-  const { stripTypeScriptTypes } = nodeModule as Partial<typeof nodeModule>;
-  if (typeof stripTypeScriptTypes !== 'function') throw new ConfigLoadError('this Node.js cannot strip TypeScript types; write the config file in JavaScript');
-  const emitWarning = process.emitWarning;
-  process.emitWarning = function filtered(this: unknown, warning: string | Error, ...rest: unknown[]): void {
-    const text = typeof warning === 'string' ? warning : warning?.message;
-    if (typeof text === 'string' && text.startsWith('stripTypeScriptTypes is an experimental feature')) return;
-    Reflect.apply(emitWarning, process, [warning, ...rest]);
-  } as typeof process.emitWarning;
-  try {
-    return stripTypeScriptTypes(text, { mode: 'strip', sourceUrl: url });
-  } finally {
-    process.emitWarning = emitWarning;
-  }
 }
 
 /** Undefined when `source` compiles as a CommonJS module body; else why not (a SyntaxError). */
@@ -100,22 +82,55 @@ function scriptError(source: string, filename: string): unknown {
 }
 
 /**
- * An ES module's parse error has no code frame, so no line or column. The same error read
- * as a script has one; failing that, the TypeScript stripper (which parses modules) places
- * a syntax error of a JavaScript file.
+ * Where loading failed. A runtime error: its first frame in the user's files. A parse error
+ * of an ES module has no code frame, so no line or column: the same error, met compiling the
+ * code as a script, has one; failing that, the TypeScript stripper (which parses modules)
+ * places it. Only on this path is the stripper called: it costs ~40 ms.
  */
-function locate(error: unknown, ctx: { url: string; source: string; format: Format; asScript: unknown; typescript: boolean }): unknown {
-  if (!(error instanceof SyntaxError) || ctx.format !== 'module' || locationFromCodeFrame(error.stack) !== undefined) return error;
-  if (ctx.asScript instanceof SyntaxError && ctx.asScript.message === error.message) {
-    const at = locationFromCodeFrame(ctx.asScript.stack);
-    if (at !== undefined) return withLocation(error, at);
+function locate(error: unknown, f: Loaded): unknown {
+  if (!(error instanceof Error) || locationFromCodeFrame(error.stack) !== undefined) return error;
+  if (!(error instanceof SyntaxError)) {
+    const at = locationFromFrames(error.stack, f.real);
+    return at === undefined ? error : withLocation(error, at);
   }
-  if (ctx.typescript) return error; // already stripped without complaint: the error is elsewhere
+  if (f.format !== 'module') return error;
+  // Node stripped a TypeScript file without complaint before the error: strip it the same way.
+  let js: string | undefined = f.text;
   try {
-    stripTypes(ctx.source, ctx.url);
+    if (f.typescript) js = stripTypes(f.text, f.url);
+  } catch {
+    js = undefined;
+  }
+  const asScript = js === undefined ? undefined : scriptError(js, f.real);
+  const same = asScript instanceof SyntaxError && asScript.message === error.message ? locationFromCodeFrame(asScript.stack) : undefined;
+  if (same !== undefined) return withLocation(error, same);
+  if (f.typescript) return error;
+  try {
+    stripTypes(f.text, f.url);
   } catch (stripError) {
     const at = locationFromCodeFrame((stripError as Error | undefined)?.stack);
     if (at !== undefined) return withLocation(stripError, at);
   }
   return error;
+}
+
+/**
+ * Node's stripper, in strip mode: types become spaces, so lines and columns stay. It
+ * announces itself as experimental on the app's stderr the first time it runs; Node's own
+ * type stripping of the same code is silent, so this call is too.
+ */
+function stripTypes(text: string, url: string): string | undefined {
+  const { stripTypeScriptTypes } = nodeModule as Partial<typeof nodeModule>;
+  if (typeof stripTypeScriptTypes !== 'function') return undefined;
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function filtered(this: unknown, warning: string | Error, ...rest: unknown[]): void {
+    const message = typeof warning === 'string' ? warning : warning?.message;
+    if (typeof message === 'string' && message.startsWith('stripTypeScriptTypes is an experimental feature')) return;
+    Reflect.apply(emitWarning, process, [warning, ...rest]);
+  } as typeof process.emitWarning;
+  try {
+    return stripTypeScriptTypes(text, { mode: 'strip', sourceUrl: url });
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }

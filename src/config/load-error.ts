@@ -60,7 +60,8 @@ export function loadFailureText(f: LoadFailure, show: (path: string) => string =
 
 export function failureOf(error: unknown, filepath: string): LoadFailure {
   if (error instanceof ConfigLoadError) return { filepath, reason: oneLine(error.reason), location: error.location, error };
-  return { filepath, reason: reasonOf(error), location: locationOf(error, filepath), error };
+  // A parse error's code frame; where code threw, load-code.ts has said already.
+  return { filepath, reason: reasonOf(error), location: error instanceof Error ? locationFromCodeFrame(error.stack) : undefined, error };
 }
 
 /** `error`, reported at `location` (which its own stack does not give). */
@@ -123,10 +124,10 @@ export function locationFromCodeFrame(stack: string | undefined): SourceLocation
 }
 
 /**
- * Where a runtime error was thrown: the first stack frame in the config file, else the first
- * frame in a file that is not Node's own (a file the config imports).
+ * Where evaluating a config file threw: the first stack frame in the config file, else the
+ * first frame in a file that is neither Node's nor the agent's (a file the config imports).
  */
-function locationFromFrames(stack: string | undefined, filepath: string): SourceLocation | undefined {
+export function locationFromFrames(stack: string | undefined, filepath: string): SourceLocation | undefined {
   if (stack === undefined) return undefined;
   const frames: SourceLocation[] = [];
   for (const line of stack.split('\n')) {
@@ -136,13 +137,9 @@ function locationFromFrames(stack: string | undefined, filepath: string): Source
   return frames.find((f) => f.file === filepath) ?? frames.find((f) => !f.file.startsWith(agentDir));
 }
 
-/** The agent's bundle folder (dist/): its frames are the loader's, not the user's. */
-const agentDir = `${dirname(fileURLToPath(import.meta.url))}${sep}`;
+/** The agent's package folder (this file is bundled into dist/): its frames are the loader's. */
+const agentDir = `${dirname(dirname(fileURLToPath(import.meta.url)))}${sep}`;
 
-function locationOf(error: unknown, filepath: string): SourceLocation | undefined {
-  if (!(error instanceof Error)) return undefined;
-  return locationFromCodeFrame(error.stack) ?? (error.name === 'SyntaxError' ? undefined : locationFromFrames(error.stack, filepath));
-}
 
 /** 1-based line and column of a 0-based offset into `text`. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
