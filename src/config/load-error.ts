@@ -4,6 +4,7 @@
 // TypeScript stripper's tokens, V8's unexpected identifiers), and a config file holds
 // tokens, so quoted source is cut out.
 // Owns the wording, the locations and the scrubbing of load errors; loads nothing itself.
+import { realpathSync } from 'node:fs';
 import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,9 +60,19 @@ export function loadFailureText(f: LoadFailure, show: (path: string) => string =
 }
 
 export function failureOf(error: unknown, filepath: string): LoadFailure {
-  if (error instanceof ConfigLoadError) return { filepath, reason: oneLine(error.reason), location: error.location, error };
+  if (error instanceof ConfigLoadError) return { filepath, reason: oneLine(error.reason), location: samePath(error.location, filepath), error };
   // A parse error's code frame; where code threw, load-code.ts has said already.
   return { filepath, reason: reasonOf(error), location: error instanceof Error ? locationFromCodeFrame(error.stack) : undefined, error };
+}
+
+/** Locations name real paths; the file found through a symlinked folder keeps its name. */
+function samePath(location: SourceLocation | undefined, filepath: string): SourceLocation | undefined {
+  if (location === undefined || location.file === filepath) return location;
+  try {
+    return realpathSync(filepath) === location.file ? { ...location, file: filepath } : location;
+  } catch {
+    return location;
+  }
 }
 
 /** `error`, reported at `location` (which its own stack does not give). */
