@@ -1,8 +1,10 @@
 // BudObserve agent configuration. Loaded by `node --import @budobserve/agent/register`.
 // Precedence for every option: this file < OTEL_* variables < BUD_OBSERVE_* variables.
-// Node strips the types itself (22.18+): no TypeScript install is needed. Syntax Node
-// cannot strip (enum, namespace, parameter properties) makes this file fail to load;
-// the agent then says so and runs on environment variables and defaults.
+// It loads in any project ("type": "module", "commonjs" or none) with --import or
+// --require: the agent loads it as the ES module it is, and Node (22.18+) strips the
+// types itself, with no TypeScript install. Syntax Node cannot strip
+// (enum, namespace, parameter properties) makes this file fail to load; the agent then
+// says where and why, and runs on environment variables and defaults.
 import { defineConfig } from '@budobserve/agent';
 
 export default defineConfig({

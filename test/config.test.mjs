@@ -151,7 +151,7 @@ test('bad values name the source, the value and what was expected, then fall bac
 test('a config file with a syntax error: reported, env and defaults still apply', () => withProject({ 'budobserve.config.ts': 'export default { serviceName: ,, }\n' }, (dir) => {
   const r = doctor(dir, { BUD_OBSERVE_ENVIRONMENT: 'still-here' });
   assert.equal(r.problems[0]?.code, 'BUDOBSERVE_CONFIG_LOAD_FAILED');
-  assert.match(r.problems[0].message, /could not load .*budobserve\.config\.ts: .*; going on with environment variables and defaults/);
+  assert.match(r.problems[0].message, /could not load .*budobserve\.config\.ts:1:31: SyntaxError: .*; going on with environment variables and defaults/);
   assert.equal(r.value('environment'), 'still-here');
   assert.equal(r.value('serviceName'), 'demo-app');
 }));

@@ -12,29 +12,16 @@ import { join } from 'node:path';
 import { startReceiver } from './helpers/otlp-receiver.mjs';
 import { startGrpcReceiver } from './helpers/grpc-receiver.mjs';
 import { measureInstall, MB } from './helpers/install-size.mjs';
-import { runApp, root, fixtures, nodeBin, cleanEnv } from './helpers/run.mjs';
-import { pathWith } from './helpers/node-versions.mjs';
+import { runApp, root, fixtures, nodeBin } from './helpers/run.mjs';
+import { packAndInstall, toolEnv } from './helpers/pack.mjs';
 
 const SERVER = 2;
 const CLIENT = 3;
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const tmp = mkdtempSync(join(tmpdir(), 'bud-pack-'));
 const appDir = join(tmp, 'app');
-const toolEnv = () => cleanEnv({ PATH: pathWith(nodeBin) });
-
-function npm(args, cwd) {
-  const r = spawnSync('npm', args, { cwd, env: toolEnv(), encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr}${r.error ?? ''}`);
-  return r.stdout;
-}
-
 before(() => {
-  // --ignore-scripts: "prepack" would rebuild dist/ in the checkout; the tests pack the
-  // build that the other tests run against.
-  const [{ filename }] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], root));
-  mkdirSync(appDir);
-  writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'packed-app', version: '2.0.0', private: true }));
-  npm(['install', join(tmp, filename), '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], appDir);
+  packAndInstall(tmp, 'app', { name: 'packed-app', version: '2.0.0', private: true });
   copyFileSync(`${fixtures}http/app.mjs`, join(appDir, 'app.mjs'));
   copyFileSync(`${fixtures}http/app.cjs`, join(appDir, 'app.cjs'));
 }, { timeout: 360_000 });

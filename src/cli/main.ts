@@ -11,8 +11,10 @@ const USAGE = `Usage: budobserve <command>
 Commands:
   doctor [--json]   Show the resolved configuration with the source of every value, the
                     instrumentations that would load, the auto-trace patterns and whether
-                    the OTLP endpoint answers.
-  init [--force]    Write a commented budobserve.config.ts in the current folder.
+                    the OTLP endpoint answers; first, if the agent would not run here, why.
+  init [--force]    Write a commented budobserve.config.ts in the project root (the
+                    nearest folder with a package.json), unless another config file
+                    is there.
   --version         Print the agent's version.
 `;
 

@@ -1,6 +1,7 @@
-// Finds and loads the config file with cosmiconfig, and flattens it into raw values keyed by
-// option path. Unknown keys are reported with a suggestion; nothing here throws: a file that
-// fails to load is reported and the agent goes on with env and defaults.
+// Finds the config file with cosmiconfig, loads it (code through load-code.ts, data through
+// load-data.ts), and flattens it into raw values keyed by option path. Unknown keys are
+// reported with a suggestion; nothing here throws: a file that fails to load is reported
+// (load-error.ts says where and why) and the agent goes on with env and defaults.
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
@@ -9,6 +10,10 @@ import { isPlainObject } from './parse.ts';
 import { didYouMean } from './suggest.ts';
 import type { RawValue } from './env.ts';
 import { catalogNames } from '../integrations/catalog.ts';
+import { loadCodeFile } from './load-code.ts';
+import { loadJson, yamlLoader } from './load-data.ts';
+import { failureOf } from './load-error.ts';
+import type { LoadFailure } from './load-error.ts';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -29,16 +34,7 @@ export interface FileLayer {
   instrumentationOptions: Record<string, Record<string, unknown>>;
   problems: string[];
   /** The file exists but could not be loaded. */
-  loadError?: { filepath: string; error: unknown };
-}
-
-// Node (22.18+) strips TypeScript types itself and require() loads ES modules, so every JS
-// and TS flavour loads synchronously through one require: no TypeScript install, no
-// transpiler on the start-up path. Sync matters because --require preloads cannot await.
-function loadModule(filepath: string): unknown {
-  delete requireHere.cache[filepath];
-  const mod = requireHere(filepath) as { default?: unknown; __esModule?: boolean };
-  return mod !== null && typeof mod === 'object' && 'default' in mod ? mod.default : mod;
+  loadError?: LoadFailure;
 }
 
 /**
@@ -61,8 +57,9 @@ export function loadConfigFile(cwd: string, explicit: string | undefined): FileL
       return load(p, c);
     };
     const loaders: Record<string, (p: string, c: string) => unknown> = {};
-    for (const ext of ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']) loaders[ext] = noting(loadModule);
-    for (const ext of ['.json', '.yaml', '.yml', 'noExt'] as const) loaders[ext] = noting(defaultLoadersSync[ext] as (p: string, c: string) => unknown);
+    for (const ext of ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']) loaders[ext] = noting(loadCodeFile);
+    loaders['.json'] = noting(loadJson);
+    for (const ext of ['.yaml', '.yml', 'noExt'] as const) loaders[ext] = noting(yamlLoader(defaultLoadersSync[ext] as (p: string, c: string) => unknown));
     // Config files are code: outside a project (no package.json above cwd) only cwd is
     // searched, never its parents, which may be shared folders such as /tmp.
     const explorer = cosmiconfigSync(MODULE_NAME, { searchPlaces, searchStrategy: search?.inProject === false ? 'none' : 'project', loaders, cache: false });
@@ -81,7 +78,7 @@ export function loadConfigFile(cwd: string, explicit: string | undefined): FileL
     if (result.isEmpty === true || result.config === undefined || result.config === null) return layer;
     flatten(result.config, '', basename(filepath) === 'package.json' ? 'package.json#budobserve' : basename(filepath), layer);
   } catch (error) {
-    layer.loadError = { filepath: filepath ?? explicit ?? cwd, error };
+    layer.loadError = failureOf(error, filepath ?? explicit ?? cwd);
   }
   return layer;
 }

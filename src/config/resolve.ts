@@ -9,6 +9,7 @@ import { readEnv } from './env.ts';
 import type { Env, RawValue } from './env.ts';
 import { loadConfigFile, describe, configDir, flatten } from './file.ts';
 import type { FileLayer } from './file.ts';
+import { loadFailureText } from './load-error.ts';
 import { catalogNames, disabledByDefault } from '../integrations/catalog.ts';
 import { cut, warningText } from '../errors.ts';
 import type { ResolvedConfig } from './types.ts';
@@ -74,10 +75,7 @@ export function resolveConfig(input: ResolveInput): Resolution {
     ? { values: new Map(), instrumentationOptions: {}, problems: [] }
     : loadConfigFile(input.cwd, input.env['BUD_OBSERVE_CONFIG']);
   if (file.loadError !== undefined) {
-    const e = file.loadError.error as { message?: string; code?: string };
-    const why = e?.code === 'ERR_REQUIRE_ASYNC_MODULE' ? 'top-level await is not supported in a config file' : String(e?.message ?? e).split('\n')[0] ?? '';
-    // Both cut on their own: the path can be a 20 KB BUD_OBSERVE_CONFIG, and the reason repeats it.
-    problems.push(problem('BUDOBSERVE_CONFIG_LOAD_FAILED', `could not load ${cut(file.loadError.filepath, 80)}: ${cut(why, 90)}; going on with environment variables and defaults`));
+    problems.push(problem('BUDOBSERVE_CONFIG_LOAD_FAILED', `could not load ${loadFailureText(file.loadError)}; going on with environment variables and defaults`));
   }
   for (const m of file.problems) problems.push(m.includes('unknown key') ? unknownKey(m) : invalid(m));
   if (input.inline !== undefined) {
