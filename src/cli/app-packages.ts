@@ -1,8 +1,9 @@
 // `budobserve doctor`: which of the instrumented libraries the app itself has. A library
 // counts when it resolves from the project root and the app depends on it, directly or
-// through its other dependencies. npm hoists the agent's own dependencies (@grpc/grpc-js for
-// the gRPC exporters) next to the app's, where they resolve like the app's; a library that is
-// there only because the agent needs it is not the app's, and its instrumentation stays idle.
+// through its other dependencies (not through the agent): npm hoists the agent's own
+// dependencies, and in a workspace other packages' libraries, next to the app's, where they
+// resolve like the app's; a library there for someone else is not the app's, and its
+// instrumentation stays idle.
 // Owns reading package.json files below the project; must not load any package.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -53,19 +54,15 @@ function closure(root: string, withDev: boolean, skip?: string): Set<string> {
 
 /**
  * @param projectRoot the app's folder (its package.json lists what it depends on)
- * @param agentRoot the running agent's package folder
  * @returns a function naming, of a library's module names, those the app has
  */
-export function appLibraries(projectRoot: string, agentRoot: string): (modules: readonly string[]) => string[] {
-  let agentOwn: Set<string> | undefined;
+export function appLibraries(projectRoot: string): (modules: readonly string[]) => string[] {
   let appOwn: Set<string> | undefined;
   return (modules) => modules.filter((m) => {
     if (isBuiltin(m)) return true;
     const dir = packageDir(projectRoot, m);
     if (dir === undefined) return false;
-    // Walked only when needed: most libraries are not among the agent's dependencies.
-    agentOwn ??= closure(agentRoot, false);
-    if (!agentOwn.has(dir)) return true;
+    // Walked once, on the first library found: the app's own dependency tree.
     appOwn ??= closure(projectRoot, true, AGENT);
     return appOwn.has(dir);
   });

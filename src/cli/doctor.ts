@@ -4,7 +4,6 @@
 // auto-trace patterns and the files they match, and whether each OTLP endpoint answers.
 // Secrets (the token, header values) are never printed.
 import * as fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
 import { resolveConfig } from '../config/resolve.ts';
 import { nearestPackageJson } from '../config/package-json.ts';
@@ -38,9 +37,6 @@ export interface DoctorReport {
   autoTrace: { modules: string[]; exclude: string[]; minDurationMs: number; matched: string[] };
   endpoints: Array<{ signal: Signal; url: string; protocol: string; status: string }>;
 }
-
-/** The running agent's package folder: dist/cli.mjs is one level below it. */
-const AGENT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function getPath(obj: unknown, path: string): unknown {
   let cur = obj;
@@ -84,7 +80,7 @@ export async function buildReport(opts: { cwd: string; env: Env }): Promise<Doct
   const guard = checkGuard({ version: process.versions.node, argv1: undefined, skipCommands: [], global: {}, internalThread: false });
   const notRunning = !guard.boot ? guard.reason : config.disabled ? `it is disabled (${sources.get('disabled')?.origin ?? 'disabled'})` : null;
   const values = [...sources.keys()].map((option) => ({ option, value: redact(option, getPath(config, option)), source: sources.get(option)!.origin }));
-  const libraries = appLibraries(config.projectRoot, AGENT_ROOT);
+  const libraries = appLibraries(config.projectRoot);
   const ctx = { runs: notRunning === null, inLambda: opts.env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined };
   const instrumentations = catalog.filter((e) => config.instrumentations.active.includes(e.name)).map((e) => {
     const installed = libraries(e.modules);
