@@ -9,6 +9,7 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Frame } from './frame.ts';
+import { AlsGetStore } from './primordials.ts';
 
 export class FrameAwareContextManager extends AsyncLocalStorageContextManager {
   /** Frames of the synchronous calls in progress; `depth` of them are live. */
@@ -22,7 +23,7 @@ export class FrameAwareContextManager extends AsyncLocalStorageContextManager {
   }
 
   override active(): Context {
-    const store = this.als.getStore();
+    const store = AlsGetStore(this.als);
     const top = this.depth > 0 ? this.stack[this.depth - 1] : undefined;
     if (top !== undefined && top.store === store) {
       top.pinned = true;

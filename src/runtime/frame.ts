@@ -3,12 +3,31 @@
 // A frame is also the Context and the (non-recording) Span its callees see while it runs:
 // one object per call, and for synchronous calls that end fast and started nothing, a
 // reused one (the runtime pools them by stack depth).
-import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
 import type { Context, Span, SpanContext } from '@opentelemetry/api';
 import { randomSpanId, randomTraceId } from './ids.ts';
+import { isMap, MapPrototypeGet } from './primordials.ts';
 
 // The API's span key, made with Symbol.for by createContextKey, so the same in every copy.
-const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
+export const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
+
+/**
+ * The span a context holds, as trace.getSpan() would answer, without calling the API's
+ * context (its getValue is a Map.prototype.get, which an app may have replaced): a frame is
+ * its own span, and the API's own contexts keep their values in a Map read here through the
+ * captured method.
+ */
+export function spanOf(ctx: Context): Span | undefined {
+  if (ctx instanceof Frame) return ctx;
+  const values = (ctx as { _currentContext?: unknown })._currentContext;
+  const span = isMap(values) ? MapPrototypeGet(values, SPAN_KEY) : ctx.getValue(SPAN_KEY);
+  return (span as Span | undefined) || undefined;
+}
+
+/** Its span's context (trace.getSpanContext). */
+export function spanContextOf(ctx: Context): SpanContext | undefined {
+  return spanOf(ctx)?.spanContext();
+}
 
 export class Frame implements Context, Span {
   name = '';
@@ -31,6 +50,14 @@ export class Frame implements Context, Span {
   pinned = false;
   /** Called the first time an id is given out, so children can wait for the decision. */
   onId: ((frame: Frame) => void) | undefined;
+  /**
+   * An async call's context switches (runtime.away/back): 0 while its body runs on the
+   * caller's stack, 1 once its first await gave the caller its context back, 2 once it
+   * resumed in its own context again.
+   */
+  phase = 0;
+  /** The native promise an async body returned last (its call ends when that settles). */
+  ret: Promise<unknown> | undefined;
 
   init(name: string, file: string, line: number, column: number, start: bigint, store: Context | undefined, parentFrame: Frame | undefined, onId: (f: Frame) => void): this {
     this.name = name;
@@ -47,6 +74,8 @@ export class Frame implements Context, Span {
     this.failed = false;
     this.resolved = undefined;
     this.pinned = false;
+    this.phase = 0;
+    this.ret = undefined;
     this.#spanContext = undefined;
     return this;
   }
@@ -79,8 +108,8 @@ export class Frame implements Context, Span {
     if (this.#spanContext !== undefined) return this.#spanContext;
     // Asked only after the decision (a callback that outlived the call): point at the span
     // that exists, the kept one or, for a dropped call, the nearest ancestor.
-    if (this.resolved !== undefined) return this.resolved ?? trace.getSpanContext(this.parentContext()) ?? INVALID_SPAN_CONTEXT;
-    const parent = trace.getSpanContext(this.parentContext());
+    if (this.resolved !== undefined) return this.resolved ?? spanContextOf(this.parentContext()) ?? INVALID_SPAN_CONTEXT;
+    const parent = spanContextOf(this.parentContext());
     this.id = randomSpanId();
     this.traceId = parent?.traceId ?? randomTraceId();
     this.#spanContext = { traceId: this.traceId, spanId: this.id, traceFlags: parent?.traceFlags ?? TraceFlags.SAMPLED };
