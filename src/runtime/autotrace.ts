@@ -9,7 +9,8 @@
 // microtask as the original. Everything here runs inside the app's calls, so it uses only
 // built-ins captured at load (primordials.ts).
 // Owns call timing and that decision; must not touch the module hooks or the exporters.
-import type { HrTime, SpanContext } from '@opentelemetry/api';
+import type { Context, HrTime, SpanContext } from '@opentelemetry/api';
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { Frame, spanContextOf } from './frame.ts';
@@ -36,6 +37,19 @@ export interface AutoTraceRuntimeOptions {
 }
 
 interface Held { span: ReadableSpan; since: number; parent: string; released: boolean }
+
+/**
+ * Makes `store` the current context. Node 24's enterWith copies its frame with `new Map()`,
+ * which calls %MapIteratorPrototype%.next: an app that replaced that with a throwing one
+ * must not see the throw (the switch is skipped; the call runs on in the caller's context).
+ */
+function switchTo(als: AsyncLocalStorage<Context>, store: Context | undefined): void {
+  try {
+    AlsEnterWith(als, store);
+  } catch {
+    // nothing the app could act on
+  }
+}
 
 function withParent(span: ReadableSpan, parent: SpanContext | undefined): ReadableSpan {
   // The span is read through its properties; a child object overrides just this one.
@@ -127,7 +141,7 @@ export class AutoTraceRuntime {
     const store = AlsGetStore(cm.als);
     const top = cm.depth > 0 ? cm.stack[cm.depth - 1] : undefined;
     const f = new Frame().init(name, file, line, column, hrtimeBigint(), store, top !== undefined && top.store === store ? top : undefined, this.#onId);
-    AlsEnterWith(cm.als, f);
+    switchTo(cm.als, f);
     return f;
   }
 
@@ -148,7 +162,7 @@ export class AutoTraceRuntime {
     if (value !== null && (typeof value === 'object' || typeof value === 'function') && !(isPromise(value) && ObjectGetPrototypeOf(value) === PromisePrototype)) {
       operand = PromiseResolve(PromiseCtor, value);
     }
-    AlsEnterWith(this.#cm.als, f.store);
+    switchTo(this.#cm.als, f.store);
     return operand;
   }
 
@@ -159,7 +173,7 @@ export class AutoTraceRuntime {
   loop<T>(f: Frame, iterable: T): T {
     if (f.phase === 0) {
       f.phase = 1;
-      AlsEnterWith(this.#cm.als, f.store);
+      switchTo(this.#cm.als, f.store);
     }
     return iterable;
   }
@@ -171,7 +185,7 @@ export class AutoTraceRuntime {
   back<T>(f: Frame, value?: T): T | undefined {
     if (f.phase === 1) {
       f.phase = 2;
-      AlsEnterWith(this.#cm.als, f);
+      switchTo(this.#cm.als, f);
     }
     return value;
   }
@@ -185,7 +199,7 @@ export class AutoTraceRuntime {
   /** The async body ended (the wrapper's `finally`): timed now, or when its returned promise settles. */
   exitAsync(f: Frame): void {
     // Ended without ever suspending: still on the caller's stack, in the call's context.
-    if (f.phase === 0) AlsEnterWith(this.#cm.als, f.store);
+    if (f.phase === 0) switchTo(this.#cm.als, f.store);
     const ret = f.ret;
     if (ret === undefined) {
       this.#finish(f, hrtimeBigint());

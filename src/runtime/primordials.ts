@@ -21,6 +21,7 @@ export const StringOf: (x: unknown) => string = String;
 export const ObjectCreate = Object.create as <T>(proto: T, props: PropertyDescriptorMap) => T;
 export const ArrayIsArray: (v: unknown) => v is unknown[] = Array.isArray;
 export const ObjectPrototypeHasOwnProperty = uncurryThis(Object.prototype.hasOwnProperty) as (o: object, k: PropertyKey) => boolean;
+export const ObjectDefineProperty = Object.defineProperty as <T>(o: T, k: PropertyKey, d: PropertyDescriptor & ThisType<unknown>) => T;
 export const ObjectGetPrototypeOf: (o: object) => object | null = Object.getPrototypeOf;
 export const PromisePrototype = Promise.prototype;
 export const isPromise: (v: unknown) => v is Promise<unknown> = types.isPromise;

@@ -10,7 +10,7 @@ import type { Attributes, AttributeValue, Context, HrTime, Link, Span, SpanConte
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
-import { ArrayIsArray, ArrayPrototypePush, ObjectPrototypeHasOwnProperty, StringOf } from './primordials.ts';
+import { ArrayIsArray, ArrayPrototypePush, ObjectDefineProperty, ObjectPrototypeHasOwnProperty, StringOf } from './primordials.ts';
 import { SPAN_KEY, spanOf } from './frame.ts';
 
 export interface SpanPipeline {
@@ -44,6 +44,27 @@ class ParentContext implements Context {
   getValue(key: symbol): unknown { return key === SPAN_KEY ? this.#span : this.#ctx.getValue(key); }
   setValue(key: symbol, value: unknown): Context { return this.#ctx.setValue(key, value); }
   deleteValue(key: symbol): Context { return this.#ctx.deleteValue(key); }
+}
+
+/**
+ * An Error's stack, read when the span is exported rather than in the app's call: V8
+ * formats a stack on first read, which runs Error.prepareStackTrace (with source maps on,
+ * Node's own, which calls Array.prototype.map on Node 26) and costs more than the rest of
+ * the span. Read once, then kept.
+ */
+function lazyStack(attributes: Attributes, error: Error): void {
+  let value: string | undefined;
+  ObjectDefineProperty(attributes, 'exception.stacktrace', {
+    enumerable: true,
+    configurable: true,
+    get(): string {
+      if (value === undefined) {
+        const s: unknown = error.stack;
+        value = typeof s === 'string' ? s : '';
+      }
+      return value;
+    },
+  });
 }
 
 export class AutoSpan implements Span, ReadableSpan {
@@ -124,11 +145,13 @@ export class AutoSpan implements Span, ReadableSpan {
     if (typeof exception === 'string') attributes['exception.message'] = exception;
     else if (exception !== null && typeof exception === 'object') {
       // As the SDK's recordException reads them (truthy values).
-      const { code, name, message, stack } = exception as { code?: unknown; name?: unknown; message?: unknown; stack?: unknown };
+      const { code, name, message } = exception as { code?: unknown; name?: unknown; message?: unknown };
+      const stack = exception instanceof Error ? undefined : (exception as { stack?: unknown }).stack;
       if (code) attributes['exception.type'] = StringOf(code);
       else if (typeof name === 'string' && name) attributes['exception.type'] = name;
       if (typeof message === 'string' && message) attributes['exception.message'] = message;
-      if (typeof stack === 'string' && stack) attributes['exception.stacktrace'] = stack;
+      if (exception instanceof Error) lazyStack(attributes, exception);
+      else if (typeof stack === 'string' && stack) attributes['exception.stacktrace'] = stack;
     }
     if (attributes['exception.type'] !== undefined || attributes['exception.message'] !== undefined) this.addEvent('exception', attributes, time);
   }
