@@ -27,7 +27,7 @@ test('the wrapper shapes of the protocol, and the runtime footer', () => {
   assert.equal(out.functions, 1);
   assert.equal(out.code, `function f(a) { var __budT = __budRt().enter("f", "src/mod.js", 1, 0); try {\n  return a + 1;\n } catch (__budE) { __budRt().fail(__budT, __budE); throw __budE; } finally { __budRt().exit(__budT); } }\n
 var __budR;
-function __budRt() { return __budR || (__budR = globalThis[Symbol.for('budobserve.autotrace')] || { enter() { return 0; }, exit() {}, fail() {}, enterAsync() { return 0; }, away(T, v) { return v; }, loop(T, v) { return v; }, back(T, v) { return v; }, ret(T, v) { return v; }, exitAsync() {} }); }
+function __budRt() { return __budR || (__budR = globalThis[Symbol.for('budobserve.autotrace')] || { enter() { return 0; }, exit() {}, fail() {}, enterAsync() { return 0; }, away(T, v) { return v; }, loop(T, v) { return v; }, back(T, v) { return v; }, resume() {}, ret(T, v) { return v; }, exitAsync() {} }); }
 `);
   const asyncOut = rw(`async function g() { 'use strict'\n  await 1; }`).code;
   assert.equal(asyncOut.slice(0, asyncOut.indexOf('\nvar __budR')), `async function g() { 'use strict'; var __budT = __budRt().enterAsync("g", "src/mod.js", 1, 0); try {\n  __budRt().back(__budT, await __budRt().away(__budT, 1));  } catch (__budE) { __budRt().fail(__budT, __budE); throw __budE; } finally { __budRt().exitAsync(__budT); } }`);
@@ -37,7 +37,7 @@ function __budRt() { return __budR || (__budR = globalThis[Symbol.for('budobserv
   // (its labels inside the block); nothing in nested functions or class static blocks.
   const body = (code) => code.slice(code.indexOf('try {') + 6, code.lastIndexOf(' } catch (__budE)')).trim();
   assert.equal(body(rw('async function a() { try { return await f(); } catch (e) { g(); } finally { h(); } }').code), 'try { return __budRt().ret(__budT, (__budRt().back(__budT, await __budRt().away(__budT, f())))); } catch (e) { __budRt().back(__budT); g(); } finally { __budRt().back(__budT); h(); }');
-  assert.equal(body(rw('async function b() { l: for await (const x of xs) if (x) continue l; return a, b; }').code), '{ l: for await (const x of __budRt().loop(__budT, xs)) { __budRt().back(__budT); if (x) continue l; } __budRt().back(__budT); } return __budRt().ret(__budT, (a, b));');
+  assert.equal(body(rw('async function b() { l: for await (const x of xs) if (x) continue l; return a, b; }').code), '{ l: for await (const x of __budRt().loop(__budT, xs)) { __budRt().resume(__budT); if (x) continue l; } __budRt().back(__budT); } return __budRt().ret(__budT, (a, b));');
   const nested = rw('async function c() { class K { static { try {} catch {} } } return function () { try { return 1; } catch {} }; }').code;
   assert.equal(nested.match(/\.back\(|\.ret\(/g).length, 1, 'only the outer return');
   assert.equal(body(rw('async function d() { await(x); await await y; }').code), '__budRt().back(__budT, await __budRt().away(__budT,(x))); __budRt().back(__budT, await __budRt().away(__budT, __budRt().back(__budT, await __budRt().away(__budT, y))));');
@@ -115,6 +115,8 @@ test('left untouched: generators, direct eval, budobserve-ignore, asm.js, `with`
   assert.deepEqual(names('async function a(o) { var o = o || {}; } async function b() { var arguments; } async function c(o) { var p = o; }', { format: 'commonjs' }), ['a', 'b', 'c']);
   // An async function awaiting inside `with`: the names of its marks would be looked up on the object.
   assert.deepEqual(names('async function aw(o) { with (o) { await x; } } async function ok(o) { with (o) {} await o; }', { format: 'commonjs' }), ['ok']);
+  // `await using` awaits at the end of its block, where no mark can go.
+  assert.deepEqual(names('async function au() { await using r = open(); } async function u() { using r = open(); await r; }'), ['u']);
   // Functions whose source runs elsewhere (a browser) have no runtime there.
   assert.deepEqual(names('async function t(page) { await page.evaluate(() => document.title); await page.$eval("a", function (a) { return a.href; }); }'), ['t']);
   // Inside `with`, the wrapper's own names would be looked up on the object first.

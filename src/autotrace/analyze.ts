@@ -125,14 +125,14 @@ export function analyze(program: t.Program, source: string, checkIgnore: boolean
   // Whose awaits, returns and catch blocks the nodes being walked are: the innermost async
   // function's, or nobody's (a synchronous function, a class static block).
   const owners: (Planned | undefined)[] = [];
-  // Async functions with a mark inside a `with` block: the names the marks use would be
-  // looked up on the object first, so they stay unwrapped.
-  const marksInWith = new Set<Planned>();
+  // Async functions with a mark inside a `with` block (the names the marks use would be
+  // looked up on the object first) or an await no mark can wrap: they stay unwrapped.
+  const unmarkable = new Set<Planned>();
   const mark = (node: AsyncMark['node'], extra?: { start: number; outerDepth: number }): void => {
     const owner = owners[owners.length - 1];
     if (owner === undefined) return;
     owner.marks.push({ node, depth: ancestors.length, ...extra });
-    if (withDepth > 0) marksInWith.add(owner);
+    if (withDepth > 0) unmarkable.add(owner);
   };
 
   const visitFunction = (fn: FunctionNode): void => {
@@ -157,7 +157,7 @@ export function analyze(program: t.Program, source: string, checkIgnore: boolean
     frames.pop();
     const parent = frames[frames.length - 1];
     if (frame.hasEval && parent !== undefined) parent.hasEval = true;
-    plan.wrap = !frame.ignored && !frame.hasEval && fn.generator !== true && !isAsmJs(fn) && !redeclares(fn, frame) && !marksInWith.has(plan);
+    plan.wrap = !frame.ignored && !frame.hasEval && fn.generator !== true && !isAsmJs(fn) && !redeclares(fn, frame) && !unmarkable.has(plan);
   };
 
   const visit = (node: t.Node): void => {
@@ -179,6 +179,8 @@ export function analyze(program: t.Program, source: string, checkIgnore: boolean
     }
     if (frame !== undefined) {
       if (type === 'VariableDeclaration' && node.kind === 'var') for (const d of node.declarations) boundNames(d.id, frame.vars);
+      // `await using` awaits where the block ends, with no await expression to mark.
+      else if (type === 'VariableDeclaration' && (node.kind as string) === 'await using') { const o = owners[owners.length - 1]; if (o !== undefined) unmarkable.add(o); }
       else if (type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === 'eval') frame.hasEval = true;
       else if (type === 'AwaitExpression') mark(node);
       else if (type === 'ReturnStatement' && node.argument !== null && node.argument !== undefined) mark(node);

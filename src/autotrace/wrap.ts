@@ -9,7 +9,7 @@
 //   await X            ->  Rt().back(T, await Rt().away(T, X))
 //   return X           ->  return Rt().ret(T, (X))
 //   catch (e) { ...    ->  catch (e) { Rt().back(T); ...      (and each finally block)
-//   for await (v of X) S  ->  { for await (v of Rt().loop(T, X)) { Rt().back(T); S } Rt().back(T); }
+//   for await (v of X) S  ->  { for await (v of Rt().loop(T, X)) { Rt().resume(T); S } Rt().back(T); }
 //
 // Why: an async function's settling is observable (the order of `.then()` callbacks, of
 // events emitted after an await), and apps and libraries depend on it. The first version of
@@ -19,7 +19,7 @@
 // (enterWith), away() gives the caller its context back just before the first await returns
 // to it (after its operand was evaluated in the call's context), back() makes the call's
 // context current again when the body resumes there (or enters a catch or finally block
-// after a rejected await), and exitAsync restores the caller's context if the body ended
+// after a rejected await; resume() at the start of a for-await body), and exitAsync restores the caller's context if the body ended
 // without suspending. ret() notes a returned native promise, which the call's timing waits
 // for (`return promise` settles with it). Return values, thrown values, `this`, `arguments`
 // and `super` are the function's own.
@@ -67,7 +67,7 @@ export function chooseIdents(source: string): Idents {
 
 /** Appended at the end of the module: function declarations are hoisted, so it works before any code runs. */
 export function footer(ids: Idents): string {
-  return `\nvar ${ids.R};\nfunction ${ids.Rt}() { return ${ids.R} || (${ids.R} = globalThis[${KEY}] || { enter() { return 0; }, exit() {}, fail() {}, enterAsync() { return 0; }, away(T, v) { return v; }, loop(T, v) { return v; }, back(T, v) { return v; }, ret(T, v) { return v; }, exitAsync() {} }); }\n`;
+  return `\nvar ${ids.R};\nfunction ${ids.Rt}() { return ${ids.R} || (${ids.R} = globalThis[${KEY}] || { enter() { return 0; }, exit() {}, fail() {}, enterAsync() { return 0; }, away(T, v) { return v; }, loop(T, v) { return v; }, back(T, v) { return v; }, resume() {}, ret(T, v) { return v; }, exitAsync() {} }); }\n`;
 }
 
 export interface Site {
@@ -161,9 +161,9 @@ export function markAsync(splice: Splice, mark: AsyncMark, ids: Idents): void {
       splice.insert(node.right.end as number, ')', start, closing(d + 0.5));
       const body = node.body;
       if (body.type === 'BlockStatement') {
-        splice.insert((body.start as number) + 1, ` ${Rt}().back(${T});`, start, opening(d + 0.5));
+        splice.insert((body.start as number) + 1, ` ${Rt}().resume(${T});`, start, opening(d + 0.5));
       } else {
-        splice.insert(body.start as number, `{ ${Rt}().back(${T}); `, start, opening(d + 0.5));
+        splice.insert(body.start as number, `{ ${Rt}().resume(${T}); `, start, opening(d + 0.5));
         splice.insert(body.end as number, ' }', start, closing(d + 0.5));
       }
       splice.insert(end, ` ${Rt}().back(${T}); }`, outer, closing(mark.outerDepth ?? d));

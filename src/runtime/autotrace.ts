@@ -9,8 +9,8 @@
 // microtask as the original. Everything here runs inside the app's calls, so it uses only
 // built-ins captured at load (primordials.ts).
 // Owns call timing and that decision; must not touch the module hooks or the exporters.
-import type { Context, HrTime, SpanContext } from '@opentelemetry/api';
-import type { AsyncLocalStorage } from 'node:async_hooks';
+import type { HrTime, SpanContext } from '@opentelemetry/api';
+import { AsyncLocalStorage as AsyncLocalStorageClass } from 'node:async_hooks';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { Frame, spanContextOf } from './frame.ts';
@@ -19,7 +19,7 @@ import { randomSpanId, randomTraceId } from './ids.ts';
 import { recordCall, type SpanPipeline } from './span.ts';
 import { warn } from '../errors.ts';
 import {
-  AlsEnterWith, AlsGetStore, ArrayPrototypePush, ArrayPrototypeShift, DateNow, hrtimeBigint, isPromise, MapIteratorNext, MapPrototypeClear, MapPrototypeDelete,
+  ArrayPrototypePush, ArrayPrototypeShift, DateNow, hrtimeBigint, isPromise, MapIteratorNext, MapPrototypeClear, MapPrototypeDelete,
   MapPrototypeGet, MapPrototypeGetSize, MapPrototypeHas, MapPrototypeKeys, MapPrototypeSet, MathRound, NumberOf, ObjectCreate, ObjectGetPrototypeOf, PromiseCtor, PromisePrototype, PromisePrototypeThen, PromiseResolve,
 } from './primordials.ts';
 
@@ -38,18 +38,15 @@ export interface AutoTraceRuntimeOptions {
 
 interface Held { span: ReadableSpan; since: number; parent: string; released: boolean }
 
-/**
- * Makes `store` the current context. Node 24's enterWith copies its frame with `new Map()`,
- * which calls %MapIteratorPrototype%.next: an app that replaced that with a throwing one
- * must not see the throw (the switch is skipped; the call runs on in the caller's context).
- */
-function switchTo(als: AsyncLocalStorage<Context>, store: Context | undefined): void {
-  try {
-    AlsEnterWith(als, store);
-  } catch {
-    // nothing the app could act on
-  }
-}
+// Frame.phase of an async call.
+const SYNC = 0;
+const AWAY = 1;
+const RESUMED_ON_STACK = 2;
+const RESUMED = 3;
+
+// AsyncLocalStorage on async_hooks (Node 22; Node 24+ with --no-async-context-frame) has
+// these; the AsyncContextFrame one, whose enterWith copies the frame, does not.
+const ENTER_COPIES = !('_propagate' in AsyncLocalStorageClass.prototype);
 
 function withParent(span: ReadableSpan, parent: SpanContext | undefined): ReadableSpan {
   // The span is read through its properties; a child object overrides just this one.
@@ -72,6 +69,8 @@ export class AutoTraceRuntime {
   readonly #maxHeld: number;
   readonly #maxHoldMs: number;
   readonly #pipe: SpanPipeline;
+  /** Entering a context copies it (AsyncContextFrame): resumed bodies wait on the stack (back). */
+  readonly #copies = ENTER_COPIES;
   // hrtime is monotonic; spans want wall-clock time. One anchor, taken once.
   readonly #hr0 = hrtimeBigint();
   readonly #wall0 = BigInt(MathRound((performance.timeOrigin + performance.now()) * 1e6));
@@ -96,10 +95,17 @@ export class AutoTraceRuntime {
 
   enter(name: string, file: string, line: number, column: number): Frame {
     const cm = this.#cm;
-    const store = AlsGetStore(cm.als);
     const depth = cm.depth;
+    const epoch = cm.epoch;
+    const f = (cm.stack[depth] ??= new Frame(this.#onId, cm.readStore));
     const top = depth > 0 ? cm.stack[depth - 1] : undefined;
-    const f = (cm.stack[depth] ??= new Frame()).init(name, file, line, column, 0n, store, top !== undefined && top.store === store ? top : undefined, this.#onId);
+    // The context is read only where the stack cannot tell it (context.ts).
+    if (top === undefined) f.init(name, file, line, column, undefined, false, epoch, undefined);
+    else if (top.epoch === epoch) f.init(name, file, line, column, top.store, top.storeRead, epoch, top);
+    else {
+      const store = cm.als.getStore();
+      f.init(name, file, line, column, store, true, epoch, top.store === store ? top : undefined);
+    }
     cm.depth = depth + 1;
     f.start = hrtimeBigint();
     return f;
@@ -111,13 +117,20 @@ export class AutoTraceRuntime {
     // Normally f is on top; a frame left open by a throw through a non-rewritten caller is
     // closed with it.
     let depth = cm.depth;
-    while (depth > 0 && cm.stack[depth - 1] !== f) depth--;
+    if (depth === 0 || cm.stack[depth - 1] !== f) while (depth > 0 && cm.stack[depth - 1] !== f) depth--;
     cm.depth = depth > 0 ? depth - 1 : 0;
     // The common case ends here: fast, and nothing saw it; its slot is reused.
-    if (end - f.start < this.#threshold && !f.pinned && !f.hasId) return;
+    if (end - f.start < this.#threshold && !f.pinned && !f.hasId) {
+      if (f.failed) {
+        f.failed = false;
+        f.error = undefined;
+      }
+      return;
+    }
     // The frame outlives the call (seen as a context, a span, ids given out): its slot gets
-    // a new object.
-    if (cm.stack[cm.depth] === f) cm.stack[cm.depth] = new Frame();
+    // a new object, and it keeps its context (still the current one, its epoch not over).
+    if (cm.stack[cm.depth] === f) cm.stack[cm.depth] = new Frame(this.#onId, cm.readStore);
+    f.readStore();
     if (end - f.start < this.#threshold && !f.hasId) {
       f.resolved = null;
       return;
@@ -138,10 +151,12 @@ export class AutoTraceRuntime {
    */
   enterAsync(name: string, file: string, line: number, column: number): Frame {
     const cm = this.#cm;
-    const store = AlsGetStore(cm.als);
+    const store = cm.als.getStore();
     const top = cm.depth > 0 ? cm.stack[cm.depth - 1] : undefined;
-    const f = new Frame().init(name, file, line, column, hrtimeBigint(), store, top !== undefined && top.store === store ? top : undefined, this.#onId);
-    switchTo(cm.als, f);
+    if (top !== undefined && !top.storeRead) cm.settle(store);
+    const f = new Frame(this.#onId, cm.readStore).init(name, file, line, column, store, true, cm.epoch, top !== undefined && (top.epoch === cm.epoch || top.store === store) ? top : undefined);
+    f.start = hrtimeBigint();
+    cm.switchTo(f);
     return f;
   }
 
@@ -151,8 +166,10 @@ export class AutoTraceRuntime {
    * Later awaits return to the microtask queue, which restores contexts itself.
    */
   away<T>(f: Frame, value: T): T | Promise<unknown> {
-    if (f.phase !== 0) return value;
-    f.phase = 1;
+    const phase = f.phase;
+    if (phase === RESUMED_ON_STACK) this.#settle(f);
+    if (phase !== SYNC) return value;
+    f.phase = AWAY;
     // Awaiting a thenable that is not a native promise (a query builder, say) calls its
     // then() in a microtask queued by the await, in the context current then: the caller's,
     // below. Promise.resolve queues that same job now, in the call's context, and the await
@@ -162,32 +179,77 @@ export class AutoTraceRuntime {
     if (value !== null && (typeof value === 'object' || typeof value === 'function') && !(isPromise(value) && ObjectGetPrototypeOf(value) === PromisePrototype)) {
       operand = PromiseResolve(PromiseCtor, value);
     }
-    switchTo(this.#cm.als, f.store);
+    this.#cm.switchTo(f.store);
     return operand;
   }
 
   /**
-   * Wraps the iterable of a `for await` loop: the loop's first step may be the first
-   * suspension. (The iterator's first next() then runs in the caller's context when it is.)
+   * Wraps the iterable of a `for await` loop, whose steps await: like away(). (When the loop
+   * is the first suspension, the iterator's first next() runs in the caller's context.)
    */
   loop<T>(f: Frame, iterable: T): T {
-    if (f.phase === 0) {
-      f.phase = 1;
-      switchTo(this.#cm.als, f.store);
+    const phase = f.phase;
+    if (phase === RESUMED_ON_STACK) this.#settle(f);
+    else if (phase === SYNC) {
+      f.phase = AWAY;
+      this.#cm.switchTo(f.store);
     }
     return iterable;
   }
 
   /**
    * After every `await` (its value passes through), at the start of every catch and finally
-   * block of the body, and after a `for await` loop: the body resumed, in its own context.
+   * block of the body, and after a `for await` loop: the body resumed in its caller's
+   * context and goes on in its own. Where entering a context copies it (AsyncLocalStorage
+   * on AsyncContextFrame, Node 24+: ~80 ns each), the call's frame goes on the synchronous
+   * stack instead, which is what the context manager answers for everything the body calls
+   * from here; the copy is made only if the body awaits again (away), so that what it
+   * awaits resumes in it. (What the body leaves running without awaiting it again, a timer
+   * say, then runs in the caller's context; where entering costs nothing, Node 22, it
+   * runs in the call's.)
    */
   back<T>(f: Frame, value?: T): T | undefined {
-    if (f.phase === 1) {
-      f.phase = 2;
-      switchTo(this.#cm.als, f);
+    if (f.phase === AWAY) {
+      if (this.#copies) {
+        f.phase = RESUMED_ON_STACK;
+        const cm = this.#cm;
+        f.epoch = cm.epoch;
+        f.slot = cm.stack[cm.depth];
+        cm.stack[cm.depth++] = f;
+      } else {
+        f.phase = RESUMED;
+        this.#cm.switchTo(f);
+      }
     }
     return value;
+  }
+
+  /** At the start of each `for await` body: its next step awaits without an away(). */
+  resume(f: Frame): void {
+    const phase = f.phase;
+    if (phase === RESUMED_ON_STACK) this.#settle(f);
+    else if (phase === AWAY) {
+      f.phase = RESUMED;
+      this.#cm.switchTo(f);
+    }
+  }
+
+  /** From the synchronous stack into AsyncLocalStorage: the body is about to await again. */
+  #settle(f: Frame): void {
+    this.#unstack(f);
+    f.phase = RESUMED;
+    this.#cm.switchTo(f);
+  }
+
+  #unstack(f: Frame): void {
+    const cm = this.#cm;
+    let depth = cm.depth;
+    while (depth > 0 && cm.stack[depth - 1] !== f) depth--;
+    if (depth === 0) return;
+    cm.depth = depth - 1;
+    // The pooled frame this slot held goes back.
+    cm.stack[depth - 1] = f.slot!;
+    f.slot = undefined;
   }
 
   /** Wraps every `return` argument: a returned native promise is what the call waits for. */
@@ -199,7 +261,8 @@ export class AutoTraceRuntime {
   /** The async body ended (the wrapper's `finally`): timed now, or when its returned promise settles. */
   exitAsync(f: Frame): void {
     // Ended without ever suspending: still on the caller's stack, in the call's context.
-    if (f.phase === 0) switchTo(this.#cm.als, f.store);
+    if (f.phase === SYNC) this.#cm.switchTo(f.store);
+    else if (f.phase === RESUMED_ON_STACK) this.#unstack(f);
     const ret = f.ret;
     if (ret === undefined) {
       this.#finish(f, hrtimeBigint());

@@ -35,8 +35,11 @@ export class Frame implements Context, Span {
   line = 0;
   column = 0;
   start = 0n;
-  /** The AsyncLocalStorage context when the call began. */
+  /** The AsyncLocalStorage context when the call began, once read (context.ts). */
   store: Context | undefined;
+  storeRead = false;
+  /** The context manager's epoch when the call began. */
+  epoch = 0;
   /** The enclosing synchronous frame, when it is the active one. */
   parentFrame: Frame | undefined;
   id: string | undefined;
@@ -53,31 +56,47 @@ export class Frame implements Context, Span {
   /**
    * An async call's context switches (runtime.away/back): 0 while its body runs on the
    * caller's stack, 1 once its first await gave the caller its context back, 2 once it
-   * resumed in its own context again.
+   * resumed with its frame on the synchronous stack, 3 once it runs in its own
+   * AsyncLocalStorage context again.
    */
   phase = 0;
+  /** While an async frame sits on the synchronous stack: the pooled frame of its slot. */
+  slot: Frame | undefined;
   /** The native promise an async body returned last (its call ends when that settles). */
   ret: Promise<unknown> | undefined;
 
-  init(name: string, file: string, line: number, column: number, start: bigint, store: Context | undefined, parentFrame: Frame | undefined, onId: (f: Frame) => void): this {
+  /** Reads the stored context, for a frame that has not read its own yet. */
+  readonly #readStore: (() => Context | undefined) | undefined;
+
+  constructor(onId?: (frame: Frame) => void, readStore?: () => Context | undefined) {
+    this.onId = onId;
+    this.#readStore = readStore;
+  }
+
+  /**
+   * A call begins in this frame. A pooled frame comes back here only if nothing saw it (see
+   * AutoTraceRuntime.exit), so only what every call sets is set: the rest still has its
+   * initial value.
+   */
+  init(name: string, file: string, line: number, column: number, store: Context | undefined, storeRead: boolean, epoch: number, parentFrame: Frame | undefined): this {
     this.name = name;
     this.file = file;
     this.line = line;
     this.column = column;
-    this.start = start;
     this.store = store;
+    this.storeRead = storeRead;
+    this.epoch = epoch;
     this.parentFrame = parentFrame;
-    this.onId = onId;
-    this.id = undefined;
-    this.traceId = undefined;
-    this.error = undefined;
-    this.failed = false;
-    this.resolved = undefined;
-    this.pinned = false;
-    this.phase = 0;
-    this.ret = undefined;
-    this.#spanContext = undefined;
     return this;
+  }
+
+  /** Reads the stored context now if the call has not: it is the call's while its epoch lasts. */
+  readStore(): Context | undefined {
+    if (!this.storeRead) {
+      this.store = this.#readStore?.();
+      this.storeRead = true;
+    }
+    return this.store;
   }
 
   /** True once ids were given out: children wait for this call's decision. */
@@ -87,7 +106,7 @@ export class Frame implements Context, Span {
 
   /** The context the call's own span (and its children) descend from. */
   parentContext(): Context {
-    return this.parentFrame !== undefined ? this.parentFrame : this.store ?? ROOT_CONTEXT;
+    return this.parentFrame !== undefined ? this.parentFrame : this.readStore() ?? ROOT_CONTEXT;
   }
 
   // Context: the parent's, with this frame as the active span.

@@ -13,6 +13,7 @@ import { types } from 'node:util';
 // uncurryThis(f)(self, ...args) is f.call(self, ...args), resolved once, here.
 const uncurryThis = Function.prototype.bind.bind(Function.prototype.call) as <T, A extends unknown[], R>(fn: (this: T, ...args: A) => R) => (self: T, ...args: A) => R;
 
+export const ReflectApply: (f: Function, self: unknown, args: ArrayLike<unknown>) => unknown = Reflect.apply;
 export const hrtimeBigint: () => bigint = process.hrtime.bigint;
 export const DateNow: () => number = Date.now;
 export const MathRound: (x: number) => number = Math.round;
@@ -43,6 +44,8 @@ export const MapPrototypeKeys = uncurryThis(Map.prototype.keys) as <K, V>(m: Map
 export const MapIteratorNext = uncurryThis(Object.getPrototypeOf(new Map().keys()).next) as <K>(it: IterableIterator<K>) => IteratorResult<K>;
 export const MapPrototypeClear = uncurryThis(Map.prototype.clear) as (m: Map<unknown, unknown>) => void;
 
-// AsyncLocalStorage's methods: an app may wrap them too (some APM shims do).
-export const AlsGetStore = uncurryThis(AsyncLocalStorage.prototype.getStore) as <T>(als: AsyncLocalStorage<T>) => T | undefined;
-export const AlsEnterWith = uncurryThis(AsyncLocalStorage.prototype.enterWith) as <T>(als: AsyncLocalStorage<T>, store: T | undefined) => void;
+// AsyncLocalStorage's methods (an app may wrap them too: some APM shims do), to be made own
+// properties of the agent's instance (context.ts).
+export const AlsGetStore = AsyncLocalStorage.prototype.getStore;
+export const AlsEnterWith = AsyncLocalStorage.prototype.enterWith;
+export const AlsRun = AsyncLocalStorage.prototype.run;

@@ -63,6 +63,7 @@ globalThis[Symbol.for('budobserve.autotrace')] = {
   back(token, value) {
     return value;
   },
+  resume() {},
   ret(token, value) {
     return value;
   },
