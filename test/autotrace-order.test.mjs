@@ -101,3 +101,36 @@ test('the same interleaving with every call below the threshold (nothing exporte
   assert.equal(r.stdout, plain.stdout);
   assert.equal(spans.filter((s) => s.name.startsWith('Calling ')).length, 0);
 });
+
+test('what a traced call starts runs in its context; spans started around its callees are their parents', { skip }, async () => {
+  const receiver = await startReceiver();
+  let r;
+  try {
+    r = await runApp({ script: `${dir}contexts.mjs`, cwd: dir, env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: '**', OTEL_METRICS_EXPORTER: 'none' } });
+  } finally {
+    await receiver.close();
+  }
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'contexts done\n');
+  const spans = receiver.spans;
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const parentOf = (s) => byId.get(s.parentSpanId);
+  // here() in a timer callback is under the callback's span, whose parent is the context
+  // the timer was started in.
+  const timerParent = (fn) => spans.filter((s) => s.name === `Calling ${fn}.<anonymous>`).map((s) => parentOf(s)?.name);
+  assert.deepEqual(timerParent('timerBeforeAwait'), ['Calling timerBeforeAwait'], 'started before the first await: the call\'s context');
+  // After the body resumed, a frame waits on the synchronous stack where entering a context
+  // copies it (Node 24+), so a callback left running without a later await gets the
+  // caller's context there (documented in the README).
+  assert.deepEqual(timerParent('timerAfterResume'), [Number(nodeVersion.split('.')[0]) >= 24 ? 'Calling main' : 'Calling timerAfterResume']);
+  for (const [fn, manual] of [['withManualSpan', 'manual'], ['asyncWithManualSpan', 'manual async']]) {
+    const outer = spans.find((s) => s.name === `Calling ${fn}`);
+    const m = spans.find((s) => s.name === manual);
+    assert.equal(m.parentSpanId, outer.spanId, `${manual} under ${fn}`);
+    // The callback given to startActiveSpan is traced too: inside the span, and its callee inside it.
+    const callback = spans.find((s) => s.name === `Calling ${fn}.<anonymous>`);
+    assert.equal(callback.parentSpanId, m.spanId, `the callback runs in ${manual}`);
+    assert.ok(spans.some((s) => s.name === 'Calling inner' && s.parentSpanId === callback.spanId), 'and its callee under it');
+    assert.ok(spans.some((s) => s.name === 'Calling sibling' && s.parentSpanId === outer.spanId), 'a callee after it is the call\'s again');
+  }
+});

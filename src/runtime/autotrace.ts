@@ -151,8 +151,15 @@ export class AutoTraceRuntime {
    */
   enterAsync(name: string, file: string, line: number, column: number): Frame {
     const cm = this.#cm;
+    // An async caller resumed on the stack (back) goes into AsyncLocalStorage first: this
+    // call restores the stored context to its caller's at its first await, and whatever it
+    // leaves running after it resumes then runs there.
+    let top = cm.depth > 0 ? cm.stack[cm.depth - 1] : undefined;
+    if (top !== undefined && top.phase === RESUMED_ON_STACK && top.epoch === cm.epoch) {
+      this.#settle(top);
+      top = cm.depth > 0 ? cm.stack[cm.depth - 1] : undefined;
+    }
     const store = cm.als.getStore();
-    const top = cm.depth > 0 ? cm.stack[cm.depth - 1] : undefined;
     if (top !== undefined && !top.storeRead) cm.settle(store);
     const f = new Frame(this.#onId, cm.readStore).init(name, file, line, column, store, true, cm.epoch, top !== undefined && (top.epoch === cm.epoch || top.store === store) ? top : undefined);
     f.start = hrtimeBigint();
