@@ -37,7 +37,6 @@ const f = (n) => `${n.toFixed(1).padStart(7)} ns`;
 const major = Number(process.versions.node.split('.')[0]);
 const batches = below.plainSync.length;
 console.log(`Auto-trace per call, Node ${process.versions.node}: ${batches} interleaved batches of 2-3 ms; overhead = rewritten (below the threshold) - original; floor = bare timed wrapper - original`);
-
 for (const [label, key, budget24] of [['sync', 'Sync', 1.3], ['async, no await', 'Async0', 1.15], ['async, one await', 'Async1', 1.15]]) {
   const budget = major >= 24 ? budget24 : 1.4;
   const s = (stat) => {
@@ -49,7 +48,6 @@ for (const [label, key, budget24] of [['sync', 'Sync', 1.3], ['async, no await',
   const lo = s(min);
   const mid = s(median);
   const ok = lo.ratio <= budget;
-
   console.log(`  ${label.padEnd(17)} min: original ${f(lo.plain)}  overhead ${f(lo.over)}  floor ${f(lo.floorOver)}  ratio ${lo.ratio.toFixed(2)}x (budget ${budget}x) ${ok ? 'PASS' : 'FAIL'}`);
   console.log(`  ${''.padEnd(17)} median: original ${f(mid.plain)}  overhead ${f(mid.over)}  floor ${f(mid.floorOver)}  ratio ${mid.ratio.toFixed(2)}x (information)`);
 }
