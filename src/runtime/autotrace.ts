@@ -14,7 +14,7 @@ import { AsyncLocalStorage as AsyncLocalStorageClass } from 'node:async_hooks';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { Frame, spanContextOf } from './frame.ts';
-import type { FrameAwareContextManager } from './context.ts';
+import { pin, type FrameAwareContextManager } from './context.ts';
 import { randomSpanId, randomTraceId } from './ids.ts';
 import { recordCall, type SpanPipeline } from './span.ts';
 import { warn } from '../errors.ts';
@@ -48,9 +48,13 @@ const RESUMED = 3;
 // these; the AsyncContextFrame one, whose enterWith copies the frame, does not.
 const ENTER_COPIES = !('_propagate' in AsyncLocalStorageClass.prototype);
 
+const kBase = Symbol('budobserve.span');
+
 function withParent(span: ReadableSpan, parent: SpanContext | undefined): ReadableSpan {
-  // The span is read through its properties; a child object overrides just this one.
-  return ObjectCreate(span, { parentSpanContext: { value: parent, enumerable: true } });
+  // The span is read through its properties; a child object overrides just this one, over
+  // the original span however often it moves (no chain of prototypes).
+  const base = (span as { [kBase]?: ReadableSpan })[kBase] ?? span;
+  return ObjectCreate(base, { parentSpanContext: { value: parent, enumerable: true }, [kBase]: { value: base } });
 }
 
 const ATTRS = (f: Frame): Record<string, string | number> => ({
@@ -133,6 +137,7 @@ export class AutoTraceRuntime {
     f.readStore();
     if (end - f.start < this.#threshold && !f.hasId) {
       f.resolved = null;
+      f.collapse();
       return;
     }
     this.#finish(f, end);
@@ -161,7 +166,11 @@ export class AutoTraceRuntime {
     }
     const store = cm.als.getStore();
     if (top !== undefined && !top.storeRead) cm.settle(store);
-    const f = new Frame(this.#onId, cm.readStore).init(name, file, line, column, store, true, cm.epoch, top !== undefined && (top.epoch === cm.epoch || top.store === store) ? top : undefined);
+    const parent = top !== undefined && (top.epoch === cm.epoch || top.store === store) ? top : undefined;
+    // The async call outlives its caller's frame: that frame (and those it names) must not go
+    // back to the pool while this one may still name it.
+    if (parent !== undefined) pin(parent);
+    const f = new Frame(this.#onId, cm.readStore).init(name, file, line, column, store, true, cm.epoch, parent);
     f.start = hrtimeBigint();
     cm.switchTo(f);
     return f;
@@ -314,6 +323,7 @@ export class AutoTraceRuntime {
       f.resolved = null;
       if (f.id !== undefined) this.#decide(f.id, spanContextOf(f.parentContext()));
     }
+    f.collapse();
   }
 
   /** The call `id` was decided: kept (its own context) or dropped (the ancestor's). */
@@ -342,15 +352,20 @@ export class AutoTraceRuntime {
 
   /** Every finished span passes here before the processors that print or export it. */
   gate = (span: ReadableSpan): void => {
-    const parent = span.parentSpanContext?.spanId;
-    const frame = parent === undefined ? undefined : MapPrototypeGet(this.#open, parent);
+    // A span that ended after its parent call was dropped points at a call that will never
+    // be a span: it goes to the ancestor instead, hop by hop (which may itself be undecided).
+    let parentContext = span.parentSpanContext;
+    let moved = false;
+    let parent = parentContext?.spanId;
+    let frame = parent === undefined ? undefined : MapPrototypeGet(this.#open, parent);
+    for (let hops = 0; frame === undefined && parent !== undefined && hops < this.#maxHeld && MapPrototypeHas(this.#dropped, parent); hops++) {
+      parentContext = MapPrototypeGet(this.#dropped, parent);
+      moved = true;
+      parent = parentContext?.spanId;
+      frame = parent === undefined ? undefined : MapPrototypeGet(this.#open, parent);
+    }
+    if (moved) span = withParent(span, parentContext);
     if (frame === undefined) {
-      // A span that ended after its parent call was dropped points at a call that will
-      // never be a span: send it to the ancestor instead (which may itself be undecided).
-      if (parent !== undefined && MapPrototypeHas(this.#dropped, parent)) {
-        this.gate(withParent(span, MapPrototypeGet(this.#dropped, parent)));
-        return;
-      }
       this.#forward(span);
       return;
     }

@@ -97,7 +97,7 @@ export class FrameAwareContextManager extends AsyncLocalStorageContextManager {
  * Handed out as a context: the frame, and the frames it names as parents, are kept as they
  * are (not reused by the pool) for as long as anything holds it.
  */
-function pin(f: Frame): Frame {
+export function pin(f: Frame): Frame {
   for (let p: Frame | undefined = f; p !== undefined && !p.pinned; p = p.parentFrame) p.pinned = true;
   return f;
 }

@@ -3,7 +3,7 @@
 // A frame is also the Context and the (non-recording) Span its callees see while it runs:
 // one object per call, and for synchronous calls that end fast and started nothing, a
 // reused one (the runtime pools them by stack depth).
-import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import type { Context, Span, SpanContext } from '@opentelemetry/api';
 import { randomSpanId, randomTraceId } from './ids.ts';
 import { isMap, MapPrototypeGet } from './primordials.ts';
@@ -22,6 +22,28 @@ export function spanOf(ctx: Context): Span | undefined {
   const values = (ctx as { _currentContext?: unknown })._currentContext;
   const span = isMap(values) ? MapPrototypeGet(values, SPAN_KEY) : ctx.getValue(SPAN_KEY);
   return (span as Span | undefined) || undefined;
+}
+
+const wrapSpanContext = (sc: SpanContext): Span => trace.wrapSpanContext(sc);
+
+/** A decided call's context, for the frames below it: its span over the context above. */
+class Decided implements Context {
+  readonly #span: Span;
+  readonly #base: Context;
+  constructor(span: Span, base: Context) {
+    this.#span = span;
+    this.#base = base;
+  }
+  getValue(key: symbol): unknown { return key === SPAN_KEY ? this.#span : this.#base.getValue(key); }
+  setValue(key: symbol, value: unknown): Context { return this.#base.setValue(SPAN_KEY, this.#span).setValue(key, value); }
+  deleteValue(key: symbol): Context { return this.#base.setValue(SPAN_KEY, this.#span).deleteValue(key); }
+}
+
+/** The first context above a chain of frames that is not one. */
+function baseOf(f: Frame): Context {
+  let c: Context = f;
+  while (c instanceof Frame) c = c.parentContext();
+  return c;
 }
 
 /** Its span's context (trace.getSpanContext). */
@@ -109,31 +131,73 @@ export class Frame implements Context, Span {
     return this.parentFrame !== undefined ? this.parentFrame : this.readStore() ?? ROOT_CONTEXT;
   }
 
-  // Context: the parent's, with this frame as the active span.
+  // Context: the parent's, with this frame as the active span. Frames name frames as their
+  // parents, in chains as long as the calls that led to them (a loop that goes on in its
+  // own callbacks makes one as long as the loop): walked in loops, never recursively.
   getValue(key: symbol): unknown {
-    return key === SPAN_KEY ? this : this.parentContext().getValue(key);
+    return key === SPAN_KEY ? this : baseOf(this).getValue(key);
   }
 
   setValue(key: symbol, value: unknown): Context {
-    return this.parentContext().setValue(SPAN_KEY, this).setValue(key, value);
+    return baseOf(this).setValue(SPAN_KEY, this).setValue(key, value);
   }
 
   deleteValue(key: symbol): Context {
-    return this.parentContext().setValue(SPAN_KEY, this).deleteValue(key);
+    return baseOf(this).setValue(SPAN_KEY, this).deleteValue(key);
   }
 
-  // Span: a stand-in that records nothing; its ids are the frame's, made on first request.
+  // Span: a stand-in that records nothing; its ids are the frame's, made on first request,
+  // with those of the frames above it that have none yet (their ids are its parent's).
   spanContext(): SpanContext {
     if (this.#spanContext !== undefined) return this.#spanContext;
-    // Asked only after the decision (a callback that outlived the call): point at the span
-    // that exists, the kept one or, for a dropped call, the nearest ancestor.
-    if (this.resolved !== undefined) return this.resolved ?? spanContextOf(this.parentContext()) ?? INVALID_SPAN_CONTEXT;
-    const parent = spanContextOf(this.parentContext());
+    const pending: Frame[] = [];
+    let parent: SpanContext | undefined;
+    let c: Context = this;
+    for (;;) {
+      if (!(c instanceof Frame)) {
+        parent = spanContextOf(c);
+        break;
+      }
+      if (c.#spanContext !== undefined) {
+        parent = c.#spanContext;
+        break;
+      }
+      // Decided (a callback that outlived the call asks): the kept span, or for a dropped
+      // call, whatever its parent points at.
+      if (c.resolved !== undefined) {
+        if (c.resolved !== null) {
+          parent = c.resolved;
+          break;
+        }
+      } else {
+        pending[pending.length] = c;
+      }
+      c = c.parentContext();
+    }
+    if (pending.length === 0) return parent ?? INVALID_SPAN_CONTEXT;
+    for (let i = pending.length - 1; i >= 0; i--) parent = pending[i]!.#assign(parent);
+    return this.#spanContext ?? parent ?? INVALID_SPAN_CONTEXT;
+  }
+
+  /**
+   * After the decision: a parent that is decided too is replaced by what it resolved to (its
+   * span, or for a dropped one its own parent), so that frames kept by callbacks (a loop
+   * that goes on in its own callbacks) form no chain, and hold no finished call.
+   */
+  collapse(): void {
+    const p = this.parentFrame ?? (this.store instanceof Frame ? this.store : undefined);
+    if (p === undefined || p.resolved === undefined) return;
+    this.store = p.resolved === null ? p.parentContext() : new Decided(wrapSpanContext(p.resolved), baseOf(p));
+    this.storeRead = true;
+    this.parentFrame = undefined;
+  }
+
+  #assign(parent: SpanContext | undefined): SpanContext {
     this.id = randomSpanId();
     this.traceId = parent?.traceId ?? randomTraceId();
-    this.#spanContext = { traceId: this.traceId, spanId: this.id, traceFlags: parent?.traceFlags ?? TraceFlags.SAMPLED };
+    const sc = (this.#spanContext = { traceId: this.traceId, spanId: this.id, traceFlags: parent?.traceFlags ?? TraceFlags.SAMPLED });
     this.onId?.(this);
-    return this.#spanContext;
+    return sc;
   }
 
   setAttribute(): this { return this; }

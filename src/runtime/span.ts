@@ -80,27 +80,29 @@ export class AutoSpan implements Span, ReadableSpan {
   duration: HrTime = [-1, -1];
   ended = false;
   readonly parentSpanContext?: SpanContext;
-  #count = 0;
-  readonly #spanContext: SpanContext;
-  readonly #pipe: SpanPipeline;
+  // Plain properties, not private ones: the gate re-parents a span through an object made
+  // with Object.create(span), on which private fields do not exist.
+  _count = 0;
+  readonly _spanContext: SpanContext;
+  readonly _pipe: SpanPipeline;
 
   constructor(pipe: SpanPipeline, public name: string, spanContext: SpanContext, parentSpanContext: SpanContext | undefined, readonly startTime: HrTime) {
-    this.#pipe = pipe;
-    this.#spanContext = spanContext;
+    this._pipe = pipe;
+    this._spanContext = spanContext;
     // Always an own property, as on the SDK's spans (undefined for a root).
     (this as { parentSpanContext?: SpanContext | undefined }).parentSpanContext = parentSpanContext;
   }
 
-  get resource(): Resource { return this.#pipe.resource; }
-  get instrumentationScope(): InstrumentationScope { return this.#pipe.scope; }
-  spanContext(): SpanContext { return this.#spanContext; }
+  get resource(): Resource { return this._pipe.resource; }
+  get instrumentationScope(): InstrumentationScope { return this._pipe.scope; }
+  spanContext(): SpanContext { return this._spanContext; }
   isRecording(): boolean { return !this.ended; }
 
   setAttribute(key: string, value?: AttributeValue): this {
     if (this.ended || !validValue(value)) return this;
     if (!ObjectPrototypeHasOwnProperty(this.attributes, key)) {
-      if (this.#count >= ATTRIBUTE_LIMIT) return this;
-      this.#count++;
+      if (this._count >= ATTRIBUTE_LIMIT) return this;
+      this._count++;
     }
     this.attributes[key] = value;
     return this;
@@ -115,7 +117,7 @@ export class AutoSpan implements Span, ReadableSpan {
     if (this.ended) return this;
     const isTime = typeof attributesOrTime === 'number' || ArrayIsArray(attributesOrTime) || attributesOrTime instanceof Date;
     const at = (isTime ? attributesOrTime : time) as TimeInput | undefined;
-    ArrayPrototypePush(this.events, { name, attributes: isTime ? {} : (attributesOrTime as Attributes | undefined) ?? {}, time: ArrayIsArray(at) ? at as HrTime : this.#pipe.now(), droppedAttributesCount: 0 });
+    ArrayPrototypePush(this.events, { name, attributes: isTime ? {} : (attributesOrTime as Attributes | undefined) ?? {}, time: ArrayIsArray(at) ? at as HrTime : this._pipe.now(), droppedAttributesCount: 0 });
     return this;
   }
 
@@ -158,7 +160,7 @@ export class AutoSpan implements Span, ReadableSpan {
 
   end(endTime?: TimeInput): void {
     if (this.ended) return;
-    this.endTime = ArrayIsArray(endTime) ? endTime as HrTime : this.#pipe.now();
+    this.endTime = ArrayIsArray(endTime) ? endTime as HrTime : this._pipe.now();
     let s = this.endTime[0] - this.startTime[0];
     let ns = this.endTime[1] - this.startTime[1];
     if (ns < 0) { s -= 1; ns += 1e9; }
@@ -168,9 +170,9 @@ export class AutoSpan implements Span, ReadableSpan {
       ns = 0;
     }
     this.duration = [s, ns];
-    this.#pipe.processor.onEnding?.(this);
+    this._pipe.processor.onEnding?.(this);
     this.ended = true;
-    this.#pipe.processor.onEnd(this);
+    this._pipe.processor.onEnd(this);
   }
 }
 
