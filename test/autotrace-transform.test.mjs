@@ -27,12 +27,22 @@ test('the wrapper shapes of the protocol, and the runtime footer', () => {
   assert.equal(out.functions, 1);
   assert.equal(out.code, `function f(a) { var __budT = __budRt().enter("f", "src/mod.js", 1, 0); try {\n  return a + 1;\n } catch (__budE) { __budRt().fail(__budT, __budE); throw __budE; } finally { __budRt().exit(__budT); } }\n
 var __budR;
-function __budRt() { return __budR || (__budR = globalThis[Symbol.for('budobserve.autotrace')] || { enter() { return 0; }, exit() {}, fail() {}, enterAsync() { return 0; }, run(T, t) { return t(); }, exitAsync() {} }); }
+function __budRt() { return __budR || (__budR = globalThis[Symbol.for('budobserve.autotrace')] || { enter() { return 0; }, exit() {}, fail() {}, enterAsync() { return 0; }, away(T, v) { return v; }, loop(T, v) { return v; }, back(T, v) { return v; }, resume() {}, ret(T, v) { return v; }, exitAsync() {} }); }
 `);
   const asyncOut = rw(`async function g() { 'use strict'\n  await 1; }`).code;
-  assert.equal(asyncOut, `async function g() { 'use strict'; var __budT = __budRt().enterAsync("g", "src/mod.js", 1, 0); try { return await __budRt().run(__budT, { "g": async () => {\n  await 1; } }["g"]); } catch (__budE) { __budRt().fail(__budT, __budE); throw __budE; } finally { __budRt().exitAsync(__budT); } }${asyncOut.slice(asyncOut.indexOf('\nvar __budR'))}`);
+  assert.equal(asyncOut.slice(0, asyncOut.indexOf('\nvar __budR')), `async function g() { 'use strict'; var __budT = __budRt().enterAsync("g", "src/mod.js", 1, 0); try {\n  __budRt().back(__budT, await __budRt().away(__budT, 1));  } catch (__budE) { __budRt().fail(__budT, __budE); throw __budE; } finally { __budRt().exitAsync(__budT); } }`);
   assert.match(rw('const h = (x) => ({ x });').code, /^const h = \(x\) => \{ var __budT = __budRt\(\)\.enter\("h", "src\/mod\.js", 1, 10\); try \{ return \(\{ x \}\); \} catch/);
-  assert.match(rw('const k = async (x) => (x);').code, /^const k = async \(x\) => \{ var __budT = __budRt\(\)\.enterAsync\("k", "src\/mod\.js", 1, 10\); try \{ return await __budRt\(\)\.run\(__budT, \{ "k": async \(\) => \(x\) \}\["k"\]\); \} catch \(__budE\) \{ __budRt\(\)\.fail\(__budT, __budE\); throw __budE; \} finally \{ __budRt\(\)\.exitAsync\(__budT\); \} \};/);
+  assert.match(rw('const k = async (x) => (x);').code, /^const k = async \(x\) => \{ var __budT = __budRt\(\)\.enterAsync\("k", "src\/mod\.js", 1, 10\); try \{ return __budRt\(\)\.ret\(__budT, \(\(x\)\)\); \} catch \(__budE\) \{ __budRt\(\)\.fail\(__budT, __budE\); throw __budE; \} finally \{ __budRt\(\)\.exitAsync\(__budT\); \} \};/);
+  // Inside an async body: every await, return, catch and finally block, and for-await loop
+  // (its labels inside the block); nothing in nested functions or class static blocks.
+  const body = (code) => code.slice(code.indexOf('try {') + 6, code.lastIndexOf(' } catch (__budE)')).trim();
+  assert.equal(body(rw('async function a() { try { return await f(); } catch (e) { g(); } finally { h(); } }').code), 'try { return __budRt().ret(__budT, (__budRt().back(__budT, await __budRt().away(__budT, f())))); } catch (e) { __budRt().back(__budT); g(); } finally { __budRt().back(__budT); h(); }');
+  assert.equal(body(rw('async function b() { l: for await (const x of xs) if (x) continue l; return a, b; }').code), '{ l: for await (const x of __budRt().loop(__budT, xs)) { __budRt().resume(__budT); if (x) continue l; } __budRt().back(__budT); } return __budRt().ret(__budT, (a, b));');
+  const nested = rw('async function c() { class K { static { try {} catch {} } } return function () { try { return 1; } catch {} }; }').code;
+  assert.equal(nested.match(/\.back\(|\.ret\(/g).length, 1, 'only the outer return');
+  assert.equal(body(rw('async function d() { await(x); await await y; }').code), '__budRt().back(__budT, await __budRt().away(__budT,(x))); __budRt().back(__budT, await __budRt().away(__budT, __budRt().back(__budT, await __budRt().away(__budT, y))));');
+  // Empty bodies keep their halves together.
+  assert.equal(rw('function e() {}').code.split('\n')[0], 'function e() { var __budT = __budRt().enter("e", "src/mod.js", 1, 0); try { } catch (__budE) { __budRt().fail(__budT, __budE); throw __budE; } finally { __budRt().exit(__budT); } }');
   for (const src of ['function f() {}', "function f() { 'use strict' }", 'const f = () => () => ((1))', 'async function f() { return function* () {} }', 'x => y => z => x + y + z', 'f(function () { return 1 }, () => 2)']) {
     assertParses(rw(src).code);
   }
@@ -101,8 +111,12 @@ test('left untouched: generators, direct eval, budobserve-ignore, asm.js, `with`
   // A declaration in a try block would be block-scoped: these stay unwrapped (the functions
   // declared in them are wrapped as any other).
   assert.deepEqual(names('function v() { var x; function x() {} } function p(x) { function x() {} } function d() { function q() {} function q() {} } function fine() { let n = 0; inc(); function inc() { n++; } }'), ['v.x', 'p.x', 'd.q', 'd.q', 'fine', 'fine.inc']);
-  // An async body moves into an arrow: `var` over a parameter would be a new binding there.
-  assert.deepEqual(names('async function a(o) { var o = o || {}; } async function b() { var arguments; } async function c(o) { var p = o; }', { format: 'commonjs' }), ['c']);
+  // An async body stays in its function: `var` over a parameter is the same binding.
+  assert.deepEqual(names('async function a(o) { var o = o || {}; } async function b() { var arguments; } async function c(o) { var p = o; }', { format: 'commonjs' }), ['a', 'b', 'c']);
+  // An async function awaiting inside `with`: the names of its marks would be looked up on the object.
+  assert.deepEqual(names('async function aw(o) { with (o) { await x; } } async function ok(o) { with (o) {} await o; }', { format: 'commonjs' }), ['ok']);
+  // `await using` awaits at the end of its block, where no mark can go.
+  assert.deepEqual(names('async function au() { await using r = open(); } async function u() { using r = open(); await r; }'), ['u']);
   // Functions whose source runs elsewhere (a browser) have no runtime there.
   assert.deepEqual(names('async function t(page) { await page.evaluate(() => document.title); await page.$eval("a", function (a) { return a.href; }); }'), ['t']);
   // Inside `with`, the wrapper's own names would be looked up on the object first.

@@ -9,8 +9,21 @@ import { functionName, type Enclosing, type FunctionNode } from './names.ts';
 export interface Planned {
   node: FunctionNode;
   name: string;
+  /** Its AST depth: how insertions at one offset nest (splice.ts). */
+  depth: number;
   /** Wrap it: not a generator, not ignored, no direct eval inside, nothing a wrapper would rebind. */
   wrap: boolean;
+  /** An async function's awaits, returns, catch and finally blocks and `for await` loops (wrap.ts). */
+  marks: AsyncMark[];
+}
+
+/** A place in an async body where the context switches (wrap.ts, markAsync). */
+export interface AsyncMark {
+  node: t.AwaitExpression | t.ReturnStatement | t.BlockStatement | t.ForOfStatement;
+  depth: number;
+  /** A `for await` loop: where its outermost label starts, and that label's depth. */
+  start?: number;
+  outerDepth?: number;
 }
 
 interface Frame extends Enclosing {
@@ -92,9 +105,8 @@ function hasIgnoreComment(node: t.Node): boolean {
 }
 
 export interface Analysis {
-  /** In pre-order (outer before inner); `post` holds the same in post-order. */
+  /** In pre-order (outer before inner). */
   pre: Planned[];
-  post: Planned[];
 }
 
 /**
@@ -103,7 +115,6 @@ export interface Analysis {
  */
 export function analyze(program: t.Program, source: string, checkIgnore: boolean): Analysis {
   const pre: Planned[] = [];
-  const post: Planned[] = [];
   const ancestors: t.Node[] = [];
   const frames: Frame[] = [];
   let ignoreDepth = 0; // nodes with an ignore comment on the ancestor stack
@@ -111,27 +122,42 @@ export function analyze(program: t.Program, source: string, checkIgnore: boolean
   // object first, and a sandbox proxy that claims every name would break the wrapper.
   let withDepth = 0;
 
+  // Whose awaits, returns and catch blocks the nodes being walked are: the innermost async
+  // function's, or nobody's (a synchronous function, a class static block).
+  const owners: (Planned | undefined)[] = [];
+  // Async functions with a mark inside a `with` block (the names the marks use would be
+  // looked up on the object first) or an await no mark can wrap: they stay unwrapped.
+  const unmarkable = new Set<Planned>();
+  const mark = (node: AsyncMark['node'], extra?: { start: number; outerDepth: number }): void => {
+    const owner = owners[owners.length - 1];
+    if (owner === undefined) return;
+    owner.marks.push({ node, depth: ancestors.length, ...extra });
+    if (withDepth > 0) unmarkable.add(owner);
+  };
+
   const visitFunction = (fn: FunctionNode): void => {
     const enclosing = frames[frames.length - 1];
     const { qualified, owner } = functionName(fn, ancestors, enclosing, source);
-    const plan: Planned = { node: fn, name: qualified, wrap: false };
+    const plan: Planned = { node: fn, name: qualified, depth: ancestors.length, wrap: false, marks: [] };
     pre.push(plan);
     const frame: Frame = { plan, qualified, owner, ignored: ignoreDepth > 0 || withDepth > 0, hasEval: false, vars: new Set(), topFunctions: [], blockFunctions: new Set() };
     frames.push(frame);
     ancestors.push(fn);
     if (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionDeclaration' && fn.type !== 'FunctionExpression') {
-      // A method: its computed key and decorators run outside it, but may hold functions.
+      // A method: its computed key and decorators run outside it, but may hold functions
+      // (and awaits of the enclosing function).
       if (fn.computed) visit(fn.key);
       for (const d of (fn as { decorators?: t.Decorator[] | null }).decorators ?? []) visit(d);
     }
+    owners.push(fn.async && fn.generator !== true ? plan : undefined);
     for (const p of fn.params) visit(p);
     visit(fn.body);
+    owners.pop();
     ancestors.pop();
     frames.pop();
     const parent = frames[frames.length - 1];
     if (frame.hasEval && parent !== undefined) parent.hasEval = true;
-    plan.wrap = !frame.ignored && !frame.hasEval && fn.generator !== true && !isAsmJs(fn) && !redeclares(fn, frame);
-    post.push(plan);
+    plan.wrap = !frame.ignored && !frame.hasEval && fn.generator !== true && !isAsmJs(fn) && !redeclares(fn, frame) && !unmarkable.has(plan);
   };
 
   const visit = (node: t.Node): void => {
@@ -153,8 +179,25 @@ export function analyze(program: t.Program, source: string, checkIgnore: boolean
     }
     if (frame !== undefined) {
       if (type === 'VariableDeclaration' && node.kind === 'var') for (const d of node.declarations) boundNames(d.id, frame.vars);
+      // `await using` awaits where the block ends, with no await expression to mark.
+      else if (type === 'VariableDeclaration' && (node.kind as string) === 'await using') { const o = owners[owners.length - 1]; if (o !== undefined) unmarkable.add(o); }
       else if (type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === 'eval') frame.hasEval = true;
+      else if (type === 'AwaitExpression') mark(node);
+      else if (type === 'ReturnStatement' && node.argument !== null && node.argument !== undefined) mark(node);
+      else if (type === 'TryStatement') {
+        if (node.handler !== null && node.handler !== undefined) mark(node.handler.body);
+        if (node.finalizer !== null && node.finalizer !== undefined) mark(node.finalizer);
+      } else if (type === 'ForOfStatement' && node.await) {
+        // The block around the loop goes outside its labels (`continue label` needs them on the loop).
+        let i = ancestors.length - 1;
+        while (ancestors[i]?.type === 'LabeledStatement') i--;
+        const label = ancestors[i + 1];
+        mark(node, label === undefined || label === node ? { start: node.start as number, outerDepth: ancestors.length } : { start: label.start as number, outerDepth: i + 1 });
+      }
     }
+    // A class static block runs as a function of its own: its statements are nobody's.
+    const isStatic = type === 'StaticBlock';
+    if (isStatic) owners.push(undefined);
     const ignore = checkIgnore && hasIgnoreComment(node);
     if (ignore) ignoreDepth++;
     const isWith = type === 'WithStatement';
@@ -176,6 +219,7 @@ export function analyze(program: t.Program, source: string, checkIgnore: boolean
       for (const key of Object.keys(record)) if (!SKIP_KEYS.has(key) && !(isWith && key === 'object')) visitChild(record[key]);
     }
     ancestors.pop();
+    if (isStatic) owners.pop();
     if (isWith) withDepth--;
     if (ignore) ignoreDepth--;
   };
@@ -191,7 +235,7 @@ export function analyze(program: t.Program, source: string, checkIgnore: boolean
   };
 
   visit(program);
-  return { pre, post };
+  return { pre };
 }
 
 /** The names a parameter or `var` binding pattern declares. */
@@ -210,23 +254,15 @@ function boundNames(node: t.Node | null | undefined, into: Set<string>): void {
 
 /**
  * Whether wrapping would change what a declaration of the body binds, so the function is
- * left as it is:
- * - a synchronous body's function declarations end up in the try block, where a `var` or
- *   another function of the same name is an early error, a function named like a parameter
- *   or `arguments` no longer writes through to it, and a same-named function in a nested
- *   block stops being hoisted to the function (sloppy Annex B);
- * - an async body moves into an arrow, where a `var` or function redeclaring a parameter
- *   (`var opts = opts || {}`) or `arguments` would be a new, undefined binding.
+ * left as it is: the body's function declarations end up in the try block, where a `var` or
+ * another function of the same name is an early error, a function named like a parameter
+ * or `arguments` no longer writes through to it, and a same-named function in a nested
+ * block stops being hoisted to the function (sloppy Annex B).
  */
 function redeclares(fn: FunctionNode, frame: Frame): boolean {
-  if (fn.body.type !== 'BlockStatement') return false;
-  if (frame.topFunctions.length === 0 && (!fn.async || frame.vars.size === 0)) return false;
+  if (fn.body.type !== 'BlockStatement' || frame.topFunctions.length === 0) return false;
   const params = new Set<string>(['arguments']);
   for (const p of fn.params) boundNames(p, params);
-  if (fn.async) {
-    for (const name of [...frame.vars, ...frame.topFunctions, ...frame.blockFunctions]) if (params.has(name)) return true;
-    return false;
-  }
   const seen = new Set<string>();
   for (const name of frame.topFunctions) {
     if (seen.has(name) || frame.vars.has(name) || frame.blockFunctions.has(name) || params.has(name)) return true;

@@ -5,13 +5,13 @@
 // effects; it reads one file, the .map beside a compiled module that names one.
 //
 // Behaviour is untouched by construction: parameters, `this`, `arguments`, `new.target` and
-// `super` stay those of the same function (the try/finally is inside it; an async body
-// moves into an arrow, which shares all four); function declarations stay in the body,
+// `super` stay those of the same function (the try/finally is inside it, and an async body
+// stays in place, its awaits awaiting exactly what they did); function declarations stay in the body,
 // hoisted to the start of the try block before any of it runs; thrown values are rethrown
 // as they are, and return values pass through `finally` unchanged. What a wrapper could
 // change is left as it is (analyze.ts): generators, async generators, asm.js, functions
-// containing a direct `eval(...)` or inside `with`, bodies whose declarations a block or an
-// arrow would rebind, functions handed to `page.evaluate()` and the like (their source runs
+// containing a direct `eval(...)` or inside `with` (or an async one awaiting inside `with`),
+// bodies whose declarations a block would rebind, functions handed to `page.evaluate()` and the like (their source runs
 // in a browser, without the runtime), and what a `budobserve-ignore` comment marks. Each
 // wrapper is inserted on the line it wraps, so lines keep their numbers; the source map
 // gives the columns back.
@@ -19,7 +19,7 @@ import { parse, type ParseResult, type ParserOptions } from '@babel/parser';
 import type * as t from '@babel/types';
 import { analyze, type Planned } from './analyze.ts';
 import { Splice } from './splice.ts';
-import { chooseIdents, closeWrap, footer, MARKER, openWrap, type Site } from './wrap.ts';
+import { chooseIdents, footer, markAsync, MARKER, wrapFunction, type Site } from './wrap.ts';
 import { findMapComment, finishMap, loadInputMap, sourcePath, tracePosition, traceSegment, type InputMap, type RawSourceMap } from './source-map.ts';
 
 export interface RewriteOptions {
@@ -58,7 +58,7 @@ export function rewriteModule(source: string, options: RewriteOptions): RewriteR
   const ast = parseModule(text, options, mentionsIgnore);
   if (mentionsIgnore && ast.comments?.[0]?.value.includes(IGNORE_FILE) === true) return undefined;
 
-  const { pre, post } = analyze(ast.program, text, mentionsIgnore);
+  const { pre } = analyze(ast.program, text, mentionsIgnore);
   if (!pre.some((p) => p.wrap)) return undefined;
 
   const input = loadInputMap(text, options.filename, options.inputSourceMap);
@@ -76,10 +76,9 @@ export function rewriteModule(source: string, options: RewriteOptions): RewriteR
 
   const ids = chooseIdents(text);
   const splice = new Splice(text);
-  for (const [p, site] of sites) openWrap(splice, p.node, site, ids, text);
-  for (const p of post) {
-    const site = sites.get(p);
-    if (site !== undefined) closeWrap(splice, p.node, site, ids);
+  for (const [p, site] of sites) {
+    wrapFunction(splice, p.node, p.depth, site, ids, text);
+    for (const m of p.marks) markAsync(splice, m, ids);
   }
   // The compiler's comment would point at its own map; the caller attaches ours.
   const comment = findMapComment(text);

@@ -16,7 +16,16 @@ import { vlq } from './source-map.ts';
 export type Trace = (line: number, column: number) => number[] | undefined;
 
 /** Inserted text, and the original offset it is attributed to in the source map (-1: none). */
-interface Item { text: string; origin: number }
+interface Item { text: string; origin: number; rank: number }
+
+/**
+ * Ranks of insertions at one offset, from the AST depth of the node they belong to: what
+ * closes comes before what opens, an inner node's closing before its parent's, and a
+ * parent's opening before its child's. So nested wrappers nest whatever order they are
+ * placed in.
+ */
+export const opening = (depth: number): number => depth;
+export const closing = (depth: number): number => -1e6 - depth;
 
 export interface SpliceResult {
   code: string;
@@ -34,11 +43,11 @@ export class Splice {
   }
 
   /**
-   * Inserts `text` before the original character at `offset`, after what was inserted there
-   * before: an outer function's opening goes in before an inner one's, and its closing after.
+   * Inserts `text` before the original character at `offset`; several at one offset go in
+   * by `rank` (opening() or closing()), in the order they were placed where ranks are equal.
    */
-  insert(offset: number, text: string, origin: number): void {
-    this.#items(offset).push({ text, origin });
+  insert(offset: number, text: string, origin: number, rank: number): void {
+    this.#items(offset).push({ text, origin, rank });
   }
 
   /** Drops the original range [start, end). */
@@ -66,7 +75,8 @@ export class Splice {
       if (e < pos) continue; // inside a removed range
       out.original(pos, e);
       pos = e;
-      for (const item of this.#at.get(e) ?? []) out.text(item.text, item.origin);
+      const items = this.#at.get(e);
+      if (items !== undefined) for (const item of items.length > 1 ? items.sort((a, b) => a.rank - b.rank) : items) out.text(item.text, item.origin);
       pos = this.#skip.get(e) ?? pos;
     }
     out.original(pos, src.length);

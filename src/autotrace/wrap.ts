@@ -2,31 +2,39 @@
 // original text (splice.ts). A synchronous body becomes
 //   { <directives> var T = Rt().enter(name, path, line, column);
 //     try { <body> } catch (E) { Rt().fail(T, E); throw E; } finally { Rt().exit(T); } }
-// and an async one
+// and an async one the same with enterAsync and exitAsync, its body staying where it is:
 //   { <directives> var T = Rt().enterAsync(name, path, line, column);
-//     try { return await Rt().run(T, { "<name>": async () => { <body> } }["<name>"]); }
-//     catch (E) { Rt().fail(T, E); throw E; } finally { Rt().exitAsync(T); } }
+//     try { <body> } catch (E) { Rt().fail(T, E); throw E; } finally { Rt().exitAsync(T); } }
+// with, inside the body (not inside its nested functions),
+//   await X            ->  Rt().back(T, await Rt().away(T, X))
+//   return X           ->  return Rt().ret(T, (X))
+//   catch (e) { ...    ->  catch (e) { Rt().back(T); ...      (and each finally block)
+//   for await (v of X) S  ->  { for await (v of Rt().loop(T, X)) { Rt().resume(T); S } Rt().back(T); }
 //
-// The body runs in an arrow because run() must make the call's frame the active context
-// for everything the body awaits (an AsyncLocalStorage.run around the body). The timing, the
-// error and the end stay in the function itself rather than in a runtime helper that chains
-// `.then()` onto the body's promise: that helper cost two closures and a derived promise per
-// call (~80 ns, benchmarks/autotrace.mjs). `return await` keeps V8's async stack trace going
-// from the body to the callers (a returned promise ends it), and the arrow gets the
-// function's qualified name (an object key names it), so an error thrown in the body shows
-// `at UserService.getUser (file:line:col)` followed by `at async UserService.getUser` and its
-// callers, where it would show `at <anonymous>` alone.
+// Why: an async function's settling is observable (the order of `.then()` callbacks, of
+// events emitted after an await), and apps and libraries depend on it. The first version of
+// the protocol ran the body in an inner async arrow under AsyncLocalStorage.run and awaited
+// it, which settled the call one or two microtasks later than the original. Now nothing is
+// added to what the function awaits: enterAsync makes the call's frame the current context
+// (enterWith), away() gives the caller its context back just before the first await returns
+// to it (after its operand was evaluated in the call's context), back() makes the call's
+// context current again when the body resumes there (or enters a catch or finally block
+// after a rejected await; resume() at the start of a for-await body), and exitAsync restores the caller's context if the body ended
+// without suspending. ret() notes a returned native promise, which the call's timing waits
+// for (`return promise` settles with it). Return values, thrown values, `this`, `arguments`
+// and `super` are the function's own.
 //
-// Unlike the first draft of the protocol, function declarations of a synchronous body stay
-// where they are, inside the try block. Hoisting them out of it would take them out of the
-// scope of the body's `let`, `const` and `class` declarations, which they may close over
-// (`let n = 0; inc(); function inc() { n++; }` would throw a ReferenceError). Inside the
-// block they are still hoisted to its start, before any of the body runs. The few bodies
-// where a block would change what the declarations mean are left unwrapped (analyze.ts).
+// Function declarations of a body stay where they are, inside the try block. Hoisting them
+// out of it would take them out of the scope of the body's `let`, `const` and `class`
+// declarations, which they may close over (`let n = 0; inc(); function inc() { n++; }`
+// would throw a ReferenceError). Inside the block they are still hoisted to its start,
+// before any of the body runs. The few bodies where a block would change what the
+// declarations mean are left unwrapped (analyze.ts).
 // Every inserted piece is on the line where it is inserted, so lines do not move.
 import type * as t from '@babel/types';
-import type { Splice } from './splice.ts';
+import { closing, opening, type Splice } from './splice.ts';
 import type { FunctionNode } from './names.ts';
+import type { AsyncMark } from './analyze.ts';
 
 /** The identifiers the wrappers use, suffixed where the file already uses the plain ones. */
 export interface Idents {
@@ -42,7 +50,7 @@ const KEY = "Symbol.for('budobserve.autotrace')";
 export const MARKER = KEY;
 
 /** Version of the calls the wrappers make: part of the rewrite cache key. */
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 
 /**
  * Identifiers the user's code does not use. A textual check, which also counts strings and
@@ -59,7 +67,7 @@ export function chooseIdents(source: string): Idents {
 
 /** Appended at the end of the module: function declarations are hoisted, so it works before any code runs. */
 export function footer(ids: Idents): string {
-  return `\nvar ${ids.R};\nfunction ${ids.Rt}() { return ${ids.R} || (${ids.R} = globalThis[${KEY}] || { enter() { return 0; }, exit() {}, fail() {}, enterAsync() { return 0; }, run(T, t) { return t(); }, exitAsync() {} }); }\n`;
+  return `\nvar ${ids.R};\nfunction ${ids.Rt}() { return ${ids.R} || (${ids.R} = globalThis[${KEY}] || { enter() { return 0; }, exit() {}, fail() {}, enterAsync() { return 0; }, away(T, v) { return v; }, loop(T, v) { return v; }, back(T, v) { return v; }, resume() {}, ret(T, v) { return v; }, exitAsync() {} }); }\n`;
 }
 
 export interface Site {
@@ -95,35 +103,73 @@ function expressionStart(body: t.Expression): number {
 }
 
 /**
- * Places the opening text of `fn`; called in pre-order, so that where an outer and an inner
- * function open at the same offset, the outer one's comes first. The inserted text is
+ * Places the opening and closing text of `fn` (at AST depth `depth`); the inserted text is
  * attributed to the function's start in the source map.
  */
-export function openWrap(splice: Splice, fn: FunctionNode, site: Site, ids: Idents, source: string): void {
+export function wrapFunction(splice: Splice, fn: FunctionNode, depth: number, site: Site, ids: Idents, source: string): void {
   const origin = fn.start as number;
   const body = fn.body;
+  const enter = `var ${ids.T} = ${ids.Rt}().${fn.async ? 'enterAsync' : 'enter'}(${args(site)}); try {`;
+  const catchFinally = `} catch (${ids.E}) { ${ids.Rt}().fail(${ids.T}, ${ids.E}); throw ${ids.E}; } finally { ${ids.Rt}().${fn.async ? 'exitAsync' : 'exit'}(${ids.T}); }`;
   if (body.type !== 'BlockStatement') {
     // `x => expr` gets a block: `{ ... return expr; ... }`, `return` right before the
     // expression (a line break after `return` would return undefined).
-    const open = fn.async ? `{ var ${ids.T} = ${ids.Rt}().enterAsync(${args(site)}); try { return await ${ids.Rt}().run(${ids.T}, { ${str(site.name)}: async () => ` : `{ var ${ids.T} = ${ids.Rt}().enter(${args(site)}); try { return `;
-    splice.insert(expressionStart(body), open, origin);
+    splice.insert(expressionStart(body), fn.async ? `{ ${enter} return ${ids.Rt}().ret(${ids.T}, (` : `{ ${enter} return `, origin, opening(depth));
+    splice.insert(fn.end as number, `${fn.async ? '))' : ''}; ${catchFinally} }`, origin, closing(depth));
     return;
   }
   const { at, semicolon } = afterDirectives(body, source);
-  const open = fn.async ? ` var ${ids.T} = ${ids.Rt}().enterAsync(${args(site)}); try { return await ${ids.Rt}().run(${ids.T}, { ${str(site.name)}: async () => {` : ` var ${ids.T} = ${ids.Rt}().enter(${args(site)}); try {`;
-  splice.insert(at, semicolon + open, origin);
-}
-
-/** Places the closing text of `fn`; called in post-order, so an inner function's comes first. */
-export function closeWrap(splice: Splice, fn: FunctionNode, site: Site, ids: Idents): void {
-  const origin = fn.start as number;
-  const exit = fn.async ? 'exitAsync' : 'exit';
-  const catchFinally = `} catch (${ids.E}) { ${ids.Rt}().fail(${ids.T}, ${ids.E}); throw ${ids.E}; } finally { ${ids.Rt}().${exit}(${ids.T}); }`;
-  const key = `[${str(site.name)}]`;
-  if (fn.body.type !== 'BlockStatement') {
-    splice.insert(fn.end as number, fn.async ? ` }${key}); ${catchFinally} }` : `; ${catchFinally} }`, origin);
+  // Before the closing brace: a line comment before it ends at a line break already.
+  const close = (body.end as number) - 1;
+  if (close === at) {
+    // An empty body (`{}`): one insertion, so that nothing can come between its halves.
+    splice.insert(at, `${semicolon} ${enter} ${catchFinally} `, origin, opening(depth));
     return;
   }
-  // Before the closing brace: a line comment before it ends at a line break already.
-  splice.insert((fn.body.end as number) - 1, fn.async ? `} }${key}); ${catchFinally} ` : ` ${catchFinally} `, origin);
+  splice.insert(at, `${semicolon} ${enter}`, origin, opening(depth));
+  splice.insert(close, ` ${catchFinally} `, origin, closing(depth));
+}
+
+/** Places what an async body needs around one of its awaits, returns, catch/finally blocks and `for await` loops. */
+export function markAsync(splice: Splice, mark: AsyncMark, ids: Idents): void {
+  const { Rt, T } = ids;
+  const d = mark.depth;
+  const node = mark.node;
+  const start = node.start as number;
+  const end = node.end as number;
+  switch (node.type) {
+    case 'AwaitExpression':
+      splice.insert(start, `${Rt}().back(${T}, `, start, opening(d));
+      // Right after the keyword: `await(x)` and `await x` alike.
+      splice.insert(start + 5, ` ${Rt}().away(${T},`, start, opening(d + 0.5));
+      splice.insert(end, '))', start, closing(d));
+      break;
+    case 'ReturnStatement': {
+      const arg = node.argument!;
+      // Parenthesized: `return a, b` must stay one argument.
+      splice.insert(arg.start as number, `${Rt}().ret(${T}, (`, start, opening(d));
+      splice.insert(arg.end as number, '))', start, closing(d));
+      break;
+    }
+    case 'BlockStatement':
+      splice.insert(start + 1, ` ${Rt}().back(${T});`, start, opening(d));
+      break;
+    case 'ForOfStatement': {
+      const outer = mark.start ?? start;
+      splice.insert(outer, '{ ', outer, opening(mark.outerDepth ?? d));
+      splice.insert(node.right.start as number, `${Rt}().loop(${T}, `, start, opening(d + 0.5));
+      splice.insert(node.right.end as number, ')', start, closing(d + 0.5));
+      const body = node.body;
+      if (body.type === 'BlockStatement') {
+        splice.insert((body.start as number) + 1, ` ${Rt}().resume(${T});`, start, opening(d + 0.5));
+      } else {
+        splice.insert(body.start as number, `{ ${Rt}().resume(${T}); `, start, opening(d + 0.5));
+        splice.insert(body.end as number, ' }', start, closing(d + 0.5));
+      }
+      splice.insert(end, ` ${Rt}().back(${T}); }`, outer, closing(mark.outerDepth ?? d));
+      break;
+    }
+    default:
+      break;
+  }
 }

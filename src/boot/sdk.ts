@@ -147,11 +147,13 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const grpc = (['traces', 'metrics', 'logs'] as const).some((s) => signalTarget(config, s)?.protocol === 'grpc');
   const at = config.autoTrace.modules.length > 0 ? loadChunk<typeof import('../lazy/autotrace-runtime.ts')>('autotrace-runtime') : undefined;
   const ids = at === undefined ? undefined : new at.BudIdGenerator();
-  const tracerProvider = new TracerProvider({ resource, sampler: sampler(config), spanProcessors: [chain], ...(ids === undefined ? {} : { idGenerator: ids }) });
+  const traceSampler = sampler(config);
+  const tracerProvider = new TracerProvider({ resource, sampler: traceSampler, spanProcessors: [chain], ...(ids === undefined ? {} : { idGenerator: ids }) });
   const sdk: Sdk = { resource, chain, exporters: [], grpc, tracerProvider, globalTracerProvider: new SupersedingTracerProvider(tracerProvider) };
-  if (at !== undefined && ids !== undefined) {
+  if (at !== undefined) {
     const contextManager = new at.FrameAwareContextManager();
-    const runtime = new at.AutoTraceRuntime({ minDurationMs: config.autoTrace.minDuration, contextManager, ids, tracer: () => trace.getTracer('budobserve.autotrace') });
+    // The runtime makes its spans itself, with the provider's resource, sampler and processors.
+    const runtime = new at.AutoTraceRuntime({ minDurationMs: config.autoTrace.minDuration, contextManager, resource, sampler: traceSampler, processor: chain });
     chain.setGate(runtime.gate, () => runtime.releaseAll());
     runtime.setForward(chain.deliver);
     sdk.autoTrace = runtime;

@@ -1,6 +1,9 @@
 // The ordered list of span processors the tracer provider runs. The SDK's TracerProvider
 // takes its processors once, at construction; the chain lets Bud's own processors, the
 // user's (config `spanProcessors`) and the exporters' be added in a fixed order after boot.
+// Every span passes here inside the app's own call (an auto-traced call ends, a library's
+// span ends): indexed loops, not for-of, so an app that replaces Array.prototype's iterator
+// (a call counter, a test double) sees no call from the agent.
 // Owns ordering and error containment; must not change spans itself.
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -36,7 +39,9 @@ export class ProcessorChain implements SpanProcessor {
 
   // A throwing processor (a user's, say) must not break the span or the app's call.
   onStart(span: Span, ctx: Context): void {
-    for (const p of this.#processors) {
+    const list = this.#processors;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
       try {
         p.onStart(span, ctx);
       } catch (error) {
@@ -47,7 +52,9 @@ export class ProcessorChain implements SpanProcessor {
 
   // Before the span is read-only: processors that complete a span (db-summary.ts) run here.
   onEnding(span: Span): void {
-    for (const p of this.#processors) {
+    const list = this.#processors;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
       if (p.onEnding === undefined) continue;
       try {
         p.onEnding(span);
@@ -63,7 +70,9 @@ export class ProcessorChain implements SpanProcessor {
   }
 
   deliver = (span: ReadableSpan): void => {
-    for (const p of this.#processors) {
+    const list = this.#processors;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
       try {
         p.onEnd(span);
       } catch (error) {

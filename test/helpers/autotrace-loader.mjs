@@ -54,8 +54,18 @@ globalThis[Symbol.for('budobserve.autotrace')] = {
     count(name, 'async', `${path}:${line}:${column}`);
     return { async: name };
   },
-  run(token, body) {
-    return body();
+  away(token, value) {
+    return value;
+  },
+  loop(token, value) {
+    return value;
+  },
+  back(token, value) {
+    return value;
+  },
+  resume() {},
+  ret(token, value) {
+    return value;
   },
   exitAsync() {
     stats.settled++;
