@@ -4,11 +4,12 @@
 // and has no attributes and no start seen by any processor. A stand-in names the context it
 // descends from under kDescendsFrom; following those leads to the nearest span that exists
 // (the request's server span, say), a remote parent, or nothing.
-// Owns that walk; must not change spans or contexts, nor ask a stand-in for its ids (that
+// Reads contexts through captured built-ins (runtime/context-span.ts): it runs inside traced
+// calls. Owns that walk; must not change spans or contexts, nor ask a stand-in for its ids (that
 // would make its call wait for a decision).
-import { trace } from '@opentelemetry/api';
 import type { Context, Span } from '@opentelemetry/api';
 import { kDescendsFrom } from '../symbols.ts';
+import { contextSpan } from '../runtime/context-span.ts';
 
 interface MaybeStandIn extends Span {
   [kDescendsFrom]?: () => Context;
@@ -23,10 +24,10 @@ interface MaybeStandIn extends Span {
 const MAX_STEPS = 10_000;
 
 export function recordedParent(ctx: Context): Span | undefined {
-  let span = trace.getSpan(ctx) as MaybeStandIn | undefined;
+  let span = contextSpan(ctx) as MaybeStandIn | undefined;
   for (let steps = 0; span?.[kDescendsFrom] !== undefined; steps++) {
     if (steps === MAX_STEPS) return undefined;
-    span = trace.getSpan(span[kDescendsFrom]()) as MaybeStandIn | undefined;
+    span = contextSpan(span[kDescendsFrom]()) as MaybeStandIn | undefined;
   }
   return span;
 }

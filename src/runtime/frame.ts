@@ -6,23 +6,12 @@
 import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import type { Context, Span, SpanContext } from '@opentelemetry/api';
 import { randomSpanId, randomTraceId } from './ids.ts';
-import { isMap, MapPrototypeGet } from './primordials.ts';
+import { contextSpan, SPAN_KEY } from './context-span.ts';
 import { kDescendsFrom } from '../symbols.ts';
 
-// The API's span key, made with Symbol.for by createContextKey, so the same in every copy.
-export const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
-
-/**
- * The span a context holds, as trace.getSpan() would answer, without calling the API's
- * context (its getValue is a Map.prototype.get, which an app may have replaced): a frame is
- * its own span, and the API's own contexts keep their values in a Map read here through the
- * captured method.
- */
+/** The span a context holds: a frame is its own span. */
 export function spanOf(ctx: Context): Span | undefined {
-  if (ctx instanceof Frame) return ctx;
-  const values = (ctx as { _currentContext?: unknown })._currentContext;
-  const span = isMap(values) ? MapPrototypeGet(values, SPAN_KEY) : ctx.getValue(SPAN_KEY);
-  return (span as Span | undefined) || undefined;
+  return ctx instanceof Frame ? ctx : contextSpan(ctx);
 }
 
 const wrapSpanContext = (sc: SpanContext): Span => trace.wrapSpanContext(sc);

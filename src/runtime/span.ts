@@ -11,7 +11,8 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
 import { ArrayIsArray, ArrayPrototypePush, ObjectDefineProperty, ObjectPrototypeHasOwnProperty, StringOf } from './primordials.ts';
-import { SPAN_KEY, spanOf } from './frame.ts';
+import { spanOf } from './frame.ts';
+import { SPAN_KEY } from './context-span.ts';
 
 export interface SpanPipeline {
   resource: Resource;
