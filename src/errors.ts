@@ -51,7 +51,18 @@ let exiting = false;
  */
 export function markExiting(): void {
   exiting = true;
+  for (const err of unprinted) writeNow(err);
+  unprinted.clear();
 }
+
+// Warnings handed to process.emitWarning that Node has not printed yet: it prints them on the
+// next tick, which never comes when the process exits first (an app's process.exit() right
+// after the agent's flush, or in its first tick). markExiting() writes those.
+const unprinted = new Set<Error>();
+
+const writeNow = (err: Error & { code?: string }): void => {
+  process.stderr.write(`(node:${process.pid}) [${err.code ?? ''}] ${err.name}: ${err.message}\n`);
+};
 
 /**
  * Emits one process warning. With `once`, a repeated (code, key) pair stays silent, so a
@@ -66,8 +77,14 @@ export function warn(code: BudCode, message: string, options: { cause?: unknown;
       onceKeys.add(key);
     }
     const err = budError(code, `budobserve: ${warningText(code, message)}`, options.cause);
-    if (exiting) process.stderr.write(`(node:${process.pid}) [${code}] ${err.name}: ${err.message}\n`);
-    else process.emitWarning(err);
+    if (exiting) {
+      writeNow(err);
+      return;
+    }
+    unprinted.add(err);
+    process.emitWarning(err);
+    // Queued after Node's own tick for this warning: by the time it runs, the line is out.
+    process.nextTick(() => unprinted.delete(err));
   } catch {
     // nothing sensible left to do
   }
