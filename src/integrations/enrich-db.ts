@@ -7,7 +7,7 @@ import type { Span } from '@opentelemetry/api';
 import type { ResolvedConfig } from '../config/types.ts';
 import type { Enricher, Options } from './enrich.ts';
 import { chainHooks } from './chain-hooks.ts';
-import { sqlSpanName, summarizeSql } from './sql.ts';
+import { sqlSpanName, summarizeSql } from '../spans/sql.ts';
 
 /** Operation, table and span name from the statement text. */
 function summarize(span: Span, text: unknown, namespace: string | undefined, fallback: string): void {

@@ -7,12 +7,12 @@
 import type { CatalogEntry } from './catalog.ts';
 
 export const ownCatalog: readonly CatalogEntry[] = [
-  { name: "fastify", pkg: "./src/integrations/fastify.ts", exportName: "FastifyInstrumentation", modules: ["fastify"] },
-  { name: "nestjs-core", pkg: "./src/integrations/nestjs.ts", exportName: "NestjsInstrumentation", modules: ["@nestjs/core"] },
-  { name: "hono", pkg: "./src/integrations/hono.ts", exportName: "HonoInstrumentation", modules: ["hono"] },
-  { name: "postgres", pkg: "./src/integrations/postgres-js.ts", exportName: "PostgresJsInstrumentation", modules: ["postgres"] },
-  { name: "openai", pkg: "./src/integrations/genai/openai.ts", exportName: "OpenAIInstrumentation", modules: ["openai"] },
-  { name: "anthropic", pkg: "./src/integrations/genai/anthropic.ts", exportName: "AnthropicInstrumentation", modules: ["@anthropic-ai/sdk"], supersedes: ["com.anthropic.sdk.typescript"] },
-  { name: "bullmq", pkg: "./src/integrations/bullmq.ts", exportName: "BullMQInstrumentation", modules: ["bullmq"] },
-  { name: "dapr", pkg: "./src/integrations/dapr.ts", exportName: "DaprInstrumentation", modules: ["@dapr/dapr"] },
+  { name: "fastify", pkg: "./src/libraries/fastify.ts", exportName: "FastifyInstrumentation", modules: ["fastify"] },
+  { name: "nestjs-core", pkg: "./src/libraries/nestjs.ts", exportName: "NestjsInstrumentation", modules: ["@nestjs/core"] },
+  { name: "hono", pkg: "./src/libraries/hono.ts", exportName: "HonoInstrumentation", modules: ["hono"] },
+  { name: "postgres", pkg: "./src/libraries/postgres-js.ts", exportName: "PostgresJsInstrumentation", modules: ["postgres"] },
+  { name: "openai", pkg: "./src/libraries/openai.ts", exportName: "OpenAIInstrumentation", modules: ["openai"] },
+  { name: "anthropic", pkg: "./src/libraries/anthropic.ts", exportName: "AnthropicInstrumentation", modules: ["@anthropic-ai/sdk"], supersedes: ["com.anthropic.sdk.typescript"] },
+  { name: "bullmq", pkg: "./src/libraries/bullmq.ts", exportName: "BullMQInstrumentation", modules: ["bullmq"] },
+  { name: "dapr", pkg: "./src/libraries/dapr.ts", exportName: "DaprInstrumentation", modules: ["@dapr/dapr"] },
 ];

@@ -1,7 +1,7 @@
 // One LLM API call as telemetry: its gen_ai span (attributes of the OTel GenAI semantic
 // conventions), its cost, its time to first chunk and the two gen_ai.client.* metrics.
 // Shared by the openai and Anthropic instrumentations; owns attribute names and the
-// arithmetic; must not know either SDK's shapes (openai.ts / anthropic.ts map them here).
+// arithmetic; must not know either SDK's shapes (src/libraries/openai.ts and anthropic.ts map them here).
 //
 // Decisions:
 // - Both `gen_ai.system` (the name older dashboards filter on) and `gen_ai.provider.name`

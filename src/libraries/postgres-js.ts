@@ -13,7 +13,7 @@ import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Attributes, Span } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { sqlSpanName, summarizeSql } from './sql.ts';
+import { sqlSpanName, summarizeSql } from '../spans/sql.ts';
 
 interface Meta { host?: string; port?: number; database?: string }
 
