@@ -13,7 +13,7 @@ import { installLifecycle } from './shutdown.ts';
 import type { Lifecycle } from './shutdown.ts';
 import { Integrations } from '../integrations/activate.ts';
 import { catalog } from '../integrations/catalog.ts';
-import { enrichOptions } from '../integrations/enrich.ts';
+import { enrichOptions } from '../integrations/enrich/enrich.ts';
 import { installModuleHooks } from '../hooks/module-hooks.ts';
 import { wantColors } from '../console/format.ts';
 import { loadChunk, requireExternal } from '../lazy.ts';

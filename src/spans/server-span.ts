@@ -1,8 +1,9 @@
 // The error a web framework caught for the current request, carried to the HTTP server span.
 // Frameworks catch a handler's error and answer 500 themselves, so the http instrumentation
 // only sees the status; the framework integrations note the error here (noteServerError) and
-// the http instrumentation's applyCustomAttributesOnSpan hook (enrich-http.ts) records it on the
-// server span when the response was a 5xx. Owns that hand-over; must not start or end spans.
+// the http instrumentation's applyCustomAttributesOnSpan hook (src/integrations/enrich/http.ts)
+// records it on the server span when the response was a 5xx. Owns that hand-over; must not
+// start or end spans.
 //
 // The registry lives on globalThis: this file is bundled into the main agent and into each
 // lazily loaded integration chunk, and all copies must share one table.

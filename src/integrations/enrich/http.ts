@@ -6,10 +6,10 @@
 // Owns these option hooks; must not load any instrumentation.
 import type { Span } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResolvedConfig } from '../config/types.ts';
-import { warn } from '../errors.ts';
-import type { Options } from './enrich.ts';
-import { recordServerError } from '../spans/server-span.ts';
+import type { ResolvedConfig } from '../../config/types.ts';
+import { warn } from '../../errors.ts';
+import type { Options } from './types.ts';
+import { recordServerError } from '../../spans/server-span.ts';
 
 type RequestHook = (span: Span, request: unknown) => void;
 type CustomAttributesHook = (span: Span, request: unknown, response: unknown) => void;

@@ -5,8 +5,8 @@
 // `METHOD route` name come from the instrumentations themselves (they set the RPC metadata
 // route the http instrumentation reads). Owns these option hooks; must not load any instrumentation.
 import type { Span } from '@opentelemetry/api';
-import type { Enricher, Options } from './enrich.ts';
-import { forwardExceptions } from '../spans/server-span.ts';
+import type { Enricher, Options } from './types.ts';
+import { forwardExceptions } from '../../spans/server-span.ts';
 
 type LayerHook = (span: Span, info: unknown) => void;
 
