@@ -13,6 +13,7 @@ import type { InstrumentKind } from './pending.ts';
 import { instrumentFunction } from './instrument.ts';
 import type { InstrumentOptions } from './instrument.ts';
 import { kAgent } from '../symbols.ts';
+import { recordFailure } from '../spans/failure.ts';
 import { AGENT_VERSION } from '../version.ts';
 
 export interface SpanOptions {
@@ -64,7 +65,7 @@ export class BudSpan {
   }
 
   recordException(error: unknown): this {
-    recordError(this.span, error);
+    recordFailure(this.span, error);
     return this;
   }
 
@@ -82,12 +83,6 @@ export class BudSpan {
   [Symbol.dispose](): void {
     this.end();
   }
-}
-
-function recordError(span: Span, error: unknown): void {
-  const err = error instanceof Error ? error : new Error(String(error));
-  span.recordException(err);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -151,7 +146,7 @@ export class BudObserve {
       try {
         result = fn(bud);
       } catch (error) {
-        recordError(span, error);
+        recordFailure(span, error);
         span.end();
         throw error;
       }
@@ -160,7 +155,7 @@ export class BudObserve {
           span.end();
           return v;
         }, (error: unknown) => {
-          recordError(span, error);
+          recordFailure(span, error);
           span.end();
           throw error;
         }) as T;
@@ -194,7 +189,7 @@ export class BudObserve {
     const err = error instanceof Error ? error : new Error(String(error));
     const values = { ...attributes, 'exception.type': err.name, 'exception.message': err.message };
     const { span } = this.#start(template, this.#attributes(template, values, 'log', 'error', options.tags), options);
-    recordError(span, err);
+    recordFailure(span, error);
     span.end();
   }
 

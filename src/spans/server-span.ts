@@ -7,9 +7,10 @@
 //
 // The registry lives on globalThis: this file is bundled into the main agent and into each
 // lazily loaded integration chunk, and all copies must share one table.
-import { context, SpanStatusCode } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import type { Context, Exception, Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { recordFailure } from './failure.ts';
 
 const kRegistry = Symbol.for('budobserve.web.serverErrors');
 
@@ -51,9 +52,8 @@ export function recordServerError(span: Span, statusCode: number | undefined): v
   const error = errors.get(span);
   errors.delete(span);
   if (statusCode === undefined || statusCode < 500) return;
-  const exception: Exception = error instanceof Error ? error : String(error);
-  span.recordException(exception);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  // error.type stays the status code the http instrumentation set, as HTTP semconv asks.
+  recordFailure(span, error, { type: String(statusCode) });
 }
 
 /**
