@@ -14,6 +14,7 @@ import { instrumentFunction } from './instrument.ts';
 import type { InstrumentOptions } from './instrument.ts';
 import { kAgent } from '../symbols.ts';
 import { recordFailure } from '../spans/failure.ts';
+import { endOnSettle } from '../spans/settle.ts';
 import { AGENT_VERSION } from '../version.ts';
 
 export interface SpanOptions {
@@ -85,10 +86,6 @@ export class BudSpan {
   }
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
-}
-
 export class BudObserve {
   readonly #settings: Required<Pick<BudSettings, 'tags' | 'scope'>> & Pick<BudSettings, 'minLevel'>;
   #tracer: Tracer | undefined;
@@ -141,28 +138,7 @@ export class BudObserve {
       return new BudSpan(span, message, span instanceof PendingSpan ? undefined : context.attach(ctx));
     }
     const bud = new BudSpan(span, message);
-    const run = (): T => {
-      let result: T;
-      try {
-        result = fn(bud);
-      } catch (error) {
-        recordFailure(span, error);
-        span.end();
-        throw error;
-      }
-      if (isThenable(result)) {
-        return result.then((v) => {
-          span.end();
-          return v;
-        }, (error: unknown) => {
-          recordFailure(span, error);
-          span.end();
-          throw error;
-        }) as T;
-      }
-      span.end();
-      return result;
-    };
+    const run = (): T => endOnSettle(span, () => fn(bud), { thenables: true });
     return span instanceof PendingSpan ? withPending(span, run) : context.with(ctx, run);
   }
 

@@ -21,7 +21,7 @@ import { getRPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { warn } from '../errors.ts';
-import { recordFailure } from '../spans/failure.ts';
+import { endOnSettle } from '../spans/settle.ts';
 import { AGENT_VERSION } from '../version.ts';
 
 const SUPPORTED = ['>=3 <4'];
@@ -125,27 +125,7 @@ export class DaprInstrumentation extends InstrumentationBase {
       } catch {
         return original.apply(this, args);
       }
-      const settle = (result: unknown): unknown => {
-        const failure = failureOf(result);
-        if (failure !== undefined) recordFailure(span, failure);
-        span.end();
-        return result;
-      };
-      try {
-        const result = context.with(trace.setSpan(context.active(), span), () => original.apply(this, args));
-        if (result instanceof Promise) {
-          return result.then(settle, (error: unknown) => {
-            recordFailure(span, error);
-            span.end();
-            throw error;
-          });
-        }
-        return settle(result);
-      } catch (error) {
-        recordFailure(span, error);
-        span.end();
-        throw error;
-      }
+      return endOnSettle(span, () => original.apply(this, args), { context: trace.setSpan(context.active(), span), failureOf });
     };
   }
 
@@ -190,25 +170,7 @@ export class DaprInstrumentation extends InstrumentationBase {
       } catch {
         return cb.apply(this, args);
       }
-      try {
-        const result = context.with(trace.setSpan(context.active(), span), () => cb.apply(this, args));
-        if (result instanceof Promise) {
-          return result.then((value) => {
-            span.end();
-            return value;
-          }, (error: unknown) => {
-            recordFailure(span, error);
-            span.end();
-            throw error;
-          });
-        }
-        span.end();
-        return result;
-      } catch (error) {
-        recordFailure(span, error);
-        span.end();
-        throw error;
-      }
+      return endOnSettle(span, () => cb.apply(this, args), { context: trace.setSpan(context.active(), span) });
     };
   }
 }

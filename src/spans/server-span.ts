@@ -11,6 +11,7 @@ import { context } from '@opentelemetry/api';
 import type { Context, Exception, Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import { recordFailure } from './failure.ts';
+import { onSettle } from './settle.ts';
 
 const kRegistry = Symbol.for('budobserve.web.serverErrors');
 
@@ -77,18 +78,5 @@ export function forwardExceptions(frameworkSpan: Span, server: Span | undefined 
  */
 export function callNotingErrors(handler: (...args: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
   const server = serverSpanOf();
-  let result: unknown;
-  try {
-    result = Reflect.apply(handler, thisArg, args);
-  } catch (error) {
-    noteServerError(error, server);
-    throw error;
-  }
-  if (result instanceof Promise) {
-    return result.then(undefined, (error: unknown) => {
-      noteServerError(error, server);
-      throw error;
-    });
-  }
-  return result;
+  return onSettle(() => Reflect.apply(handler, thisArg, args), { error: (error) => noteServerError(error, server) });
 }
