@@ -7,6 +7,7 @@ import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { catalog } from './catalog.ts';
 import type { CatalogEntry } from './catalog.ts';
+import { packageName, withoutNodePrefix } from './specifier.ts';
 import { loadChunk } from '../lazy.ts';
 import { warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
@@ -87,14 +88,9 @@ export class Integrations {
   onSpecifier(specifier: string): void {
     const c = specifier.charCodeAt(0);
     if (c === 46 /* . */ || c === 47 /* / */ || this.#waiting.size === 0) return;
-    let name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
-    let entries = this.#waiting.get(name);
-    if (entries === undefined) {
-      const parts = name.split('/');
-      name = name.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
-      entries = this.#waiting.get(name);
-      if (entries === undefined) return;
-    }
+    const name = withoutNodePrefix(specifier);
+    const entries = this.#waiting.get(name) ?? this.#waiting.get(packageName(name));
+    if (entries === undefined) return;
     for (const entry of entries) this.#activate(entry);
   }
 
