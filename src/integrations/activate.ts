@@ -6,7 +6,7 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { catalog } from './catalog.ts';
-import type { CatalogEntry } from './catalog.ts';
+import type { CatalogEntry } from './catalog-entry.ts';
 import { packageName, withoutNodePrefix } from './specifier.ts';
 import { loadChunk } from '../lazy.ts';
 import { warn } from '../errors.ts';
@@ -102,9 +102,9 @@ export class Integrations {
     }
     if (this.enabled.has(entry.name)) return;
     try {
-      const mod = loadChunk<Record<string, new (config: object) => Instrumentation>>(`instrumentation-${entry.name}`);
-      const Ctor = mod[entry.exportName];
-      if (Ctor === undefined) throw new Error(`${entry.pkg} has no export ${entry.exportName}`);
+      // The chunk the build made of entry.source; the entry types it and names the class.
+      const Ctor = entry.load(<Module>() => loadChunk<Module>(`instrumentation-${entry.name}`));
+      if (typeof Ctor !== 'function') throw new Error(`the chunk built from ${entry.source} has no instrumentation class`);
       // Constructed enabled, as registerInstrumentations() does: some instrumentations (undici)
       // read config.enabled on every call, so enabling later with enable() would leave them
       // silent. The global providers are already set, so nothing is created too early.
