@@ -25,14 +25,21 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
+import { relative } from 'node:path';
 import { vendorTypes } from './vendor-types.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const otelSdkVersion = JSON.parse(readFileSync(`${root}node_modules/@opentelemetry/sdk-trace/package.json`, 'utf8')).version;
-// Generated entries first: an own entry of the same name replaces it (catalog.ts).
-const catalogSrc = ['catalog.generated.ts', 'own-catalog.ts'].map((f) => readFileSync(`${root}src/integrations/${f}`, 'utf8')).join('\n');
-const instrumentations = [...catalogSrc.matchAll(/name: "([^"]+)", pkg: "([^"]+)"/g)].map((m) => ({ name: m[1], pkg: m[2] }));
+// The catalog is plain data (src/integrations/catalog.ts, own entries already in place of
+// generated ones of the same name), imported as TypeScript under Node's type stripping. Each
+// entry's `source` is a package or, for Bud's own, a file relative to the catalog.
+const catalogUrl = new URL('../src/integrations/catalog.ts', import.meta.url);
+const { catalog } = await import(catalogUrl.href);
+const instrumentations = catalog.map((e) => ({
+  name: e.name,
+  entry: e.source.startsWith('.') ? `./${relative(root, fileURLToPath(new URL(e.source, catalogUrl)))}` : e.source,
+}));
 
 // Built beside dist/ and swapped in whole, so a process starting meanwhile (a benchmark,
 // a second terminal) never sees a half-written dist/.
@@ -130,7 +137,7 @@ const lazyEntries = {
   'exporter-grpc': 'src/lazy/exporter-grpc.ts',
   'vendor-instrumentation': 'src/lazy/vendor-instrumentation.ts',
 };
-for (const { name, pkg: p } of instrumentations) lazyEntries[`instrumentation-${name}`] = p;
+for (const { name, entry } of instrumentations) lazyEntries[`instrumentation-${name}`] = entry;
 
 // A failed build (a type error, say) leaves neither a half-written dist/ nor its temp folder.
 process.on('exit', (code) => {

@@ -16,7 +16,7 @@ const ERROR = 2;
 const OPENAI = '@budobserve/instrumentation-openai';
 const ANTHROPIC = '@budobserve/instrumentation-anthropic';
 
-// List prices of the built-in table (src/integrations/genai/prices.ts), USD per 1M tokens.
+// List prices of the built-in table (src/libraries/genai/prices.ts), USD per 1M tokens.
 const PRICE = { 'gpt-4o-mini': [0.15, 0.6], 'gpt-4.1': [2, 8], 'text-embedding-3-small': [0.02, 0], 'claude-haiku-4-5': [1, 5] };
 const cost = ([pin, pout], input, output) => (input * pin + output * pout) / 1e6;
 const close = (actual, expected) => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≈ ${expected}`);
@@ -273,7 +273,7 @@ test('metrics gen_ai.client.token.usage (input/output) and gen_ai.client.operati
 });
 
 test('price lookup: exact, then longest prefix at a separator, never across a version bump; user entries win', async () => {
-  const { PriceTable, builtInPrices } = await import('../src/integrations/genai/prices.ts');
+  const { PriceTable, builtInPrices } = await import('../src/libraries/genai/prices.ts');
   const t = new PriceTable({ 'gpt-4o': { input: 9, output: 9 }, 'my-model': { input: 1, output: 1 } });
   assert.deepEqual(t.lookup('gpt-4o'), { input: 9, output: 9 }, 'user wins');
   assert.deepEqual(t.lookup('gpt-4o-2024-08-06'), { input: 9, output: 9 }, 'dated snapshot by prefix');
@@ -289,7 +289,7 @@ test('price lookup: exact, then longest prefix at a separator, never across a ve
 });
 
 test('LiteLLM is recognised by a base URL naming it', async () => {
-  const { isLiteLLMUrl } = await import('../src/integrations/genai/span.ts');
+  const { isLiteLLMUrl } = await import('../src/libraries/genai/span.ts');
   assert.equal(isLiteLLMUrl('http://litellm-proxy:4000/v1'), true);
   assert.equal(isLiteLLMUrl('https://LiteLLM.internal.example/v1'), true);
   assert.equal(isLiteLLMUrl('https://api.openai.com/v1'), false);

@@ -82,7 +82,7 @@ test('pg, postgres.js, mysql2, knex and drizzle: CLIENT spans under the request,
   assert.match(r.stdout, /^\/knex 200 Hedy Lamarr$/m);
   assert.match(r.stdout, /^\/drizzle 200 Radia Perlman$/m);
 
-  // pg: contrib instrumentation, enriched by enrich-db.ts (operation, table, span name).
+  // pg: contrib instrumentation, enriched by src/integrations/enrich/db.ts (operation, table, span name).
   const pgs = dbSpans(spans, '/pg', '@opentelemetry/instrumentation-pg').filter((s) => s.attributes['db.query.text'] !== undefined);
   const pgTable = one(pgs, (s) => s.attributes['db.operation.name'] === 'CREATE', 'pg CREATE').attributes['db.collection.name'];
   assert.match(pgTable, /^bud_pg_\d+$/);

@@ -13,6 +13,8 @@ import type { InstrumentKind } from './pending.ts';
 import { instrumentFunction } from './instrument.ts';
 import type { InstrumentOptions } from './instrument.ts';
 import { kAgent } from '../symbols.ts';
+import { recordFailure } from '../spans/failure.ts';
+import { endOnSettle } from '../spans/settle.ts';
 import { AGENT_VERSION } from '../version.ts';
 
 export interface SpanOptions {
@@ -64,7 +66,7 @@ export class BudSpan {
   }
 
   recordException(error: unknown): this {
-    recordError(this.span, error);
+    recordFailure(this.span, error);
     return this;
   }
 
@@ -82,16 +84,6 @@ export class BudSpan {
   [Symbol.dispose](): void {
     this.end();
   }
-}
-
-function recordError(span: Span, error: unknown): void {
-  const err = error instanceof Error ? error : new Error(String(error));
-  span.recordException(err);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
 
 export class BudObserve {
@@ -146,28 +138,7 @@ export class BudObserve {
       return new BudSpan(span, message, span instanceof PendingSpan ? undefined : context.attach(ctx));
     }
     const bud = new BudSpan(span, message);
-    const run = (): T => {
-      let result: T;
-      try {
-        result = fn(bud);
-      } catch (error) {
-        recordError(span, error);
-        span.end();
-        throw error;
-      }
-      if (isThenable(result)) {
-        return result.then((v) => {
-          span.end();
-          return v;
-        }, (error: unknown) => {
-          recordError(span, error);
-          span.end();
-          throw error;
-        }) as T;
-      }
-      span.end();
-      return result;
-    };
+    const run = (): T => endOnSettle(span, () => fn(bud), { thenables: true });
     return span instanceof PendingSpan ? withPending(span, run) : context.with(ctx, run);
   }
 
@@ -194,7 +165,7 @@ export class BudObserve {
     const err = error instanceof Error ? error : new Error(String(error));
     const values = { ...attributes, 'exception.type': err.name, 'exception.message': err.message };
     const { span } = this.#start(template, this.#attributes(template, values, 'log', 'error', options.tags), options);
-    recordError(span, err);
+    recordFailure(span, error);
     span.end();
   }
 

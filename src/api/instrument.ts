@@ -2,6 +2,7 @@
 // named `Calling <name>` or a message template; arguments and the return value recorded
 // when asked. The wrapper keeps the function's name and length.
 import type { BudObserve, SpanOptions } from './bud.ts';
+import { onSettle } from '../spans/settle.ts';
 
 export interface InstrumentOptions extends SpanOptions {
   /** Default: `Calling <qualified name>`. Arguments are available to the template when extracted. */
@@ -63,16 +64,8 @@ export function instrumentFunction<F extends (...args: never[]) => unknown>(bud:
     const values: Record<string, unknown> = { 'code.function.name': name };
     if (params !== undefined) params.forEach((p, i) => { if (wanted === undefined || wanted.has(p)) values[p] = args[i]; });
     return bud.span(msgTemplate ?? `Calling ${name}`, values, spanOptions, (span) => {
-      const result = fn.apply(this, args);
-      if (recordReturn !== true) return result;
-      if (result !== null && typeof (result as { then?: unknown }).then === 'function') {
-        return (result as Promise<unknown>).then((v) => {
-          span.setAttribute('return', v);
-          return v;
-        });
-      }
-      span.setAttribute('return', result);
-      return result;
+      if (recordReturn !== true) return fn.apply(this, args);
+      return onSettle(() => fn.apply(this, args), { value: (v) => span.setAttribute('return', v) }, true);
     });
   };
   Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });

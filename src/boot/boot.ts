@@ -13,7 +13,8 @@ import { installLifecycle } from './shutdown.ts';
 import type { Lifecycle } from './shutdown.ts';
 import { Integrations } from '../integrations/activate.ts';
 import { catalog } from '../integrations/catalog.ts';
-import { enrichOptions } from '../integrations/enrich.ts';
+import { enrichOptions } from '../integrations/enrich/enrich.ts';
+import { packageName, withoutNodePrefix } from '../integrations/specifier.ts';
 import { installModuleHooks } from '../hooks/module-hooks.ts';
 import { wantColors } from '../console/format.ts';
 import { loadChunk, requireExternal } from '../lazy.ts';
@@ -101,7 +102,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
     installModuleHooks({
       onSpecifier: (s) => integrations.onSpecifier(s),
       isHooked: (specifier) => {
-        const name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+        const name = withoutNodePrefix(specifier);
         return integrations.hookedModules.has(name) || integrations.hookedModules.has(packageName(name));
       },
       allModules,
@@ -127,11 +128,6 @@ function syncLoadHooks(): boolean {
   if (supportsSyncHooks()) return true;
   warn('BUDOBSERVE_AUTOTRACE_FAILED', `auto-tracing needs Node.js 22.22.3+, 24.11.1+ or 26 (this is ${process.versions.node}, whose synchronous load hooks are broken: nodejs/node#59929); your own functions are not traced`, { once: 'autotrace-node' });
   return false;
-}
-
-function packageName(specifier: string): string {
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
 }
 
 // The lazily loaded bundles (dist/lazy/*.cjs) use these copies instead of carrying their

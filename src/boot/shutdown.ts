@@ -13,9 +13,10 @@
 // a second signal, the sync flush. What that costs is one line on stderr, at the very end
 // (exit-report.ts); nothing when all was delivered.
 // Owns the process listeners and the exit deadline; must not touch the app's own listeners.
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import type { Sdk } from './sdk.ts';
 import { errorText } from './sdk.ts';
+import { recordFailure } from '../spans/failure.ts';
 import { exitReport } from './exit-report.ts';
 import type { OtherLoss, Owed } from './exit-report.ts';
 import { flushAtExit } from '../export/exit-flush.ts';
@@ -255,14 +256,12 @@ function recordCrash(error: unknown, origin: string): void {
   const span = tracer.startSpan(origin === 'unhandledRejection' ? 'Unhandled rejection' : 'Uncaught exception', {
     attributes: { 'logfire.span_type': 'log', 'logfire.level_num': 21, 'logfire.msg': `${err.name}: ${err.message}`, 'exception.type': err.name, 'exception.message': err.message },
   });
-  span.recordException(err);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+  recordFailure(span, error);
   span.end();
   // The span that was running when the app crashed will never end on its own; end it as
   // failed so it is exported with the crash instead of being lost.
   if (active !== undefined && active.isRecording()) {
-    active.recordException(err);
-    active.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+    recordFailure(active, error);
     active.end();
   }
 }

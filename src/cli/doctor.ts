@@ -11,7 +11,7 @@ import { options } from '../config/schema.ts';
 import { signalTarget } from '../export/exporters.ts';
 import type { Signal } from '../export/exporters.ts';
 import { catalog } from '../integrations/catalog.ts';
-import type { CatalogEntry } from '../integrations/catalog.ts';
+import type { CatalogEntry } from '../integrations/catalog-entry.ts';
 import { describe } from '../config/file.ts';
 import { loadFailureText } from '../config/load-error.ts';
 import { createSelector } from '../hooks/autotrace-select.ts';

@@ -6,7 +6,8 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { catalog } from './catalog.ts';
-import type { CatalogEntry } from './catalog.ts';
+import type { CatalogEntry } from './catalog-entry.ts';
+import { packageName, withoutNodePrefix } from './specifier.ts';
 import { loadChunk } from '../lazy.ts';
 import { warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
@@ -87,14 +88,9 @@ export class Integrations {
   onSpecifier(specifier: string): void {
     const c = specifier.charCodeAt(0);
     if (c === 46 /* . */ || c === 47 /* / */ || this.#waiting.size === 0) return;
-    let name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
-    let entries = this.#waiting.get(name);
-    if (entries === undefined) {
-      const parts = name.split('/');
-      name = name.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
-      entries = this.#waiting.get(name);
-      if (entries === undefined) return;
-    }
+    const name = withoutNodePrefix(specifier);
+    const entries = this.#waiting.get(name) ?? this.#waiting.get(packageName(name));
+    if (entries === undefined) return;
     for (const entry of entries) this.#activate(entry);
   }
 
@@ -106,9 +102,9 @@ export class Integrations {
     }
     if (this.enabled.has(entry.name)) return;
     try {
-      const mod = loadChunk<Record<string, new (config: object) => Instrumentation>>(`instrumentation-${entry.name}`);
-      const Ctor = mod[entry.exportName];
-      if (Ctor === undefined) throw new Error(`${entry.pkg} has no export ${entry.exportName}`);
+      // The chunk the build made of entry.source; the entry types it and names the class.
+      const Ctor = entry.load(<Module>() => loadChunk<Module>(`instrumentation-${entry.name}`));
+      if (typeof Ctor !== 'function') throw new Error(`the chunk built from ${entry.source} has no instrumentation class`);
       // Constructed enabled, as registerInstrumentations() does: some instrumentations (undici)
       // read config.enabled on every call, so enabling later with enable() would leave them
       // silent. The global providers are already set, so nothing is created too early.

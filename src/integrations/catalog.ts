@@ -1,20 +1,12 @@
 // Which instrumentation serves which library, without loading any of them. Most of the table
 // is generated (catalog.generated.ts) from @opentelemetry/auto-instrumentations-node, so the
 // names and enable/disable lists mean what they mean there; Bud's own integrations
-// (own-catalog.ts) add to it and replace an entry of the same name.
+// (own-catalog.ts) add to it and replace an entry of the same name. Plain data: the build
+// (scripts/build.mjs) and test/catalog.test.mjs import this module as it is, so it imports
+// nothing but its two tables (and, for types only, catalog-entry.ts).
 import { generatedCatalog } from './catalog.generated.ts';
 import { ownCatalog } from './own-catalog.ts';
-
-export interface CatalogEntry {
-  /** Short name, as in OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http', 'express', 'pg'. */
-  name: string;
-  pkg: string;
-  exportName: string;
-  /** Module names the instrumentation patches; empty means it hooks no module. */
-  modules: string[];
-  /** Tracer scopes of the library's own built-in tracing, which this integration replaces. */
-  supersedes?: string[];
-}
+import type { CatalogEntry } from './catalog-entry.ts';
 
 export const catalog: readonly CatalogEntry[] = [
   ...generatedCatalog.filter((g) => !ownCatalog.some((o) => o.name === g.name)),

@@ -6,7 +6,7 @@
 import type { Context } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { sqlSpanName, summarizeSql } from '../integrations/sql.ts';
+import { sqlSpanName, summarizeSql } from '../spans/sql.ts';
 
 const SQL_SYSTEMS = new Set(['postgresql', 'mysql', 'mariadb', 'mssql', 'oracle.db', 'sqlite', 'other_sql']);
 

@@ -1,7 +1,7 @@
 // Tracing of `@anthropic-ai/sdk`: messages.create, plain or streamed (`stream: true`), and
 // messages.stream(), which the SDK builds on messages.create, so one patch covers both. Owns
 // the mapping of Anthropic's request and response fields; the span, cost and metrics are
-// span.ts's, the patching call.ts's.
+// genai/span.ts's, the patching genai/call.ts's.
 //
 // The SDK (1.x) has tracing of its own, on by default: an `anthropic.messages.create` span.
 // It is left alone (ANTHROPIC_OPEN_TELEMETRY=false turns it off): it sits under Bud's span,
@@ -11,9 +11,9 @@
 // (or with gen_ai.usage.cost) to count each call once. With messages.stream() the SDK starts
 // its span before calling messages.create, so there the two spans are siblings.
 import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import { baseURLOf, GenAiInstrumentationBase } from './call.ts';
-import type { CallSpec, GenAiInstrumentationConfig } from './call.ts';
-import type { GenAiCall } from './span.ts';
+import { baseURLOf, GenAiInstrumentationBase } from './genai/call.ts';
+import type { CallSpec, GenAiInstrumentationConfig } from './genai/call.ts';
+import type { GenAiCall } from './genai/span.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;

@@ -1,7 +1,7 @@
 // Bud's additions to the options of the LLM SDK instrumentations (openai, anthropic: both
-// Bud's own, src/integrations/genai/): content capture and the user's prices, from the
+// Bud's own, src/libraries/openai.ts and anthropic.ts): content capture and the user's prices, from the
 // resolved config. Owns these option hooks; must not load any instrumentation.
-import type { Enricher, Options } from './enrich.ts';
+import type { Enricher, Options } from './types.ts';
 
 /** The user's `instrumentations.<name>` options win over the config-wide settings; prices merge, theirs last. */
 const genAi: Enricher = (user, config) => {

@@ -1,7 +1,8 @@
 // A cheap summary of a SQL statement for span names and attributes: its operation (SELECT,
-// INSERT, …) and the first table it names. Shared by the SQL integrations (postgres-js.ts,
-// enrich-db.ts). Owns reading SQL text; must never throw, parse fully or see literal values
-// (the scrubbing processor deals with those).
+// INSERT, …) and the first table it names. Shared by the SQL integrations
+// (src/libraries/postgres-js.ts, src/integrations/enrich/db.ts) and the DbSummaryProcessor
+// (src/processors/db-summary.ts). Owns reading SQL text; must never throw, parse fully or see
+// literal values (the scrubbing processor deals with those).
 
 export interface SqlSummary {
   /** Upper-cased first keyword: SELECT, INSERT, BEGIN, … */

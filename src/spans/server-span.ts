@@ -1,14 +1,17 @@
 // The error a web framework caught for the current request, carried to the HTTP server span.
 // Frameworks catch a handler's error and answer 500 themselves, so the http instrumentation
 // only sees the status; the framework integrations note the error here (noteServerError) and
-// the http instrumentation's applyCustomAttributesOnSpan hook (enrich-http.ts) records it on the
-// server span when the response was a 5xx. Owns that hand-over; must not start or end spans.
+// the http instrumentation's applyCustomAttributesOnSpan hook (src/integrations/enrich/http.ts)
+// records it on the server span when the response was a 5xx. Owns that hand-over; must not
+// start or end spans.
 //
 // The registry lives on globalThis: this file is bundled into the main agent and into each
 // lazily loaded integration chunk, and all copies must share one table.
-import { context, SpanStatusCode } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import type { Context, Exception, Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { recordFailure } from './failure.ts';
+import { onSettle } from './settle.ts';
 
 const kRegistry = Symbol.for('budobserve.web.serverErrors');
 
@@ -50,9 +53,8 @@ export function recordServerError(span: Span, statusCode: number | undefined): v
   const error = errors.get(span);
   errors.delete(span);
   if (statusCode === undefined || statusCode < 500) return;
-  const exception: Exception = error instanceof Error ? error : String(error);
-  span.recordException(exception);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  // error.type stays the status code the http instrumentation set, as HTTP semconv asks.
+  recordFailure(span, error, { type: String(statusCode) });
 }
 
 /**
@@ -76,18 +78,5 @@ export function forwardExceptions(frameworkSpan: Span, server: Span | undefined 
  */
 export function callNotingErrors(handler: (...args: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
   const server = serverSpanOf();
-  let result: unknown;
-  try {
-    result = Reflect.apply(handler, thisArg, args);
-  } catch (error) {
-    noteServerError(error, server);
-    throw error;
-  }
-  if (result instanceof Promise) {
-    return result.then(undefined, (error: unknown) => {
-      noteServerError(error, server);
-      throw error;
-    });
-  }
-  return result;
+  return onSettle(() => Reflect.apply(handler, thisArg, args), { error: (error) => noteServerError(error, server) });
 }

@@ -9,11 +9,12 @@
 // is built, never run) whose `handle()` — where a query starts executing — is patched once per
 // copy of the package (its ES-module and CommonJS builds are two copies). Which connection a
 // query belongs to is known from its `handler`, recorded per `sql` and per transaction scope.
-import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanKind } from '@opentelemetry/api';
 import type { Attributes, Span } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { sqlSpanName, summarizeSql } from './sql.ts';
+import { sqlSpanName, summarizeSql } from '../spans/sql.ts';
+import { recordFailure } from '../spans/failure.ts';
 
 interface Meta { host?: string; port?: number; database?: string }
 
@@ -212,11 +213,10 @@ function finishSpan(span: Span, q: PgQuery, draft: string, database: string | un
     span.updateName(sqlSpanName(summary, database, SYSTEM));
   }
   if (error !== undefined) {
-    const e = error as { code?: unknown; name?: unknown; message?: unknown };
-    if (error instanceof Error) span.recordException(error);
-    span.setAttribute('error.type', typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'Error');
-    if (typeof e.code === 'string') span.setAttribute('db.response.status_code', e.code);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: typeof e.message === 'string' ? e.message : String(error) });
+    // The SQLSTATE (postgres.js's `code`) is the database's own name for the failure.
+    const code = (error as { code?: unknown }).code;
+    recordFailure(span, error, { type: typeof code === 'string' ? code : undefined });
+    if (typeof code === 'string') span.setAttribute('db.response.status_code', code);
     return;
   }
   const count = (result as { count?: unknown } | null | undefined)?.count;

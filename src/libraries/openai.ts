@@ -1,7 +1,7 @@
 // Tracing of the `openai` SDK (4.19 to 6.x): chat.completions.create, responses.create and
 // embeddings.create, each plain or streamed. Also what LiteLLM (an OpenAI-compatible proxy
 // used through this SDK) sends back. Owns the mapping of OpenAI's request and response
-// fields; the span, cost and metrics are span.ts's, the patching call.ts's.
+// fields; the span, cost and metrics are genai/span.ts's, the patching genai/call.ts's.
 //
 // Why not @opentelemetry/instrumentation-openai 0.22 (which this replaces under the same
 // name, "openai")? Measured against what Bud needs, it records no cost, no total tokens, no
@@ -13,9 +13,9 @@
 // so enriching it would mean re-deriving everything from the outside. Anthropic needs the
 // same span, cost and stream code anyway, so one shared implementation is less code.
 import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import { baseURLOf, GenAiInstrumentationBase } from './call.ts';
-import type { CallSpec, GenAiInstrumentationConfig } from './call.ts';
-import type { GenAiCall } from './span.ts';
+import { baseURLOf, GenAiInstrumentationBase } from './genai/call.ts';
+import type { CallSpec, GenAiInstrumentationConfig } from './genai/call.ts';
+import type { GenAiCall } from './genai/span.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;

@@ -4,10 +4,10 @@
 // arguments. Owns these option hooks; must not load any instrumentation. The user's own
 // options win, and the user's hooks run after Bud's.
 import type { Span } from '@opentelemetry/api';
-import type { ResolvedConfig } from '../config/types.ts';
-import type { Enricher, Options } from './enrich.ts';
+import type { ResolvedConfig } from '../../config/types.ts';
+import type { Enricher, Options } from './types.ts';
 import { chainHooks } from './chain-hooks.ts';
-import { sqlSpanName, summarizeSql } from './sql.ts';
+import { sqlSpanName, summarizeSql } from '../../spans/sql.ts';
 
 /** Operation, table and span name from the statement text. */
 function summarize(span: Span, text: unknown, namespace: string | undefined, fallback: string): void {

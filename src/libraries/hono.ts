@@ -4,12 +4,12 @@
 // the instance router's add(), so every handler is registered wrapped. A wrapped handler,
 // when it runs, sets its route template (`/users/:id`) on the HTTP server span's RPC metadata
 // (the http instrumentation then names the SERVER span `GET /users/:id` and sets http.route),
-// and hands an error it throws to the server span (server-span.ts) before Hono's onError
+// and hands an error it throws to the server span (src/spans/server-span.ts) before Hono's onError
 // turns it into a 500. `app.routes` keeps the app's own handlers; no middleware is added.
 // Owns the Hono patch; must not start spans (Hono gets no INTERNAL spans of its own).
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { callNotingErrors, setServerRoute } from './server-span.ts';
+import { callNotingErrors, setServerRoute } from '../spans/server-span.ts';
 
 type Handler = (...args: unknown[]) => unknown;
 interface RouterRoute { path: string; method: string; handler: Handler }

@@ -1,7 +1,7 @@
 // One LLM API call as telemetry: its gen_ai span (attributes of the OTel GenAI semantic
 // conventions), its cost, its time to first chunk and the two gen_ai.client.* metrics.
 // Shared by the openai and Anthropic instrumentations; owns attribute names and the
-// arithmetic; must not know either SDK's shapes (openai.ts / anthropic.ts map them here).
+// arithmetic; must not know either SDK's shapes (src/libraries/openai.ts and anthropic.ts map them here).
 //
 // Decisions:
 // - Both `gen_ai.system` (the name older dashboards filter on) and `gen_ai.provider.name`
@@ -17,9 +17,10 @@
 //   `gen_ai.output.messages` and `gen_ai.system_instructions` (semconv 1.37 shape), so the
 //   export-time scrubber sees it like any other attribute; it is recorded only when the user
 //   opted in (`capture.genAiContent`).
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Histogram, Meter, Span, Tracer } from '@opentelemetry/api';
 import type { PriceTable } from './prices.ts';
+import { recordFailure } from '../../spans/failure.ts';
 
 export type GenAiSystem = 'openai' | 'anthropic' | 'litellm';
 
@@ -174,13 +175,10 @@ export class GenAiCall {
 
   fail(error: unknown): void {
     if (this.#ended || this.#error !== undefined) return;
-    const e = error as { status?: unknown; name?: unknown; message?: unknown; constructor?: { name?: unknown } } | null;
-    const status = num(e?.status);
-    this.#error = status !== undefined ? String(status) : (str(e?.constructor?.name) ?? str(e?.name) ?? '_OTHER');
+    // The provider's HTTP status, when it answered, is the error's type (semconv: '429', '500').
+    const status = num((error as { status?: unknown } | null | undefined)?.status);
     if (status !== undefined) this.span.setAttribute('http.response.status_code', status);
-    this.span.setAttribute('error.type', this.#error);
-    if (error instanceof Error) this.span.recordException(error);
-    this.span.setStatus({ code: SpanStatusCode.ERROR, ...(typeof e?.message === 'string' ? { message: e.message } : {}) });
+    this.#error = recordFailure(this.span, error, { type: status === undefined ? undefined : String(status) });
   }
 
   /** Ends the span and records the metrics, once. */

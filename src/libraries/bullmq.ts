@@ -23,11 +23,12 @@
 //
 // Owns: QueueBase#trace, FlowProducer#add/#addBulk, JobScheduler#upsertJobScheduler and
 // Worker#handleFailed (wrapped, never changed in behaviour). Must not touch jobs' data nor a telemetry the app set itself.
-import { context, createContextKey, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, createContextKey, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { Attributes, AttributeValue, Context, Link, Span, SpanContext, Tracer } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { warn } from '../errors.ts';
+import { recordFailure } from '../spans/failure.ts';
 import { AGENT_VERSION } from '../version.ts';
 
 const SUPPORTED = ['>=5 <7'];
@@ -91,22 +92,15 @@ class BullSpan {
   addEvent(name: string, attributes?: Record<string, AttributeValue | undefined>): void {
     const span = this.#span;
     if (span === undefined) return;
-    if (name === 'job failed') {
-      const reason = attributes?.['bullmq.job.failed.reason'];
-      const failure = this.failure;
-      if (failure instanceof Error) span.recordException(failure);
-      span.setStatus({ code: SpanStatusCode.ERROR, ...(typeof reason === 'string' ? { message: reason } : {}) });
-    }
+    // BullMQ's reason is the failure's message; the failure itself carries its type and stack.
+    if (name === 'job failed') recordFailure(span, this.failure ?? attributes?.['bullmq.job.failed.reason']);
     // The job's return value stays out of telemetry: it is app data of any size.
     const { ['bullmq.job.result']: _result, ...rest } = attributes ?? {};
     span.addEvent(name, rest as Attributes);
   }
 
   recordException(exception: Error | string, time?: number): void {
-    const span = this.#span;
-    if (span === undefined) return;
-    span.recordException(exception, time);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: typeof exception === 'string' ? exception : exception.message });
+    if (this.#span !== undefined) recordFailure(this.#span, exception, { time });
   }
 
   end(): void {

@@ -4,12 +4,12 @@
 // route on the HTTP server span's RPC metadata, from which the http instrumentation names
 // that SERVER span `METHOD /route/:param` and sets http.route; its own spans ('request', the
 // hooks, the handler) are INTERNAL children. Bud adds: the error @fastify/otel records on its
-// request span is handed to the server span (server-span.ts).
+// request span is handed to the server span (src/spans/server-span.ts).
 // Owns the construction of @fastify/otel; must not patch Fastify itself.
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import type { FastifyOtelInstrumentationOpts } from '@fastify/otel';
 import type { Span } from '@opentelemetry/api';
-import { forwardExceptions } from './server-span.ts';
+import { forwardExceptions } from '../spans/server-span.ts';
 
 type RequestHook = NonNullable<FastifyOtelInstrumentationOpts['requestHook']>;
 

@@ -15,12 +15,13 @@
 // Owns: the prototypes of the SDK's HTTP implementation classes (implementation/Client/HTTPClient
 // and implementation/Server/HTTPServer), wrapped with no change of behaviour. Must not touch the
 // request the SDK builds (headers, body): context travels through the HTTP instrumentation.
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { Attributes, Span } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { warn } from '../errors.ts';
+import { endOnSettle } from '../spans/settle.ts';
 import { AGENT_VERSION } from '../version.ts';
 
 const SUPPORTED = ['>=3 <4'];
@@ -67,11 +68,6 @@ function failureOf(result: unknown): unknown {
   if (r.error !== undefined) return r.error;
   if (Array.isArray(r.failedMessages) && r.failedMessages.length > 0) return new Error(`${r.failedMessages.length} messages failed to publish`);
   return undefined;
-}
-
-function fail(span: Span, error: unknown): void {
-  if (error instanceof Error) span.recordException(error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
 }
 
 /** The server span of the request being handled (set by the HTTP instrumentation), else the active one. */
@@ -129,27 +125,7 @@ export class DaprInstrumentation extends InstrumentationBase {
       } catch {
         return original.apply(this, args);
       }
-      const settle = (result: unknown): unknown => {
-        const failure = failureOf(result);
-        if (failure !== undefined) fail(span, failure);
-        span.end();
-        return result;
-      };
-      try {
-        const result = context.with(trace.setSpan(context.active(), span), () => original.apply(this, args));
-        if (result instanceof Promise) {
-          return result.then(settle, (error: unknown) => {
-            fail(span, error);
-            span.end();
-            throw error;
-          });
-        }
-        return settle(result);
-      } catch (error) {
-        fail(span, error);
-        span.end();
-        throw error;
-      }
+      return endOnSettle(span, () => original.apply(this, args), { context: trace.setSpan(context.active(), span), failureOf });
     };
   }
 
@@ -194,25 +170,7 @@ export class DaprInstrumentation extends InstrumentationBase {
       } catch {
         return cb.apply(this, args);
       }
-      try {
-        const result = context.with(trace.setSpan(context.active(), span), () => cb.apply(this, args));
-        if (result instanceof Promise) {
-          return result.then((value) => {
-            span.end();
-            return value;
-          }, (error: unknown) => {
-            fail(span, error);
-            span.end();
-            throw error;
-          });
-        }
-        span.end();
-        return result;
-      } catch (error) {
-        fail(span, error);
-        span.end();
-        throw error;
-      }
+      return endOnSettle(span, () => cb.apply(this, args), { context: trace.setSpan(context.active(), span) });
     };
   }
 }

@@ -6,7 +6,7 @@
 // messaging.rabbitmq.routing_key, messaging.operation on the consumer) with no stable-semconv
 // opt-in, so a user filtering on messaging.destination.name or messaging.operation.type finds
 // nothing. Bud adds those; the instrumentation's own attributes and span names stay as they are.
-import type { Enricher, Options } from './enrich.ts';
+import type { Enricher, Options } from './types.ts';
 import { chainHooks } from './chain-hooks.ts';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');

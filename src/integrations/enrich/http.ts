@@ -1,15 +1,15 @@
 // Bud's additions to the http instrumentation's options: the incoming request's id and end
 // user on the HTTP server span, the allow-listed request and response headers on server and
 // client spans (`capture.*Headers`; the scrubbing processor scrubs them at export), and the
-// error a web framework caught, recorded on the server span of a 5xx (server-span.ts). The
+// error a web framework caught, recorded on the server span of a 5xx (src/spans/server-span.ts). The
 // instrumentation itself names the server span `METHOD route` once a framework set the route.
 // Owns these option hooks; must not load any instrumentation.
 import type { Span } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResolvedConfig } from '../config/types.ts';
-import { warn } from '../errors.ts';
-import type { Options } from './enrich.ts';
-import { recordServerError } from './server-span.ts';
+import type { ResolvedConfig } from '../../config/types.ts';
+import { warn } from '../../errors.ts';
+import type { Options } from './types.ts';
+import { recordServerError } from '../../spans/server-span.ts';
 
 type RequestHook = (span: Span, request: unknown) => void;
 type CustomAttributesHook = (span: Span, request: unknown, response: unknown) => void;

@@ -5,13 +5,13 @@
 // are not hooked by the agent, so this also patches from the package's main exports: the
 // exported NestFactory's create(), and through the application it returns, the prototype of
 // its RouterExecutionContext, before listen() registers the routes. Bud adds: a handler's
-// error is handed to the HTTP server span (server-span.ts), since Nest answers it itself.
+// error is handed to the HTTP server span (src/spans/server-span.ts), since Nest answers it itself.
 // The route and `METHOD route` name come from the express (or fastify) integration below Nest.
 // Owns the widening and these two patches; must not change what the upstream spans contain.
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { callNotingErrors } from './server-span.ts';
+import { callNotingErrors } from '../spans/server-span.ts';
 
 const VERSIONS = ['>=4.0.0 <13'];
 const kPatched = Symbol.for('budobserve.nestjs.patched');
