@@ -125,8 +125,8 @@ const lazyEntries = {
   logs: 'src/lazy/logs.ts',
   'propagator-b3': 'src/lazy/propagator-b3.ts',
   'instrumentation-base': 'src/lazy/instrumentation-base.ts',
-  'autotrace-runtime': 'src/lazy/autotrace-runtime.ts',
-  'autotrace-rewrite': 'src/autotrace/rewrite.ts',
+  'autotrace-runtime': 'src/autotrace/runtime/chunk.ts',
+  'autotrace-rewrite': 'src/autotrace/transform/rewrite.ts',
   'exporter-grpc': 'src/lazy/exporter-grpc.ts',
   'vendor-instrumentation': 'src/lazy/vendor-instrumentation.ts',
 };

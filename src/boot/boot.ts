@@ -20,7 +20,7 @@ import { loadChunk, requireExternal } from '../lazy.ts';
 import { warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
 import { kAgent, kAutoTrace, kBooted } from '../symbols.ts';
-import { createAutoTraceTransform } from '../hooks/autotrace-hook.ts';
+import { createAutoTraceTransform } from '../autotrace/hook/load-hook.ts';
 
 export interface Agent {
   config: ResolvedConfig;

@@ -48,7 +48,7 @@ export interface Sdk {
   /** Some signal is exported over gRPC (whose channel holds the process open). */
   grpc: boolean;
   /** With auto-tracing: the runtime rewritten functions call, and its context manager. */
-  autoTrace?: import('../runtime/autotrace.ts').AutoTraceRuntime;
+  autoTrace?: import('../autotrace/runtime/runtime.ts').AutoTraceRuntime;
   /** The global tracer provider: tracerProvider, less the library tracer scopes integrations replace. */
   globalTracerProvider: SupersedingTracerProvider;
   contextManager?: import('@opentelemetry/api').ContextManager;
@@ -145,7 +145,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const resource = resourceFromAttributes(resourceAttributes(config));
   const chain = new ProcessorChain();
   const grpc = (['traces', 'metrics', 'logs'] as const).some((s) => signalTarget(config, s)?.protocol === 'grpc');
-  const at = config.autoTrace.modules.length > 0 ? loadChunk<typeof import('../lazy/autotrace-runtime.ts')>('autotrace-runtime') : undefined;
+  const at = config.autoTrace.modules.length > 0 ? loadChunk<typeof import('../autotrace/runtime/chunk.ts')>('autotrace-runtime') : undefined;
   const ids = at === undefined ? undefined : new at.BudIdGenerator();
   const traceSampler = sampler(config);
   const tracerProvider = new TracerProvider({ resource, sampler: traceSampler, spanProcessors: [chain], ...(ids === undefined ? {} : { idGenerator: ids }) });

@@ -1,4 +1,10 @@
-// The auto-trace runtime: what rewritten functions call (see src/autotrace/). Every call is
+// src/autotrace/runtime/: what auto-traced functions call, bundled as
+// dist/lazy/autotrace-runtime.cjs (chunk.ts is its entry). runtime.ts (this file) times calls
+// and decides which become spans; gate.ts holds the spans started inside undecided calls;
+// frame.ts is one call, context.ts makes it the active context, span.ts the span it becomes,
+// ids.ts the ids. The wrappers that call it are made by ../transform/wrap.ts.
+//
+// The auto-trace runtime: what rewritten functions call. Every call is
 // timed; only a call that lasted at least minDuration becomes a span, created when it ends
 // with its true start time, so the first slow call is exported and no fast one is. A span
 // started inside a call (a library's HTTP client span, say) names that call as its parent;
@@ -17,11 +23,11 @@ import { Frame, spanContextOf } from './frame.ts';
 import { pin, type FrameAwareContextManager } from './context.ts';
 import { randomSpanId, randomTraceId } from './ids.ts';
 import { recordCall, type SpanPipeline } from './span.ts';
-import { warn } from '../errors.ts';
+import { warn } from '../../errors.ts';
 import {
   ArrayPrototypePush, ArrayPrototypeShift, DateNow, hrtimeBigint, isPromise, MapIteratorNext, MapPrototypeClear, MapPrototypeDelete,
   MapPrototypeGet, MapPrototypeGetSize, MapPrototypeHas, MapPrototypeKeys, MapPrototypeSet, MathRound, NumberOf, ObjectCreate, ObjectGetPrototypeOf, PromiseCtor, PromisePrototype, PromisePrototypeThen, PromiseResolve,
-} from './primordials.ts';
+} from '../../primordials.ts';
 
 export interface AutoTraceRuntimeOptions {
   minDurationMs: number;

@@ -3,7 +3,7 @@
 // parent's id) and for the tracer provider when auto-trace is on. Built from a pool of random bytes with a lookup table, through built-ins captured at load
 // (primordials.ts): no RegExp, Buffer or Array method an app could have replaced or counts.
 import type { IdGenerator } from '@opentelemetry/sdk-trace';
-import { randomFill } from './primordials.ts';
+import { randomFill } from '../../primordials.ts';
 
 const POOL = 4096;
 const pool = new Uint8Array(POOL);

@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkTrustedDir, currentUid, ensureTrustedDir, notOwnOnly, privateTempDir, reportUntrusted } from './trusted-dir.ts';
-import type { Verdict } from './trusted-dir.ts';
-import { debug } from '../debug.ts';
+import { checkTrustedDir, currentUid, ensureTrustedDir, notOwnOnly, privateTempDir, reportUntrusted } from '../../hooks/trusted-dir.ts';
+import type { Verdict } from '../../hooks/trusted-dir.ts';
+import { debug } from '../../debug.ts';
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 // Windows has no O_NOFOLLOW; its per-user temp folder is private by ACL.
