@@ -91,7 +91,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   if (integrations.hasWork || transform !== undefined) {
     if (integrations.hasWork) {
       try {
-        loadChunk<typeof import('../lazy/instrumentation-base.ts')>('instrumentation-base').primeRequireHook();
+        loadChunk<typeof import('../chunks/instrumentation-base.ts')>('instrumentation-base').primeRequireHook();
       } catch (error) {
         warn('BUDOBSERVE_HOOKS_FAILED', 'the require hook could not be installed; CommonJS libraries are not instrumented', { cause: error });
       }

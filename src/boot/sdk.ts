@@ -199,7 +199,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
 
   const metricsTarget = signalTarget(config, 'metrics');
   if (metricsTarget !== undefined) {
-    const m = loadChunk<typeof import('../lazy/metrics.ts')>('metrics');
+    const m = loadChunk<typeof import('../chunks/metrics.ts')>('metrics');
     const exporter = createExporter(metricsTarget, { protobuf: m.ProtobufMetricsSerializer, json: m.JsonMetricsSerializer }) as unknown as import('@opentelemetry/sdk-metrics').PushMetricExporter;
     sdk.exporters.push(exporter as object);
     const exportTimeoutMillis = Math.min(metricsTarget.timeoutMs, config.metrics.exportIntervalMs);
@@ -218,7 +218,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   if (logsTarget !== undefined) {
     sdk.logsTarget = logsTarget;
     sdk.loggerProvider = new LazyLoggerProvider(() => {
-      const l = loadChunk<typeof import('../lazy/logs.ts')>('logs');
+      const l = loadChunk<typeof import('../chunks/logs.ts')>('logs');
       const inner = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }, { reportAtExit: true });
       // The exporter itself, not the scrubbing wrapper, which passes neither drain nor abort:
       // at exit a refused collector must fail the logs at once and the bound must cut them off
