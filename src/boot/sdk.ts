@@ -14,7 +14,7 @@ import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { LazyLoggerProvider } from './lazy-logs.ts';
 import type { ResolvedConfig } from '../config/types.ts';
 import { ProcessorChain } from '../processors/chain.ts';
-import { createScrubber, scrubbingLogs, scrubbingSpans } from '../processors/scrubbing.ts';
+import { createScrubber, scrubbingLogs, scrubbingSpans } from '../processors/scrub-export.ts';
 import { BudAttributesProcessor } from '../processors/bud-attributes.ts';
 import { DbSummaryProcessor } from '../processors/db-summary.ts';
 import { ConsoleSpanProcessor } from '../console/console-processor.ts';
