@@ -13,7 +13,7 @@
 // An async call keeps its body in the function itself and switches contexts around its first
 // suspension (enterAsync, away, back, exitAsync below), so it settles on exactly the same
 // microtask as the original. Everything here runs inside the app's calls, so it uses only
-// built-ins captured at load (primordials.ts).
+// built-ins captured at load (src/primordials.ts).
 // Owns call timing and that decision; must not touch the module hooks or the exporters, nor
 // hold spans itself (gate.ts).
 import type { HrTime } from '@opentelemetry/api';

@@ -2,7 +2,7 @@
 // Tracer: it is created inside the app's call (when it ends), and the SDK's span creation
 // calls built-ins an app or its test tools may have replaced or count (Date.now,
 // performance.now, Array.prototype.map, Object.keys, Object.assign per span). This one uses
-// only the runtime's clock and built-ins captured at load (primordials.ts), and goes through
+// only the runtime's clock and built-ins captured at load (src/primordials.ts), and goes through
 // the same sampler and span processors as every other span, so what is exported is the same.
 // Owns the auto-trace span object; must not decide which calls become spans (runtime.ts).
 import { isSpanContextValid, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
