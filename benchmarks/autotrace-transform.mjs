@@ -1,7 +1,7 @@
 // Load-time cost of the auto-trace rewrite, in MB of source per second, on real files of
 // 25-135 kB from node_modules. Variants, all from the source text:
 //   parse                 @babel/parser alone: the floor of any Babel-based rewrite
-//   parse+analyze         + the rewrite's walk (names, what to skip; src/autotrace/analyze.ts)
+//   parse+analyze         + the rewrite's walk (names, what to skip; src/autotrace/transform/analyze.ts)
 //   rewrite (splice)      rewriteModule as shipped: + insertions into the original text and a
 //                         token-level source map (chained onto the file's own map if any)
 //   rewrite, no chain     the same with the files' sourceMappingURL comments removed
@@ -18,7 +18,7 @@
 // every line moves unless retainLines, which is slower still and does not keep columns).
 // Splicing keeps every byte and line of the original, and its map is exact token by token;
 // the one thing it cannot do, moving code, the rewrite does not need (function declarations
-// stay in place: see src/autotrace/wrap.ts). @babel/traverse is not used either: its paths
+// stay in place: see src/autotrace/transform/wrap.ts). @babel/traverse is not used either: its paths
 // and scopes cost several parses, and the rewrite needs neither (analyze.ts).
 //
 //   node benchmarks/autotrace-transform.mjs [--runs N]
@@ -27,8 +27,8 @@ import { fileURLToPath } from 'node:url';
 import { parse } from '@babel/parser';
 import traverseModule from '@babel/traverse';
 import generateModule from '@babel/generator';
-import { rewriteModule } from '../src/autotrace/rewrite.ts';
-import { analyze } from '../src/autotrace/analyze.ts';
+import { rewriteModule } from '../src/autotrace/transform/rewrite.ts';
+import { analyze } from '../src/autotrace/transform/analyze.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runsAt = process.argv.indexOf('--runs');

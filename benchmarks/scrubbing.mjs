@@ -16,7 +16,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import { Scrubber as Current, scrubbingSpans } from '../src/processors/scrubbing.ts';
+import { Scrubber as Current } from '../src/processors/scrubbing.ts';
+import { scrubbingSpans } from '../src/processors/scrub-export.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);

@@ -87,7 +87,7 @@ const shareVendors = {
   setup(b) {
     b.onResolve({ filter: /^@opentelemetry\/(api|core|instrumentation)$/ }, (args) => {
       const vendor = vendors[args.path];
-      if (args.importer.endsWith(`src/lazy/${vendor}.ts`)) return undefined;
+      if (args.importer.endsWith(`src/chunks/${vendor}.ts`)) return undefined;
       return { path: `./${vendor}.cjs`, external: true };
     });
   },
@@ -100,7 +100,7 @@ const common = {
   platform: 'node',
   target: 'node22',
   mainFields: ['module', 'main'],
-  alias: { debug: './src/lazy/debug-stub.cjs' },
+  alias: { debug: './src/debug-stub.cjs' },
   // @grpc/proto-loader: grpc-js requires it only to serve channelz and ORCA, server-side
   // features an exporter never reaches; bundling it would add protobufjs for nothing.
   external: ['import-in-the-middle', 'import-in-the-middle/*', 'cosmiconfig', '@grpc/proto-loader'],
@@ -131,14 +131,14 @@ const esm = {
 };
 
 const lazyEntries = {
-  metrics: 'src/lazy/metrics.ts',
-  logs: 'src/lazy/logs.ts',
-  'propagator-b3': 'src/lazy/propagator-b3.ts',
-  'instrumentation-base': 'src/lazy/instrumentation-base.ts',
-  'autotrace-runtime': 'src/lazy/autotrace-runtime.ts',
-  'autotrace-rewrite': 'src/autotrace/rewrite.ts',
-  'exporter-grpc': 'src/lazy/exporter-grpc.ts',
-  'vendor-instrumentation': 'src/lazy/vendor-instrumentation.ts',
+  metrics: 'src/chunks/metrics.ts',
+  logs: 'src/chunks/logs.ts',
+  'propagator-b3': 'src/chunks/propagator-b3.ts',
+  'instrumentation-base': 'src/chunks/instrumentation-base.ts',
+  'autotrace-runtime': 'src/autotrace/runtime/chunk.ts',
+  'autotrace-rewrite': 'src/autotrace/transform/rewrite.ts',
+  'exporter-grpc': 'src/chunks/exporter-grpc.ts',
+  'vendor-instrumentation': 'src/chunks/vendor-instrumentation.ts',
 };
 for (const { name, entry } of instrumentations) lazyEntries[`instrumentation-${name}`] = entry;
 

@@ -3,6 +3,11 @@
 // metrics and logs SDKs) out of the boot bundle; loading stays synchronous, which
 // --require preloads and the module hooks need. Only works from the built package: source
 // files are never run directly.
+// Where each chunk's entry is: scripts/build.mjs lazyEntries. The chunks that are mostly
+// packages (SDKs, exporters, the shared instrumentation base) have theirs in
+// src/chunks/<name>.ts; the auto-trace runtime and rewrite beside their code in
+// src/autotrace/; an instrumentation's entry is its package.
+// Owns loading chunks and the agent's own unbundled packages; must not decide when.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 

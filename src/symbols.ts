@@ -10,11 +10,11 @@ export const kBudError = Symbol.for('budobserve.agent.error');
 export const kAgent = Symbol.for('budobserve.agent.instance');
 /** Set on globalThis once the module hooks are installed in this thread. */
 export const kHooksInstalled = Symbol.for('budobserve.agent.hooks');
-/** The auto-trace runtime that rewritten functions call (see src/autotrace/, src/runtime/). */
+/** The auto-trace runtime that rewritten functions call (see src/autotrace/). */
 export const kAutoTrace = Symbol.for('budobserve.autotrace');
 /**
  * On a span stand-in that records nothing (an auto-traced call not decided yet, see
- * src/runtime/frame.ts): a method returning the context the stand-in descends from, so span
+ * src/autotrace/runtime/frame.ts): a method returning the context the stand-in descends from, so span
  * processors can find the span a new span really hangs under (src/processors/recorded-parent.ts).
  */
 export const kDescendsFrom = Symbol.for('budobserve.descendsFrom');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { compileFunction } from 'node:vm';
 import { parse } from '@babel/parser';
 import { transformSync } from 'esbuild';
-import { rewriteModule } from '../src/autotrace/rewrite.ts';
+import { rewriteModule } from '../src/autotrace/transform/rewrite.ts';
 import { root } from './helpers/run.mjs';
 
 const PACKAGES = ['express', 'router', 'body-parser', 'qs', 'js-yaml', 'cosmiconfig', 'esbuild', '@babel/parser', 'require-in-the-middle', 'import-in-the-middle', '@grpc/grpc-js', 'protobufjs'];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { SourceMap } from 'node:module';
 import { parse } from '@babel/parser';
 import { transformSync } from 'esbuild';
-import { rewriteModule } from '../src/autotrace/rewrite.ts';
+import { rewriteModule } from '../src/autotrace/transform/rewrite.ts';
 
 const FILE = '/app/src/mod.js';
 const rw = (source, options = {}) => rewriteModule(source, { filename: FILE, relPath: 'src/mod.js', format: 'module', ...options });

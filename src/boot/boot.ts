@@ -21,7 +21,7 @@ import { loadChunk, requireExternal } from '../lazy.ts';
 import { warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
 import { kAgent, kAutoTrace, kBooted } from '../symbols.ts';
-import { createAutoTraceTransform } from '../hooks/autotrace-hook.ts';
+import { createAutoTraceTransform } from '../autotrace/hook/load-hook.ts';
 
 export interface Agent {
   config: ResolvedConfig;
@@ -92,7 +92,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   if (integrations.hasWork || transform !== undefined) {
     if (integrations.hasWork) {
       try {
-        loadChunk<typeof import('../lazy/instrumentation-base.ts')>('instrumentation-base').primeRequireHook();
+        loadChunk<typeof import('../chunks/instrumentation-base.ts')>('instrumentation-base').primeRequireHook();
       } catch (error) {
         warn('BUDOBSERVE_HOOKS_FAILED', 'the require hook could not be installed; CommonJS libraries are not instrumented', { cause: error });
       }

@@ -14,7 +14,7 @@ import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { LazyLoggerProvider } from './lazy-logs.ts';
 import type { ResolvedConfig } from '../config/types.ts';
 import { ProcessorChain } from '../processors/chain.ts';
-import { createScrubber, scrubbingLogs, scrubbingSpans } from '../processors/scrubbing.ts';
+import { createScrubber, scrubbingLogs, scrubbingSpans } from '../processors/scrub-export.ts';
 import { BudAttributesProcessor } from '../processors/bud-attributes.ts';
 import { DbSummaryProcessor } from '../processors/db-summary.ts';
 import { ConsoleSpanProcessor } from '../console/console-processor.ts';
@@ -48,7 +48,7 @@ export interface Sdk {
   /** Some signal is exported over gRPC (whose channel holds the process open). */
   grpc: boolean;
   /** With auto-tracing: the runtime rewritten functions call, and its context manager. */
-  autoTrace?: import('../runtime/autotrace.ts').AutoTraceRuntime;
+  autoTrace?: import('../autotrace/runtime/runtime.ts').AutoTraceRuntime;
   /** The global tracer provider: tracerProvider, less the library tracer scopes integrations replace. */
   globalTracerProvider: SupersedingTracerProvider;
   contextManager?: import('@opentelemetry/api').ContextManager;
@@ -145,7 +145,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const resource = resourceFromAttributes(resourceAttributes(config));
   const chain = new ProcessorChain();
   const grpc = (['traces', 'metrics', 'logs'] as const).some((s) => signalTarget(config, s)?.protocol === 'grpc');
-  const at = config.autoTrace.modules.length > 0 ? loadChunk<typeof import('../lazy/autotrace-runtime.ts')>('autotrace-runtime') : undefined;
+  const at = config.autoTrace.modules.length > 0 ? loadChunk<typeof import('../autotrace/runtime/chunk.ts')>('autotrace-runtime') : undefined;
   const ids = at === undefined ? undefined : new at.BudIdGenerator();
   const traceSampler = sampler(config);
   const tracerProvider = new TracerProvider({ resource, sampler: traceSampler, spanProcessors: [chain], ...(ids === undefined ? {} : { idGenerator: ids }) });
@@ -199,7 +199,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
 
   const metricsTarget = signalTarget(config, 'metrics');
   if (metricsTarget !== undefined) {
-    const m = loadChunk<typeof import('../lazy/metrics.ts')>('metrics');
+    const m = loadChunk<typeof import('../chunks/metrics.ts')>('metrics');
     const exporter = createExporter(metricsTarget, { protobuf: m.ProtobufMetricsSerializer, json: m.JsonMetricsSerializer }) as unknown as import('@opentelemetry/sdk-metrics').PushMetricExporter;
     sdk.exporters.push(exporter as object);
     const exportTimeoutMillis = Math.min(metricsTarget.timeoutMs, config.metrics.exportIntervalMs);
@@ -218,7 +218,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   if (logsTarget !== undefined) {
     sdk.logsTarget = logsTarget;
     sdk.loggerProvider = new LazyLoggerProvider(() => {
-      const l = loadChunk<typeof import('../lazy/logs.ts')>('logs');
+      const l = loadChunk<typeof import('../chunks/logs.ts')>('logs');
       const inner = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }, { reportAtExit: true });
       // The exporter itself, not the scrubbing wrapper, which passes neither drain nor abort:
       // at exit a refused collector must fail the logs at once and the bound must cut them off

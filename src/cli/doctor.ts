@@ -14,7 +14,7 @@ import { catalog } from '../integrations/catalog.ts';
 import type { CatalogEntry } from '../integrations/catalog-entry.ts';
 import { describe } from '../config/file.ts';
 import { loadFailureText } from '../config/load-error.ts';
-import { createSelector } from '../hooks/autotrace-select.ts';
+import { createSelector } from '../autotrace/hook/select.ts';
 import { checkGuard } from '../boot/guard.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { hideUrlSecrets } from '../processors/url-secrets.ts';

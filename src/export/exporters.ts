@@ -44,7 +44,7 @@ const GRPC_EXPORTERS = { traces: 'OTLPTraceExporter', metrics: 'OTLPMetricExport
  */
 export function createExporter<T, E = OtlpHttpExporter<T>>(target: SignalTarget, serializers: { protobuf: ISerializer<T, unknown>; json: ISerializer<T, unknown> }, opts: { retry?: boolean; reportAtExit?: boolean } = {}): E {
   if (target.protocol !== 'grpc') return new OtlpHttpExporter<T>(target, target.protocol === 'http/json' ? serializers.json : serializers.protobuf, opts) as E;
-  const grpc = loadChunk<typeof import('../lazy/exporter-grpc.ts')>('exporter-grpc');
+  const grpc = loadChunk<typeof import('../chunks/exporter-grpc.ts')>('exporter-grpc');
   const Exporter = grpc[GRPC_EXPORTERS[target.signal]] as unknown as new (o: object) => E;
   const metadata = new grpc.Metadata();
   for (const [k, v] of Object.entries(target.headers)) metadata.set(k, v);

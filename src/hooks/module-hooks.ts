@@ -16,8 +16,8 @@
 // Only a library that is itself an ES module needs import-in-the-middle, whose loader
 // (two WebAssembly lexers, ~20 ms) is therefore loaded the first time that happens.
 //
-// The auto-tracing transform hangs its load hook here too. Owns hook installation and the
-// ES-module bridge; must not decide what is instrumented.
+// The auto-tracing transform (src/autotrace/hook/) hangs its load hook here too. Owns hook
+// installation and the ES-module bridge; must not decide what is instrumented.
 // A namespace import: registerHooks does not exist on the old Node releases where this file
 // must still load far enough to say that they are unsupported.
 import * as nodeModule from 'node:module';
@@ -93,45 +93,74 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
       warn('BUDOBSERVE_HOOKS_FAILED', 'import-in-the-middle could not be installed; libraries imported as ES modules are not instrumented', { cause: error });
     }
   }
+  const esm = new EsmLibraries(opts.isHooked);
+  const resolve = resolveHook(opts, inThread, esm);
+  const load = loadHook(opts, inThread, esm);
+  // Where the off-thread loader runs (old releases), it does the ES-module work and a
+  // pass-through load hook here would even be refused (a null CommonJS source).
+  nodeModule.registerHooks(inThread || opts.transform !== undefined ? { resolve, load } : { resolve });
+}
 
-  let iitm: IitmHook | undefined;
-  const formats = new Map<string, string | undefined>();
-  const esmFormat = (url: string): boolean => {
-    if (!formats.has(url)) formats.set(url, formatOf(url, undefined));
-    return formats.get(url) === 'module';
-  };
+/**
+ * What the hooks learn about the libraries an ES module imports: formats and pure wrappers
+ * by URL, and import-in-the-middle, loaded the first time a library needs it.
+ */
+class EsmLibraries {
+  /** import-in-the-middle's in-thread hook, once loaded: from then on it sees every module. */
+  iitm: IitmHook | undefined;
+  readonly #isHooked: (specifier: string) => boolean;
+  readonly #formats = new Map<string, string | undefined>();
   // An ES-module entry that only re-exports CommonJS files (esm-wrapper.ts), by URL.
-  const wrappers = new Map<string, boolean>();
-  const wrapsCommonJs = (url: string): boolean => {
-    let known = wrappers.get(url);
+  readonly #wrappers = new Map<string, boolean>();
+
+  constructor(isHooked: (specifier: string) => boolean) {
+    this.#isHooked = isHooked;
+  }
+
+  isModule(url: string): boolean {
+    if (!this.#formats.has(url)) this.#formats.set(url, formatOf(url, undefined));
+    return this.#formats.get(url) === 'module';
+  }
+
+  wrapsCommonJs(url: string): boolean {
+    let known = this.#wrappers.get(url);
     if (known === undefined) {
       known = wrappedImports(url)?.every((u) => formatOf(u, undefined) === 'commonjs') === true;
-      wrappers.set(url, known);
+      this.#wrappers.set(url, known);
     }
     return known;
-  };
-  const loadIitm = (): IitmHook | undefined => {
+  }
+
+  /** Loads import-in-the-middle (undefined, with one warning, when it cannot be). */
+  loadIitm(): IitmHook | undefined {
     try {
       const { createHook } = requireExternal<{ createHook(meta: { url: string }): IitmHook }>('import-in-the-middle/create-hook.mjs');
       // meta.url names import-in-the-middle's own hook file, from which it finds its
       // runtime (lib/register.js) for the wrappers it generates.
       const hook = createHook({ url: resolveExternal('import-in-the-middle/hook.mjs') });
-      hook.applyOptions({ shouldInclude: (url, specifier) => opts.isHooked(specifier) && esmFormat(url) && !wrapsCommonJs(url) });
+      hook.applyOptions({ shouldInclude: (url, specifier) => this.#isHooked(specifier) && this.isModule(url) && !this.wrapsCommonJs(url) });
       debug('import-in-the-middle loaded for an ES-module library');
+      this.iitm = hook;
       return hook;
     } catch (error) {
       warn('BUDOBSERVE_HOOKS_FAILED', 'import-in-the-middle could not be loaded; libraries that are ES modules are not instrumented', { cause: error, once: 'iitm' });
       return undefined;
     }
-  };
+  }
+}
 
-  const resolve = (specifier: string, context: ResolveHookContext, nextResolve: NextResolve): ResolveFnOutput => {
+type ResolveHook = (specifier: string, context: ResolveHookContext, nextResolve: NextResolve) => ResolveFnOutput;
+type LoadHook = (url: string, context: LoadHookContext, nextLoad: NextLoad) => LoadFnOutput;
+
+/** Every specifier enables what it names, and an import of a hooked library gets the patched one. */
+function resolveHook(opts: ModuleHooksOptions, inThread: boolean, esm: EsmLibraries): ResolveHook {
+  return (specifier, context, nextResolve) => {
     try {
       opts.onSpecifier(specifier);
     } catch {
       // an instrumentation failing to enable is reported where it fails; resolution goes on
     }
-    const result = iitm !== undefined ? iitm.resolveSync(specifier, context, nextResolve) : nextResolve(specifier, context);
+    const result = esm.iitm !== undefined ? esm.iitm.resolveSync(specifier, context, nextResolve) : nextResolve(specifier, context);
     if (!inThread || context.conditions?.includes('import') !== true || result.url.includes('iitm=') || !opts.isHooked(specifier)) return result;
     try {
       if (result.url.startsWith('node:')) {
@@ -142,13 +171,13 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
       }
       const format = formatOf(result.url, result.format);
       if (format === 'commonjs') return { url: withMarker(result.url, BRIDGE), format: 'module', shortCircuit: true };
-      if (format === 'module' && wrapsCommonJs(result.url)) {
+      if (format === 'module' && esm.wrapsCommonJs(result.url)) {
         // Its CommonJS build, through the patched require(), before the wrapper imports it.
         nodeModule.createRequire(context.parentURL ?? import.meta.url)(specifier);
         return result;
       }
-      if (format === 'module' && iitm === undefined) {
-        iitm = loadIitm();
+      if (format === 'module' && esm.iitm === undefined) {
+        const iitm = esm.loadIitm();
         if (iitm !== undefined) return iitm.resolveSync(specifier, context, nextResolve);
       }
     } catch (error) {
@@ -156,8 +185,11 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
     }
     return result;
   };
+}
 
-  const load = (url: string, context: LoadHookContext, nextLoad: NextLoad): LoadFnOutput => {
+/** Serves the bridge modules of resolveHook, and the auto-trace rewrite of the app's modules. */
+function loadHook(opts: ModuleHooksOptions, inThread: boolean, esm: EsmLibraries): LoadHook {
+  return (url, context, nextLoad) => {
     if (url.endsWith(BRIDGE)) {
       const real = withoutMarker(url, BRIDGE);
       const pre = JSON.stringify(withMarker(real, PRELOAD));
@@ -167,29 +199,30 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
       const real = withoutMarker(url, PRELOAD);
       return { format: 'module', shortCircuit: true, source: `import { createRequire } from 'node:module';\ncreateRequire(${JSON.stringify(real)})(${JSON.stringify(fileURLToPath(real))});\n` };
     }
-    let result = iitm !== undefined ? iitm.loadSync(url, context, nextLoad) : nextLoad(url, context);
+    let result = esm.iitm !== undefined ? esm.iitm.loadSync(url, context, nextLoad) : nextLoad(url, context);
     // With the off-thread loader also installed (old releases), Node refuses the null
     // CommonJS source its own loader hands back; read the file instead.
     if (!inThread && result.format === 'commonjs' && (result.source === undefined || result.source === null) && url.startsWith('file:')) {
       result = { ...result, source: readFileSync(fileURLToPath(url), 'utf8') };
     }
     if (opts.transform === undefined || !url.startsWith('file:')) return result;
-    // A .js file that require() loads comes back without a format (Node decides it when it
-    // compiles); the package's "type" says which it will be.
-    const format = result.format ?? formatOf(url, undefined);
-    if (format === undefined || !JS_FORMATS.has(format)) return result;
-    try {
-      // A require() pulled into the ES-module graph can come back without source.
-      const source = result.source === undefined || result.source === null ? readFileSync(fileURLToPath(url), 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
-      const rewritten = opts.transform(url, source, format);
-      if (rewritten !== undefined) return { ...result, source: rewritten, shortCircuit: true };
-    } catch (error) {
-      warn('BUDOBSERVE_AUTOTRACE_FAILED', `could not auto-trace ${url}; it loads unchanged`, { cause: error, once: url });
-    }
-    return result;
+    return transformed(opts.transform, url, result);
   };
+}
 
-  // Where the off-thread loader runs (old releases), it does the ES-module work and a
-  // pass-through load hook here would even be refused (a null CommonJS source).
-  nodeModule.registerHooks(inThread || opts.transform !== undefined ? { resolve, load } : { resolve });
+/** A loaded JavaScript module with the auto-trace rewrite applied, or as it was. */
+function transformed(transform: NonNullable<ModuleHooksOptions['transform']>, url: string, result: LoadFnOutput): LoadFnOutput {
+  // A .js file that require() loads comes back without a format (Node decides it when it
+  // compiles); the package's "type" says which it will be.
+  const format = result.format ?? formatOf(url, undefined);
+  if (format === undefined || !JS_FORMATS.has(format)) return result;
+  try {
+    // A require() pulled into the ES-module graph can come back without source.
+    const source = result.source === undefined || result.source === null ? readFileSync(fileURLToPath(url), 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+    const rewritten = transform(url, source, format);
+    if (rewritten !== undefined) return { ...result, source: rewritten, shortCircuit: true };
+  } catch (error) {
+    warn('BUDOBSERVE_AUTOTRACE_FAILED', `could not auto-trace ${url}; it loads unchanged`, { cause: error, once: url });
+  }
+  return result;
 }

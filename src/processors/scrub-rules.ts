@@ -4,6 +4,7 @@
 // text are in scrub-credentials.ts, the parts of a URL in url-secrets.ts.
 // Owns the rules; must not walk spans or decide what is done with a match.
 import { warn } from '../errors.ts';
+import { compilePattern } from '../config/parse.ts';
 
 export interface Pattern {
   /** Shown in the replacement and in logfire.scrubbed: a built-in's canonical name, else as written. */
@@ -52,6 +53,9 @@ const NOT_A_CREDENTIAL = ['count', 'type', 'usage', 'limit', 'budget', 'length',
 const TOKEN_KEY = new RegExp(String.raw`(?:(?<![A-Za-z0-9])(?:access|refresh|id|bearer|api|app|bot|github|gh|csrf|xsrf)?token(?![a-z0-9])|(?<![A-Z])Token(?![a-z0-9])|(?<![A-Z])TOKEN(?![A-Za-z0-9]))` +
   String.raw`(?![._ -]?(?:${NOT_A_CREDENTIAL})s?(?![a-z]))`);
 
+/** `s` as a RegExp source that matches it literally. */
+const escapeRe = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+
 /**
  * The agent's token first (a token that contains 'secret' is reported as the token), the
  * built-ins, then the extra patterns; an extra pattern that does not compile is skipped.
@@ -59,7 +63,7 @@ const TOKEN_KEY = new RegExp(String.raw`(?:(?<![A-Za-z0-9])(?:access|refresh|id|
 export function compilePatterns(extra: readonly string[], token: string | undefined): Pattern[] {
   const patterns: Pattern[] = [];
   if (token !== undefined && token !== '') {
-    const re = new RegExp(token.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'), 'i');
+    const re = new RegExp(escapeRe(token), 'i');
     patterns.push({ name: TOKEN_NAME, value: re, key: re }); // named, never shown: the match is the token
   }
   for (const [name, source] of WORDS) {
@@ -72,8 +76,8 @@ export function compilePatterns(extra: readonly string[], token: string | undefi
   patterns.push({ name: 'token', value: TOKEN_KEY, key: TOKEN_KEY, keyOnly: true });
   for (const raw of extra) {
     try {
-      // Python's inline (?i) is dropped: matching is case-insensitive anyway.
-      const re = new RegExp(raw.replace(/^\(\?i\)/, ''), 'i');
+      // As the configuration checked it (Python's inline (?i) dropped: matching is case-insensitive anyway).
+      const re = compilePattern(raw);
       patterns.push({ name: raw, value: re, key: re });
     } catch (error) {
       warn('BUDOBSERVE_CONFIG_INVALID', `scrubbing.extraPatterns: '${raw}' is not a valid regular expression (${(error as Error).message}); it is ignored`);
@@ -81,7 +85,6 @@ export function compilePatterns(extra: readonly string[], token: string | undefi
   }
   return patterns;
 }
-
 
 /**
  * The value patterns as one RegExp, or undefined when extra patterns only compile alone
@@ -140,7 +143,6 @@ export interface Template { re: RegExp; literals: string[]; fields: string[] }
 // As the API reads templates (src/api/template.ts): `{{` and `}}` are braces, `{name:spec}`
 // and `{name=}` are placeholders named `name`.
 const PLACEHOLDER = /\{\{|\}\}|\{([^{}]*)\}/g;
-const escapeRe = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 
 export function compileTemplate(template: string): Template {
   const literals = [''];

@@ -4,14 +4,15 @@
 // value that contains a pattern is scrubbed, JSON inside strings is scrubbed recursively, a
 // callback may keep a match. Beyond it, credentials recognised by their shape (scrub-credentials.ts)
 // are replaced inside any string, alone, and a URL under any key keeps its shape. It runs
-// where spans are exported and printed, not in onEnd, so the app's span.end() pays nothing
-// (benchmarks/scrubbing.mjs measures both placements and the cost per span).
+// where spans are exported (scrub-export.ts) and printed, not in onEnd, so the app's
+// span.end() pays nothing (benchmarks/scrubbing.mjs measures both placements and the cost
+// per span).
 // Owns walking spans and log records and replacing what matched; the patterns themselves
 // are in scrub-rules.ts, scrub-credentials.ts and url-secrets.ts. Must not change spans in place.
 import type { AnyValue, Attributes, AttributeValue, Link, SpanStatus } from '@opentelemetry/api';
-import type { ReadableSpan, SpanExporter, TimedEvent } from '@opentelemetry/sdk-trace';
-import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { ResolvedConfig, ScrubMatch } from '../config/types.ts';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ScrubMatch } from '../config/types.ts';
 import { warn } from '../errors.ts';
 import { anyOf, compilePatterns, compileTemplate, keyInfo, secretName, SqlLiterals, TOKEN_NAME } from './scrub-rules.ts';
 import type { KeyInfo, Pattern, Template } from './scrub-rules.ts';
@@ -376,36 +377,4 @@ export class Scrubber {
     if (replacement !== undefined) return replacement;
     return Array.isArray(value) ? [marker(name)] : marker(name);
   }
-}
-
-/** The scrubber the configuration asks for, or undefined when scrubbing is off. */
-export function createScrubber(config: ResolvedConfig): Scrubber | undefined {
-  if (!config.scrubbing.enabled) return undefined;
-  const { extraPatterns, callback, dbStatements } = config.scrubbing;
-  return new Scrubber({ extraPatterns, dbStatements, ...(callback === undefined ? {} : { callback }), ...(config.export.token === undefined ? {} : { token: config.export.token }) });
-}
-
-type SpanExporterLike = SpanExporter & { abort?(): void; drain?(): void; serialize?(spans: ReadableSpan[]): Uint8Array | undefined };
-
-/** The span exporter with every batch scrubbed on its way out, the exit flush's included. */
-export function scrubbingSpans<E extends SpanExporterLike>(exporter: E, scrubber: Scrubber | undefined): E {
-  if (scrubber === undefined) return exporter;
-  const wrapped: SpanExporterLike = {
-    export: (spans, done) => exporter.export(scrubber.scrubSpans(spans), done),
-    shutdown: () => exporter.shutdown(),
-    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
-  };
-  if (exporter.serialize !== undefined) wrapped.serialize = (spans) => exporter.serialize!(scrubber.scrubSpans(spans));
-  if (exporter.drain !== undefined) wrapped.drain = () => exporter.drain!();
-  if (exporter.abort !== undefined) wrapped.abort = () => exporter.abort!();
-  return wrapped as E;
-}
-
-export function scrubbingLogs(exporter: LogRecordExporter, scrubber: Scrubber | undefined): LogRecordExporter {
-  if (scrubber === undefined) return exporter;
-  return {
-    export: (records, done) => exporter.export(records.map((r) => scrubber.scrubLogRecord(r)), done),
-    shutdown: () => exporter.shutdown(),
-    forceFlush: () => exporter.forceFlush(),
-  };
 }

@@ -9,8 +9,8 @@
 import { registerHooks, stripTypeScriptTypes } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
-import { rewriteModule } from '../../src/autotrace/rewrite.ts';
-import { inlineMapComment } from '../../src/autotrace/source-map.ts';
+import { rewriteModule } from '../../src/autotrace/transform/rewrite.ts';
+import { inlineMapComment } from '../../src/autotrace/transform/source-map.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixturesUrl = new URL('../../fixtures/autotrace/', import.meta.url).href;

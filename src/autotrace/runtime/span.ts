@@ -2,17 +2,17 @@
 // Tracer: it is created inside the app's call (when it ends), and the SDK's span creation
 // calls built-ins an app or its test tools may have replaced or count (Date.now,
 // performance.now, Array.prototype.map, Object.keys, Object.assign per span). This one uses
-// only the runtime's clock and built-ins captured at load (primordials.ts), and goes through
+// only the runtime's clock and built-ins captured at load (src/primordials.ts), and goes through
 // the same sampler and span processors as every other span, so what is exported is the same.
-// Owns the auto-trace span object; must not decide which calls become spans (autotrace.ts).
+// Owns the auto-trace span object; must not decide which calls become spans (runtime.ts).
 import { isSpanContextValid, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import type { Attributes, AttributeValue, Context, HrTime, Link, Span, SpanContext, SpanStatus, TimeInput, Exception } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
-import { ArrayIsArray, ArrayPrototypePush, ObjectDefineProperty, ObjectPrototypeHasOwnProperty, StringOf } from './primordials.ts';
+import { ArrayIsArray, ArrayPrototypePush, ObjectDefineProperty, ObjectPrototypeHasOwnProperty, StringOf } from '../../primordials.ts';
 import { spanOf } from './frame.ts';
-import { SPAN_KEY } from './context-span.ts';
+import { SPAN_KEY } from '../../context-span.ts';
 
 export interface SpanPipeline {
   resource: Resource;

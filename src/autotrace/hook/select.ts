@@ -2,7 +2,7 @@
 // config file) matched against the path relative to the project root, minus
 // autoTrace.exclude; nothing under node_modules unless a pattern names node_modules.
 import { relative, sep } from 'node:path';
-import { patternMatcher } from '../config/glob.ts';
+import { patternMatcher } from '../../config/glob.ts';
 
 export interface Selection {
   projectRoot: string;

@@ -114,128 +114,160 @@ export interface Analysis {
  * a node with such a leading comment leaves every function in it untouched.
  */
 export function analyze(program: t.Program, source: string, checkIgnore: boolean): Analysis {
-  const pre: Planned[] = [];
-  const ancestors: t.Node[] = [];
-  const frames: Frame[] = [];
-  let ignoreDepth = 0; // nodes with an ignore comment on the ancestor stack
+  const walk = new Walk(source, checkIgnore);
+  walk.visit(program);
+  return { pre: walk.pre };
+}
+
+/** The one walk over a module: where it is, and what it found so far. */
+class Walk {
+  /** The functions found, in pre-order. */
+  readonly pre: Planned[] = [];
+  readonly #source: string;
+  readonly #checkIgnore: boolean;
+  readonly #ancestors: t.Node[] = [];
+  readonly #frames: Frame[] = [];
+  #ignoreDepth = 0; // nodes with an ignore comment on the ancestor stack
   // `with` statements around: a name the wrapper uses (`__budRt`) would be looked up on the
   // object first, and a sandbox proxy that claims every name would break the wrapper.
-  let withDepth = 0;
-
+  #withDepth = 0;
   // Whose awaits, returns and catch blocks the nodes being walked are: the innermost async
   // function's, or nobody's (a synchronous function, a class static block).
-  const owners: (Planned | undefined)[] = [];
+  readonly #owners: (Planned | undefined)[] = [];
   // Async functions with a mark inside a `with` block (the names the marks use would be
   // looked up on the object first) or an await no mark can wrap: they stay unwrapped.
-  const unmarkable = new Set<Planned>();
-  const mark = (node: AsyncMark['node'], extra?: { start: number; outerDepth: number }): void => {
-    const owner = owners[owners.length - 1];
-    if (owner === undefined) return;
-    owner.marks.push({ node, depth: ancestors.length, ...extra });
-    if (withDepth > 0) unmarkable.add(owner);
-  };
+  readonly #unmarkable = new Set<Planned>();
 
-  const visitFunction = (fn: FunctionNode): void => {
-    const enclosing = frames[frames.length - 1];
-    const { qualified, owner } = functionName(fn, ancestors, enclosing, source);
+  constructor(source: string, checkIgnore: boolean) {
+    this.#source = source;
+    this.#checkIgnore = checkIgnore;
+  }
+
+  visit(node: t.Node): void {
+    const type = node.type;
+    const frame = this.#frames[this.#frames.length - 1];
+    if (FUNCTION_TYPES.has(type)) {
+      this.#function(node as FunctionNode, frame);
+      return;
+    }
+    if (frame !== undefined) this.#inBody(node, frame);
+    this.#children(node);
+  }
+
+  /** A function met in the walk: noted in its enclosing function's body, then walked. */
+  #function(fn: FunctionNode, frame: Frame | undefined): void {
+    if (fn.type === 'FunctionDeclaration' && fn.id && frame !== undefined) {
+      // Directly in the enclosing function's body (labels aside), or in a block of it.
+      const ancestors = this.#ancestors;
+      let i = ancestors.length - 1;
+      while (ancestors[i]?.type === 'LabeledStatement') i--;
+      if (ancestors[i] === frame.plan.node.body) frame.topFunctions.push(fn.id.name);
+      else frame.blockFunctions.add(fn.id.name);
+    }
+    const ignore = this.#checkIgnore && hasIgnoreComment(fn);
+    if (ignore) this.#ignoreDepth++;
+    this.#functionBody(fn);
+    if (ignore) this.#ignoreDepth--;
+  }
+
+  /** Plans the function, walks what belongs to it, then decides whether it can be wrapped. */
+  #functionBody(fn: FunctionNode): void {
+    const frames = this.#frames;
+    const ancestors = this.#ancestors;
+    const { qualified, owner } = functionName(fn, ancestors, frames[frames.length - 1], this.#source);
     const plan: Planned = { node: fn, name: qualified, depth: ancestors.length, wrap: false, marks: [] };
-    pre.push(plan);
-    const frame: Frame = { plan, qualified, owner, ignored: ignoreDepth > 0 || withDepth > 0, hasEval: false, vars: new Set(), topFunctions: [], blockFunctions: new Set() };
+    this.pre.push(plan);
+    const frame: Frame = { plan, qualified, owner, ignored: this.#ignoreDepth > 0 || this.#withDepth > 0, hasEval: false, vars: new Set(), topFunctions: [], blockFunctions: new Set() };
     frames.push(frame);
     ancestors.push(fn);
     if (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionDeclaration' && fn.type !== 'FunctionExpression') {
       // A method: its computed key and decorators run outside it, but may hold functions
       // (and awaits of the enclosing function).
-      if (fn.computed) visit(fn.key);
-      for (const d of (fn as { decorators?: t.Decorator[] | null }).decorators ?? []) visit(d);
+      if (fn.computed) this.visit(fn.key);
+      for (const d of (fn as { decorators?: t.Decorator[] | null }).decorators ?? []) this.visit(d);
     }
-    owners.push(fn.async && fn.generator !== true ? plan : undefined);
-    for (const p of fn.params) visit(p);
-    visit(fn.body);
-    owners.pop();
+    this.#owners.push(fn.async && fn.generator !== true ? plan : undefined);
+    for (const p of fn.params) this.visit(p);
+    this.visit(fn.body);
+    this.#owners.pop();
     ancestors.pop();
     frames.pop();
     const parent = frames[frames.length - 1];
     if (frame.hasEval && parent !== undefined) parent.hasEval = true;
-    plan.wrap = !frame.ignored && !frame.hasEval && fn.generator !== true && !isAsmJs(fn) && !redeclares(fn, frame) && !unmarkable.has(plan);
-  };
+    plan.wrap = !frame.ignored && !frame.hasEval && fn.generator !== true && !isAsmJs(fn) && !redeclares(fn, frame) && !this.#unmarkable.has(plan);
+  }
 
-  const visit = (node: t.Node): void => {
+  /** What a node inside a function's body tells about it: its vars, evals and async marks. */
+  #inBody(node: t.Node, frame: Frame): void {
     const type = node.type;
-    const frame = frames[frames.length - 1];
-    if (FUNCTION_TYPES.has(type)) {
-      if (type === 'FunctionDeclaration' && node.id && frame !== undefined) {
-        // Directly in the enclosing function's body (labels aside), or in a block of it.
-        let i = ancestors.length - 1;
-        while (ancestors[i]?.type === 'LabeledStatement') i--;
-        if (ancestors[i] === frame.plan.node.body) frame.topFunctions.push(node.id.name);
-        else frame.blockFunctions.add(node.id.name);
-      }
-      const ignore = checkIgnore && hasIgnoreComment(node);
-      if (ignore) ignoreDepth++;
-      visitFunction(node as FunctionNode);
-      if (ignore) ignoreDepth--;
-      return;
+    if (type === 'VariableDeclaration' && node.kind === 'var') for (const d of node.declarations) boundNames(d.id, frame.vars);
+    // `await using` awaits where the block ends, with no await expression to mark.
+    else if (type === 'VariableDeclaration' && (node.kind as string) === 'await using') { const o = this.#owners[this.#owners.length - 1]; if (o !== undefined) this.#unmarkable.add(o); }
+    else if (type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === 'eval') frame.hasEval = true;
+    else if (type === 'AwaitExpression') this.#mark(node);
+    else if (type === 'ReturnStatement' && node.argument !== null && node.argument !== undefined) this.#mark(node);
+    else if (type === 'TryStatement') {
+      if (node.handler !== null && node.handler !== undefined) this.#mark(node.handler.body);
+      if (node.finalizer !== null && node.finalizer !== undefined) this.#mark(node.finalizer);
+    } else if (type === 'ForOfStatement' && node.await) {
+      // The block around the loop goes outside its labels (`continue label` needs them on the loop).
+      const ancestors = this.#ancestors;
+      let i = ancestors.length - 1;
+      while (ancestors[i]?.type === 'LabeledStatement') i--;
+      const label = ancestors[i + 1];
+      this.#mark(node, label === undefined || label === node ? { start: node.start as number, outerDepth: ancestors.length } : { start: label.start as number, outerDepth: i + 1 });
     }
-    if (frame !== undefined) {
-      if (type === 'VariableDeclaration' && node.kind === 'var') for (const d of node.declarations) boundNames(d.id, frame.vars);
-      // `await using` awaits where the block ends, with no await expression to mark.
-      else if (type === 'VariableDeclaration' && (node.kind as string) === 'await using') { const o = owners[owners.length - 1]; if (o !== undefined) unmarkable.add(o); }
-      else if (type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === 'eval') frame.hasEval = true;
-      else if (type === 'AwaitExpression') mark(node);
-      else if (type === 'ReturnStatement' && node.argument !== null && node.argument !== undefined) mark(node);
-      else if (type === 'TryStatement') {
-        if (node.handler !== null && node.handler !== undefined) mark(node.handler.body);
-        if (node.finalizer !== null && node.finalizer !== undefined) mark(node.finalizer);
-      } else if (type === 'ForOfStatement' && node.await) {
-        // The block around the loop goes outside its labels (`continue label` needs them on the loop).
-        let i = ancestors.length - 1;
-        while (ancestors[i]?.type === 'LabeledStatement') i--;
-        const label = ancestors[i + 1];
-        mark(node, label === undefined || label === node ? { start: node.start as number, outerDepth: ancestors.length } : { start: label.start as number, outerDepth: i + 1 });
-      }
-    }
+  }
+
+  /** A place where the innermost async function's context switches (wrap.ts, markAsync). */
+  #mark(node: AsyncMark['node'], extra?: { start: number; outerDepth: number }): void {
+    const owner = this.#owners[this.#owners.length - 1];
+    if (owner === undefined) return;
+    owner.marks.push({ node, depth: this.#ancestors.length, ...extra });
+    if (this.#withDepth > 0) this.#unmarkable.add(owner);
+  }
+
+  /** The nodes below one that is not a function. */
+  #children(node: t.Node): void {
+    const type = node.type;
     // A class static block runs as a function of its own: its statements are nobody's.
     const isStatic = type === 'StaticBlock';
-    if (isStatic) owners.push(undefined);
-    const ignore = checkIgnore && hasIgnoreComment(node);
-    if (ignore) ignoreDepth++;
+    if (isStatic) this.#owners.push(undefined);
+    const ignore = this.#checkIgnore && hasIgnoreComment(node);
+    if (ignore) this.#ignoreDepth++;
     const isWith = type === 'WithStatement';
     if (isWith) {
-      visitChild(node.object);
-      withDepth++;
+      this.#child(node.object);
+      this.#withDepth++;
     }
-    ancestors.push(node);
+    this.#ancestors.push(node);
     const record = node as unknown as Record<string, unknown>;
     const keys = CHILD_KEYS[type];
     if ((type === 'CallExpression' || type === 'OptionalCallExpression') && serializes(node)) {
-      visitChild(node.callee);
-      ignoreDepth++;
-      visitChild(node.arguments);
-      ignoreDepth--;
+      this.#child(node.callee);
+      this.#ignoreDepth++;
+      this.#child(node.arguments);
+      this.#ignoreDepth--;
     } else if (keys !== undefined) {
-      for (const key of keys) visitChild(record[key]);
+      for (const key of keys) this.#child(record[key]);
     } else {
-      for (const key of Object.keys(record)) if (!SKIP_KEYS.has(key) && !(isWith && key === 'object')) visitChild(record[key]);
+      for (const key of Object.keys(record)) if (!SKIP_KEYS.has(key) && !(isWith && key === 'object')) this.#child(record[key]);
     }
-    ancestors.pop();
-    if (isStatic) owners.pop();
-    if (isWith) withDepth--;
-    if (ignore) ignoreDepth--;
-  };
+    this.#ancestors.pop();
+    if (isStatic) this.#owners.pop();
+    if (isWith) this.#withDepth--;
+    if (ignore) this.#ignoreDepth--;
+  }
 
   /** A child key's value: a node, a list of nodes (with holes), or anything else. */
-  const visitChild = (value: unknown): void => {
+  #child(value: unknown): void {
     if (value === null || typeof value !== 'object') return;
     if (Array.isArray(value)) {
-      for (const child of value) if (child !== null && typeof (child as t.Node).type === 'string' && !LEAVES.has((child as t.Node).type)) visit(child as t.Node);
+      for (const child of value) if (child !== null && typeof (child as t.Node).type === 'string' && !LEAVES.has((child as t.Node).type)) this.visit(child as t.Node);
     } else if (typeof (value as t.Node).type === 'string' && !LEAVES.has((value as t.Node).type)) {
-      visit(value as t.Node);
+      this.visit(value as t.Node);
     }
-  };
-
-  visit(program);
-  return { pre };
+  }
 }
 
 /** The names a parameter or `var` binding pattern declares. */

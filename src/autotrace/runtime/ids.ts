@@ -1,9 +1,10 @@
 // Random span and trace ids, for the auto-trace runtime's frames and spans (a frame hands out
 // its id before its span exists: a library span started inside a traced call needs its
-// parent's id) and for the tracer provider when auto-trace is on. Built from a pool of random bytes with a lookup table, through built-ins captured at load
-// (primordials.ts): no RegExp, Buffer or Array method an app could have replaced or counts.
+// parent's id) and for the tracer provider when auto-trace is on. Built from a pool of random
+// bytes with a lookup table, through built-ins captured at load (src/primordials.ts): no
+// RegExp, Buffer or Array method an app could have replaced or counts.
 import type { IdGenerator } from '@opentelemetry/sdk-trace';
-import { randomFill } from './primordials.ts';
+import { randomFill } from '../../primordials.ts';
 
 const POOL = 4096;
 const pool = new Uint8Array(POOL);

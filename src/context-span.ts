@@ -3,6 +3,8 @@
 // span processors ask it for every span they see start inside a traced call. The API's own
 // contexts keep their values in a Map, read here through the method captured at load; any
 // other context is asked as usual.
+// Shared by the auto-trace runtime (src/autotrace/runtime/frame.ts, span.ts) and the span
+// processors (src/processors/recorded-parent.ts), so it sits at src/, beside primordials.ts.
 // Owns that read only; must not create or change contexts.
 import type { Context, Span } from '@opentelemetry/api';
 import { isMap, MapPrototypeGet } from './primordials.ts';

@@ -20,7 +20,7 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Frame } from './frame.ts';
-import { AlsEnterWith, AlsGetStore, AlsRun, ObjectDefineProperty, ReflectApply } from './primordials.ts';
+import { AlsEnterWith, AlsGetStore, AlsRun, ObjectDefineProperty, ReflectApply } from '../../primordials.ts';
 
 export class FrameAwareContextManager extends AsyncLocalStorageContextManager {
   /** Frames of the synchronous calls in progress; `depth` of them are live. */

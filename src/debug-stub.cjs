@@ -1,5 +1,6 @@
 'use strict';
-// Stands in for the `debug` package inside the bundles. require-in-the-middle logs through
+// Stands in for the `debug` package inside every bundle (scripts/build.mjs aliases `debug`
+// to this file; not an entry of its own). require-in-the-middle logs through
 // it, and loading it (with supports-color and tty) cost ~9 ms of every start; the agent's own
 // diagnostics go through NODE_DEBUG=budobserve instead. CommonJS because its users call
 // require('debug')(namespace).

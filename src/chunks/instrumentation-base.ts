@@ -1,4 +1,5 @@
-// dist/lazy/instrumentation-base.cjs: primes the require hook of the shared
+// Entry of the lazily loaded chunk dist/lazy/instrumentation-base.cjs (loadChunk,
+// src/lazy.ts): primes the require hook of the shared
 // @opentelemetry/instrumentation copy (vendor-instrumentation.cjs).
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';

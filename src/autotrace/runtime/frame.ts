@@ -6,8 +6,8 @@
 import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import type { Context, Span, SpanContext } from '@opentelemetry/api';
 import { randomSpanId, randomTraceId } from './ids.ts';
-import { contextSpan, SPAN_KEY } from './context-span.ts';
-import { kDescendsFrom } from '../symbols.ts';
+import { contextSpan, SPAN_KEY } from '../../context-span.ts';
+import { kDescendsFrom } from '../../symbols.ts';
 
 /** The span a context holds: a frame is its own span. */
 export function spanOf(ctx: Context): Span | undefined {

@@ -1,19 +1,28 @@
-// The auto-trace half of the load hook: decides whether a module is the app's own and
-// selected, and serves its rewritten source (from the cache, or rewritten now by the Babel
-// transform, loaded on first need). A module that cannot be rewritten loads exactly as it
-// was, with one warning naming it. Owns selection and caching; the rewrite itself is
-// src/autotrace/.
+// Auto-tracing lives in src/autotrace/, in three parts that load at different times:
+// - hook/ (this folder, in the boot bundle): which of the app's modules are rewritten
+//   (select.ts), the on-disk cache of rewrites (cache.ts), and this file;
+// - transform/ (dist/lazy/autotrace-rewrite.cjs, with Babel's parser, loaded on the first
+//   module the cache does not hold): the rewrite of one module (rewrite.ts);
+// - runtime/ (dist/lazy/autotrace-runtime.cjs, loaded when autoTrace.modules is set): what
+//   the rewritten functions call (runtime.ts).
+//
+// This file is the auto-trace half of the load hook (src/hooks/module-hooks.ts calls it):
+// decides whether a module is the app's own and selected, and serves its rewritten source
+// (from the cache, or rewritten now by the transform). A module that cannot be rewritten
+// loads exactly as it was, with one warning naming it. Owns selection and caching; must not
+// rewrite anything itself (transform/) nor import the runtime (which would pull it into the
+// boot bundle).
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSelector } from './autotrace-select.ts';
-import type { Selection } from './autotrace-select.ts';
-import { RewriteCache } from './autotrace-cache.ts';
-import { loadChunk } from '../lazy.ts';
-import { warn } from '../errors.ts';
-import { debug } from '../debug.ts';
-import { AGENT_VERSION } from '../version.ts';
-import { PROTOCOL } from '../autotrace/wrap.ts';
+import { createSelector } from './select.ts';
+import type { Selection } from './select.ts';
+import { RewriteCache } from './cache.ts';
+import { loadChunk } from '../../lazy.ts';
+import { warn } from '../../errors.ts';
+import { debug } from '../../debug.ts';
+import { AGENT_VERSION } from '../../version.ts';
+import { PROTOCOL } from '../transform/wrap.ts';
 
 interface Rewriter {
   rewriteModule(source: string, options: { filename: string; relPath: string; format: 'module' | 'commonjs'; typescript?: boolean }): { code: string; map: object } | undefined;

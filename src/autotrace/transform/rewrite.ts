@@ -1,3 +1,9 @@
+// src/autotrace/transform/: the Babel rewrite of the app's modules, and this file its entry
+// (bundled on its own as dist/lazy/autotrace-rewrite.cjs: @babel/parser is loaded only when a
+// module has to be rewritten). analyze.ts finds the functions (names.ts names them), wrap.ts
+// has the wrappers of the runtime protocol, splice.ts inserts them into the original text,
+// source-map.ts maps the result back. Must not import the runtime or the hook.
+//
 // The auto-trace rewrite of one module (issue 9, points 2 and 3): every function,
 // method, getter, setter, constructor and arrow of the app's own code calls the auto-trace
 // runtime on entry and exit, with its qualified name and original position. The module hook

@@ -1,18 +1,18 @@
 // The on-disk cache of rewritten modules: Babel runs at 1–3 MB/s, too slow to pay at every
 // start. An entry is keyed by the source's hash, the rewrite options and the agent version.
 // What the cache returns is executed, so the folder and each entry must be ones no other
-// user could have written (trusted-dir.ts): an entry is opened without following links and
-// judged by fstat on that same descriptor, and written atomically (a 0600 temp file made
-// with O_EXCL, then renamed). The content hash inside an entry only catches damage; it is
-// no defence, since anyone can compute it. Owns the folder choice and the entry format;
-// must not create a node_modules/ folder in a project that has none.
+// user could have written (src/hooks/trusted-dir.ts): an entry is opened without following
+// links and judged by fstat on that same descriptor, and written atomically (a 0600 temp
+// file made with O_EXCL, then renamed). The content hash inside an entry only catches
+// damage; it is no defence, since anyone can compute it. Owns the folder choice and the
+// entry format; must not create a node_modules/ folder in a project that has none.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkTrustedDir, currentUid, ensureTrustedDir, notOwnOnly, privateTempDir, reportUntrusted } from './trusted-dir.ts';
-import type { Verdict } from './trusted-dir.ts';
-import { debug } from '../debug.ts';
+import { checkTrustedDir, currentUid, ensureTrustedDir, notOwnOnly, privateTempDir, reportUntrusted } from '../../hooks/trusted-dir.ts';
+import type { Verdict } from '../../hooks/trusted-dir.ts';
+import { debug } from '../../debug.ts';
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 // Windows has no O_NOFOLLOW; its per-user temp folder is private by ACL.

@@ -1,11 +1,13 @@
-// Built-ins the auto-trace runtime uses on behalf of a traced call, captured when the agent
-// loads (the way Node's own `primordials` are): an app or a test tool that later replaces
+// Built-ins for code that runs inside the app's calls, captured when the agent loads (the
+// way Node's own `primordials` are): the auto-trace runtime (src/autotrace/runtime/) and the
+// span processors it reaches (through context-span.ts). Not auto-trace specific, so it sits
+// at src/ for any such user to import. An app or a test tool that later replaces
 // `Array.prototype.push`, `Date.now`, `process.hrtime.bigint` or `Map.prototype.get` (sinon,
 // fake timers, call counters) sees no call from the agent, and a throwing replacement cannot
 // reach the agent's per-call path. Methods are uncurried (`MapGet(map, key)`) with
 // `Function.prototype.bind.bind(Function.prototype.call)`, which calls through the engine,
 // not through a property an app can replace.
-// Owns that capture only; nothing else belongs here.
+// Owns that capture only; nothing else belongs here, and it imports only Node builtins.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomFillSync } from 'node:crypto';
 import { types } from 'node:util';

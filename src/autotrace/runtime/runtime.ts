@@ -1,15 +1,22 @@
-// The auto-trace runtime: what rewritten functions call (see src/autotrace/). Every call is
+// src/autotrace/runtime/: what auto-traced functions call, bundled as
+// dist/lazy/autotrace-runtime.cjs (chunk.ts is its entry). runtime.ts (this file) times calls
+// and decides which become spans; gate.ts holds the spans started inside undecided calls;
+// frame.ts is one call, context.ts makes it the active context, span.ts the span it becomes,
+// ids.ts the ids. The wrappers that call it are made by ../transform/wrap.ts.
+//
+// The auto-trace runtime: what rewritten functions call. Every call is
 // timed; only a call that lasted at least minDuration becomes a span, created when it ends
 // with its true start time, so the first slow call is exported and no fast one is. A span
 // started inside a call (a library's HTTP client span, say) names that call as its parent;
 // if the call turns out to be dropped, the span is re-parented to the nearest kept ancestor
-// before it is exported (the gate below holds it until the call is decided, within bounds).
+// before it is exported (gate.ts holds it until the call is decided, within bounds).
 // An async call keeps its body in the function itself and switches contexts around its first
 // suspension (enterAsync, away, back, exitAsync below), so it settles on exactly the same
 // microtask as the original. Everything here runs inside the app's calls, so it uses only
-// built-ins captured at load (primordials.ts).
-// Owns call timing and that decision; must not touch the module hooks or the exporters.
-import type { HrTime, SpanContext } from '@opentelemetry/api';
+// built-ins captured at load (src/primordials.ts).
+// Owns call timing and that decision; must not touch the module hooks or the exporters, nor
+// hold spans itself (gate.ts).
+import type { HrTime } from '@opentelemetry/api';
 import { AsyncLocalStorage as AsyncLocalStorageClass } from 'node:async_hooks';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -17,11 +24,9 @@ import { Frame, spanContextOf } from './frame.ts';
 import { pin, type FrameAwareContextManager } from './context.ts';
 import { randomSpanId, randomTraceId } from './ids.ts';
 import { recordCall, type SpanPipeline } from './span.ts';
-import { warn } from '../errors.ts';
-import {
-  ArrayPrototypePush, ArrayPrototypeShift, DateNow, hrtimeBigint, isPromise, MapIteratorNext, MapPrototypeClear, MapPrototypeDelete,
-  MapPrototypeGet, MapPrototypeGetSize, MapPrototypeHas, MapPrototypeKeys, MapPrototypeSet, MathRound, NumberOf, ObjectCreate, ObjectGetPrototypeOf, PromiseCtor, PromisePrototype, PromisePrototypeThen, PromiseResolve,
-} from './primordials.ts';
+import { SpanGate } from './gate.ts';
+import { warn } from '../../errors.ts';
+import { hrtimeBigint, isPromise, MathRound, NumberOf, ObjectGetPrototypeOf, PromiseCtor, PromisePrototype, PromisePrototypeThen, PromiseResolve } from '../../primordials.ts';
 
 export interface AutoTraceRuntimeOptions {
   minDurationMs: number;
@@ -36,8 +41,6 @@ export interface AutoTraceRuntimeOptions {
   maxHoldMs?: number;
 }
 
-interface Held { span: ReadableSpan; since: number; parent: string; released: boolean }
-
 // Frame.phase of an async call.
 const SYNC = 0;
 const AWAY = 1;
@@ -47,15 +50,6 @@ const RESUMED = 3;
 // AsyncLocalStorage on async_hooks (Node 22; Node 24+ with --no-async-context-frame) has
 // these; the AsyncContextFrame one, whose enterWith copies the frame, does not.
 const ENTER_COPIES = !('_propagate' in AsyncLocalStorageClass.prototype);
-
-const kBase = Symbol('budobserve.span');
-
-function withParent(span: ReadableSpan, parent: SpanContext | undefined): ReadableSpan {
-  // The span is read through its properties; a child object overrides just this one, over
-  // the original span however often it moves (no chain of prototypes).
-  const base = (span as { [kBase]?: ReadableSpan })[kBase] ?? span;
-  return ObjectCreate(base, { parentSpanContext: { value: parent, enumerable: true }, [kBase]: { value: base } });
-}
 
 const ATTRS = (f: Frame): Record<string, string | number> => ({
   'code.function.name': f.name,
@@ -70,30 +64,24 @@ const ATTRS = (f: Frame): Record<string, string | number> => ({
 export class AutoTraceRuntime {
   readonly #cm: FrameAwareContextManager;
   readonly #threshold: bigint;
-  readonly #maxHeld: number;
-  readonly #maxHoldMs: number;
   readonly #pipe: SpanPipeline;
   /** Entering a context copies it (AsyncContextFrame): resumed bodies wait on the stack (back). */
   readonly #copies = ENTER_COPIES;
   // hrtime is monotonic; spans want wall-clock time. One anchor, taken once.
   readonly #hr0 = hrtimeBigint();
   readonly #wall0 = BigInt(MathRound((performance.timeOrigin + performance.now()) * 1e6));
-  /** Frames that gave out an id and are not decided yet. */
-  readonly #open = new Map<string, Frame>();
-  readonly #waiting = new Map<string, Held[]>();
-  readonly #order: Held[] = [];
-  /** Dropped calls that gave out an id, and where their children go instead (bounded). */
-  readonly #dropped = new Map<string, SpanContext | undefined>();
-  #forward: (span: ReadableSpan) => void = () => {};
-  readonly #onId = (f: Frame): void => {
-    if (f.id !== undefined && f.resolved === undefined) MapPrototypeSet(this.#open, f.id, f);
-  };
+  readonly #gate: SpanGate;
+  /** What a frame calls when it gives out its id (the gate then holds the spans naming it). */
+  readonly #onId: (f: Frame) => void;
+  /** Every finished span passes here before the processors that print or export it. */
+  readonly gate: (span: ReadableSpan) => void;
 
   constructor(opts: AutoTraceRuntimeOptions) {
     this.#cm = opts.contextManager;
     this.#threshold = BigInt(MathRound(opts.minDurationMs * 1e6));
-    this.#maxHeld = opts.maxHeld ?? 10_000;
-    this.#maxHoldMs = opts.maxHoldMs ?? 5_000;
+    this.#gate = new SpanGate(opts.maxHeld ?? 10_000, opts.maxHoldMs ?? 5_000);
+    this.#onId = this.#gate.opened;
+    this.gate = this.#gate.gate;
     this.#pipe = { resource: opts.resource, sampler: opts.sampler, processor: opts.processor, scope: { name: 'budobserve.autotrace' }, now: () => this.#hr(hrtimeBigint()) };
   }
 
@@ -318,85 +306,21 @@ export class AutoTraceRuntime {
         f.resolved = null;
         warn('BUDOBSERVE_INTERNAL', `auto-trace could not record a call of ${f.name}`, { cause: error, once: 'autotrace-record' });
       }
-      if (id !== undefined) this.#decide(id, f.resolved ?? spanContextOf(f.parentContext()));
+      if (id !== undefined) this.#gate.decide(id, f.resolved ?? spanContextOf(f.parentContext()));
     } else {
       f.resolved = null;
-      if (f.id !== undefined) this.#decide(f.id, spanContextOf(f.parentContext()));
+      if (f.id !== undefined) this.#gate.decide(f.id, spanContextOf(f.parentContext()));
     }
     f.collapse();
   }
 
-  /** The call `id` was decided: kept (its own context) or dropped (the ancestor's). */
-  #decide(id: string, target: SpanContext | undefined): void {
-    MapPrototypeDelete(this.#open, id);
-    if (target?.spanId !== id) {
-      MapPrototypeSet(this.#dropped, id, target);
-      if (MapPrototypeGetSize(this.#dropped) > this.#maxHeld) MapPrototypeDelete(this.#dropped, MapIteratorNext(MapPrototypeKeys(this.#dropped)).value!);
-    }
-    const held = MapPrototypeGet(this.#waiting, id);
-    if (held === undefined) return;
-    MapPrototypeDelete(this.#waiting, id);
-    const kept = target?.spanId === id;
-    for (let i = 0; i < held.length; i++) {
-      const h = held[i]!;
-      if (h.released) continue;
-      h.released = true;
-      this.gate(kept ? h.span : withParent(h.span, target));
-    }
-  }
-
   /** Installed by the processor chain: where spans go once they may leave. */
   setForward(forward: (span: ReadableSpan) => void): void {
-    this.#forward = forward;
-  }
-
-  /** Every finished span passes here before the processors that print or export it. */
-  gate = (span: ReadableSpan): void => {
-    // A span that ended after its parent call was dropped points at a call that will never
-    // be a span: it goes to the ancestor instead, hop by hop (which may itself be undecided).
-    let parentContext = span.parentSpanContext;
-    let moved = false;
-    let parent = parentContext?.spanId;
-    let frame = parent === undefined ? undefined : MapPrototypeGet(this.#open, parent);
-    for (let hops = 0; frame === undefined && parent !== undefined && hops < this.#maxHeld && MapPrototypeHas(this.#dropped, parent); hops++) {
-      parentContext = MapPrototypeGet(this.#dropped, parent);
-      moved = true;
-      parent = parentContext?.spanId;
-      frame = parent === undefined ? undefined : MapPrototypeGet(this.#open, parent);
-    }
-    if (moved) span = withParent(span, parentContext);
-    if (frame === undefined) {
-      this.#forward(span);
-      return;
-    }
-    const h: Held = { span, since: DateNow(), parent: parent!, released: false };
-    let list = MapPrototypeGet(this.#waiting, h.parent);
-    if (list === undefined) MapPrototypeSet(this.#waiting, h.parent, (list = []));
-    ArrayPrototypePush(list, h);
-    ArrayPrototypePush(this.#order, h);
-    this.#sweep();
-  };
-
-  #sweep(): void {
-    const limit = DateNow() - this.#maxHoldMs;
-    while (this.#order.length > 0 && (this.#order.length > this.#maxHeld || this.#order[0]!.since < limit)) {
-      const h = ArrayPrototypeShift(this.#order)!;
-      if (h.released) continue;
-      h.released = true;
-      this.#forward(h.span);
-    }
+    this.#gate.setForward(forward);
   }
 
   /** Lets everything held go as it is (flush, shutdown, exit). */
   releaseAll(): void {
-    const order = this.#order;
-    for (let i = 0; i < order.length; i++) {
-      const h = order[i]!;
-      if (h.released) continue;
-      h.released = true;
-      this.#forward(h.span);
-    }
-    order.length = 0;
-    MapPrototypeClear(this.#waiting);
+    this.#gate.releaseAll();
   }
 }
