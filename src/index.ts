@@ -9,7 +9,7 @@ export type { SpanOptions, BudSettings } from './api/bud.ts';
 export type { InstrumentOptions } from './api/instrument.ts';
 export { BudObserve, BudSpan } from './api/bud.ts';
 export { configure } from './api/configure.ts';
-export { LEVEL_NUMBERS } from './api/levels.ts';
+export { LEVEL_NUMBERS } from './levels.ts';
 export { AGENT_VERSION as version } from './version.ts';
 
 /** Types a config file: `export default defineConfig({ serviceName: 'api' })`. */

@@ -5,6 +5,8 @@
 import { metrics, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import type { Attributes, AttributeValue, Context, Exception, HrTime, Link, Meter, Span, SpanContext, SpanKind, SpanStatus, TimeInput, Tracer } from '@opentelemetry/api';
 import { kAgent } from '../symbols.ts';
+import { ATTR_SPAN_TYPE, ATTR_LEVEL_NUM, ATTR_DROPPED_BEFORE_START } from '../attributes.ts';
+import { LEVEL_NUMBERS } from '../levels.ts';
 
 const MAX_PENDING = 1000;
 
@@ -157,7 +159,7 @@ export function flushPending(tracer: () => Tracer): void {
   if (droppedBeforeStart > 0) {
     const dropped = droppedBeforeStart;
     droppedBeforeStart = 0;
-    t.startSpan('budobserve: spans dropped before the agent started', { attributes: { 'logfire.span_type': 'log', 'logfire.level_num': 13, 'budobserve.dropped': dropped } }).end();
+    t.startSpan('budobserve: spans dropped before the agent started', { attributes: { [ATTR_SPAN_TYPE]: 'log', [ATTR_LEVEL_NUM]: LEVEL_NUMBERS.warn, [ATTR_DROPPED_BEFORE_START]: dropped } }).end();
   }
 }
 

@@ -18,7 +18,7 @@ import { createScrubber, scrubbingLogs, scrubbingSpans } from '../processors/scr
 import { BudAttributesProcessor } from '../processors/bud-attributes.ts';
 import { DbSummaryProcessor } from '../processors/db-summary.ts';
 import { ConsoleSpanProcessor } from '../console/console-processor.ts';
-import { LEVEL_NUMBERS } from '../api/levels.ts';
+import { LEVEL_NUMBERS } from '../levels.ts';
 import { BudBatchSpanProcessor } from '../export/batch-processor.ts';
 import { createExporter, signalTarget } from '../export/exporters.ts';
 import { OtlpHttpExporter } from '../export/otlp-http-exporter.ts';

@@ -22,6 +22,8 @@ import { flushAtExit } from '../export/exit-flush.ts';
 import { hintFor } from '../export/retry.ts';
 import { markExiting, warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
+import { ATTR_MSG, ATTR_SPAN_TYPE, ATTR_LEVEL_NUM } from '../attributes.ts';
+import { LEVEL_NUMBERS } from '../levels.ts';
 
 export interface Lifecycle {
   /** Flushes every signal; resolves within the bound even if the collector never answers. */
@@ -253,7 +255,7 @@ function recordCrash(error: unknown, origin: string): void {
   const active = trace.getSpan(context.active());
   const err = error instanceof Error ? error : new Error(String(error));
   const span = tracer.startSpan(origin === 'unhandledRejection' ? 'Unhandled rejection' : 'Uncaught exception', {
-    attributes: { 'logfire.span_type': 'log', 'logfire.level_num': 21, 'logfire.msg': `${err.name}: ${err.message}`, 'exception.type': err.name, 'exception.message': err.message },
+    attributes: { [ATTR_SPAN_TYPE]: 'log', [ATTR_LEVEL_NUM]: LEVEL_NUMBERS.fatal, [ATTR_MSG]: `${err.name}: ${err.message}`, 'exception.type': err.name, 'exception.message': err.message },
   });
   span.recordException(err);
   span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
