@@ -27,7 +27,7 @@ import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otl
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { resourceAttributes } from './resource.ts';
 import { SupersedingTracerProvider } from './superseded.ts';
-import { warn } from '../errors.ts';
+import { errorText, warn } from '../errors.ts';
 import { loadChunk } from '../lazy.ts';
 
 export interface Sdk {
@@ -257,9 +257,4 @@ async function exportOnce(reader: import('@opentelemetry/sdk-metrics').MetricRea
       else reject(result.error ?? new Error('the metrics export failed'));
     });
   });
-}
-
-export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return error === undefined ? 'unknown error' : String(error);
 }

@@ -15,12 +15,11 @@
 // Owns the process listeners and the exit deadline; must not touch the app's own listeners.
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Sdk } from './sdk.ts';
-import { errorText } from './sdk.ts';
 import { exitReport } from './exit-report.ts';
 import type { OtherLoss, Owed } from './exit-report.ts';
 import { flushAtExit } from '../export/exit-flush.ts';
 import { hintFor } from '../export/retry.ts';
-import { markExiting, warn } from '../errors.ts';
+import { errorText, markExiting, warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
 import { ATTR_MSG, ATTR_SPAN_TYPE, ATTR_LEVEL_NUM } from '../attributes.ts';
 import { LEVEL_NUMBERS } from '../levels.ts';
