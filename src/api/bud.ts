@@ -12,7 +12,7 @@ import { flushPending, meterOf, PendingSpan, ProxyInstrument, sdkReady, startPen
 import type { InstrumentKind } from './pending.ts';
 import { instrumentFunction } from './instrument.ts';
 import type { InstrumentOptions } from './instrument.ts';
-import { kAgent } from '../symbols.ts';
+import { runningAgent as agent } from '../agent-global.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { ATTR_MSG_TEMPLATE, ATTR_MSG, ATTR_SPAN_TYPE, ATTR_LEVEL_NUM, ATTR_TAGS } from '../attributes.ts';
 
@@ -33,9 +33,6 @@ export interface BudSettings {
   /** Log-spans below this level are dropped (besides the configured minLevel). */
   minLevel?: LevelName;
 }
-
-interface AgentView { config: { tags: string[]; minLevel: LevelName }; lifecycle: { forceFlush(): Promise<void>; shutdown(): Promise<void> } }
-const agent = (): AgentView | undefined => (globalThis as Record<symbol, unknown>)[kAgent] as AgentView | undefined;
 
 type Attrs = Record<string, unknown>;
 type SpanFn<T> = (span: BudSpan) => T;

@@ -4,13 +4,13 @@
 // configuration stays, and configure() says so once.
 import { createRequire } from 'node:module';
 import type { BudObserveConfig } from '../config/types.ts';
-import { kAgent } from '../symbols.ts';
+import { runningAgent } from '../agent-global.ts';
 import { warn } from '../errors.ts';
 
 interface BootModule { start(input?: { inline?: Record<string, unknown> }): unknown }
 
 export function configure(options: BudObserveConfig = {}): void {
-  if ((globalThis as Record<symbol, unknown>)[kAgent] !== undefined) {
+  if (runningAgent() !== undefined) {
     warn('BUDOBSERVE_CONFIG_INVALID', 'configure() was called but the agent is already running (preloaded or configured before); set options in budobserve.config.* or BUD_OBSERVE_* variables', { once: 'configure' });
     return;
   }

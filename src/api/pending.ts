@@ -4,7 +4,7 @@
 // configure() from code). With the agent preloaded, nothing is ever pending.
 import { metrics, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import type { Attributes, AttributeValue, Context, Exception, HrTime, Link, Meter, Span, SpanContext, SpanKind, SpanStatus, TimeInput, Tracer } from '@opentelemetry/api';
-import { kAgent } from '../symbols.ts';
+import { runningAgent } from '../agent-global.ts';
 import { ATTR_SPAN_TYPE, ATTR_LEVEL_NUM, ATTR_DROPPED_BEFORE_START } from '../attributes.ts';
 import { LEVEL_NUMBERS } from '../levels.ts';
 
@@ -23,7 +23,7 @@ function randomHex(bytes: number): string {
 
 /** True once an SDK serves the global tracer: ours, or one the app set up itself. */
 export function sdkReady(): boolean {
-  if ((globalThis as Record<symbol, unknown>)[kAgent] !== undefined) return true;
+  if (runningAgent() !== undefined) return true;
   const provider = trace.getTracerProvider() as { getDelegate?: () => object };
   const delegate = provider.getDelegate?.() ?? provider;
   return delegate.constructor.name !== 'NoopTracerProvider';

@@ -19,10 +19,13 @@ import { wantColors } from '../console/format.ts';
 import { loadChunk, requireExternal } from '../lazy.ts';
 import { errorText, warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
-import { kAgent, kAutoTrace, kBooted } from '../symbols.ts';
+import { kAutoTrace, kBooted } from '../symbols.ts';
+import { publishAgent } from '../agent-global.ts';
+import type { AgentGlobal } from '../agent-global.ts';
 import { createAutoTraceTransform } from '../hooks/autotrace-hook.ts';
 
-export interface Agent {
+/** The agent this copy started: the global contract (AgentGlobal) and the handles only the boot uses. */
+export interface Agent extends AgentGlobal {
   config: ResolvedConfig;
   resolution: Resolution;
   sdk: Sdk;
@@ -112,7 +115,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   integrations.startModuleless();
   const lifecycle = installLifecycle(sdk, config.shutdownTimeoutMs, { signals: process.getBuiltinModule('node:worker_threads').isMainThread });
   const agent: Agent = { config, resolution, sdk, integrations, lifecycle };
-  (globalThis as Record<symbol, unknown>)[kAgent] = agent;
+  publishAgent(agent);
   debug('started at %s ms: service=%s', uptimeMs(), config.serviceName);
   return agent;
 }
