@@ -3,7 +3,7 @@
 // before it are kept and replayed. Preloaded, the agent is already running: its
 // configuration stays, and configure() says so once.
 import { createRequire } from 'node:module';
-import type { BudObserveConfig } from '../config/types.ts';
+import type { BudObserveConfig } from '../config/public-types.ts';
 import { runningAgent } from '../agent-global.ts';
 import { warn } from '../errors.ts';
 
