@@ -7,7 +7,7 @@ import type { BudObserveConfig } from '../config/public-types.ts';
 import { runningAgent } from '../agent-global.ts';
 import { warn } from '../errors.ts';
 
-interface BootModule { start(input?: { inline?: Record<string, unknown> }): unknown }
+interface BootModule { start(input?: { inline?: BudObserveConfig }): unknown }
 
 export function configure(options: BudObserveConfig = {}): void {
   if (runningAgent() !== undefined) {
@@ -16,7 +16,7 @@ export function configure(options: BudObserveConfig = {}): void {
   }
   try {
     // The SDK lives in the start bundle beside this one; both are in dist/.
-    (createRequire(import.meta.url)('./boot.cjs') as BootModule).start({ inline: options as Record<string, unknown> });
+    (createRequire(import.meta.url)('./boot.cjs') as BootModule).start({ inline: options });
   } catch (error) {
     warn('BUDOBSERVE_BOOT_FAILED', 'configure() could not start the agent', { cause: error });
   }

@@ -7,6 +7,7 @@ import { resolveConfig } from '../config/resolve.ts';
 import { nearestPackageJson } from '../config/package-json.ts';
 import type { Resolution } from '../config/resolve.ts';
 import type { ResolvedConfig } from '../config/types.ts';
+import type { BudObserveConfig } from '../config/public-types.ts';
 import { createSdk, registerGlobals } from './sdk.ts';
 import type { Sdk } from './sdk.ts';
 import { installLifecycle } from './shutdown.ts';
@@ -41,7 +42,7 @@ const truthy = (v: string | undefined): boolean => v !== undefined && /^(true|1|
  * Starts the agent in this thread. Returns undefined when it stays off; never throws.
  * @param input.inline options given in code (configure()), a layer above the config file.
  */
-export function start(input: { inline?: Record<string, unknown> } = {}): Agent | undefined {
+export function start(input: { inline?: BudObserveConfig } = {}): Agent | undefined {
   const g = globalThis as Record<symbol, unknown>;
   debug('start at %s ms', uptimeMs());
   try {

@@ -13,6 +13,7 @@ import { loadFailureText } from './load-error.ts';
 import { catalogNames, disabledByDefault } from '../integrations/catalog.ts';
 import { warningText } from '../errors.ts';
 import type { LayeredValues, ResolvedConfig } from './types.ts';
+import type { BudObserveConfig } from './public-types.ts';
 
 export interface Source {
   kind: SourceKind;
@@ -39,8 +40,8 @@ export interface ResolveInput {
   packageJson?: { name?: unknown; version?: unknown } | undefined;
   /** Skip the file search (tests, the API's configure()). */
   noFile?: boolean;
-  /** Options given in code, treated as a config file layer. */
-  inline?: Record<string, unknown>;
+  /** Options given in code (configure()), treated as a config file layer: checked like one, as code may not be typed. */
+  inline?: BudObserveConfig;
 }
 
 export interface Resolution {
