@@ -56,6 +56,7 @@ function option(spec: OptionSpec): OptionSpec {
 }
 
 const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+// The levels in LEVEL_NUMBERS' order, lowest first: the order messages list them in.
 const LEVELS = Object.keys(LEVEL_NUMBERS) as LevelName[];
 const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
 const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
