@@ -90,6 +90,15 @@ export function warn(code: BudCode, message: string, options: { cause?: unknown;
   }
 }
 
+/**
+ * What a thrown value says, for a message: an Error's message (its name when the message is
+ * empty), anything else as text. The one way the agent words a failure it did not make.
+ */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return error === undefined ? 'unknown error' : String(error);
+}
+
 /** user:password in a URL (an endpoint written http://user:pass@host) is a secret too. */
 export function redactUrlCredentials(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1[hidden]@');

@@ -1,15 +1,15 @@
 // The public API: `import * as bud from '@budobserve/agent'` (an ES module; CommonJS gets it
 // through require() of ES modules). Works whether or not the agent was preloaded.
 import { BudObserve } from './api/bud.ts';
-import type { BudObserveConfig } from './config/types.ts';
+import type { BudObserveConfig } from './config/public-types.ts';
 
-export type { BudObserveConfig, ScrubMatch } from './config/types.ts';
-export type { Protocol, Level, LogLevel, ExporterName, SamplerName, SignalExportOptions } from './config/types.ts';
+export type { BudObserveConfig, ScrubMatch } from './config/public-types.ts';
+export type { Protocol, Level, LogLevel, ExporterName, SamplerName, SignalExportOptions } from './config/public-types.ts';
 export type { SpanOptions, BudSettings } from './api/bud.ts';
 export type { InstrumentOptions } from './api/instrument.ts';
 export { BudObserve, BudSpan } from './api/bud.ts';
 export { configure } from './api/configure.ts';
-export { LEVEL_NUMBERS } from './api/levels.ts';
+export { LEVEL_NUMBERS } from './levels.ts';
 export { AGENT_VERSION as version } from './version.ts';
 
 /** Types a config file: `export default defineConfig({ serviceName: 'api' })`. */

@@ -6,16 +6,17 @@
 import { context, ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, ContextManagementToken, Link, Span, SpanKind, Tracer } from '@opentelemetry/api';
 import { formatMessage, toAttributes } from './template.ts';
-import { levelNumber } from './levels.ts';
-import type { LevelName } from './levels.ts';
+import { levelNumber } from '../levels.ts';
+import type { LevelName } from '../levels.ts';
 import { flushPending, meterOf, PendingSpan, ProxyInstrument, sdkReady, startPending, withPending } from './pending.ts';
 import type { InstrumentKind } from './pending.ts';
 import { instrumentFunction } from './instrument.ts';
 import type { InstrumentOptions } from './instrument.ts';
-import { kAgent } from '../symbols.ts';
 import { recordFailure } from '../spans/failure.ts';
 import { endOnSettle } from '../spans/settle.ts';
+import { runningAgent as agent } from '../agent-global.ts';
 import { AGENT_VERSION } from '../version.ts';
+import { ATTR_MSG_TEMPLATE, ATTR_MSG, ATTR_SPAN_TYPE, ATTR_LEVEL_NUM, ATTR_TAGS } from '../attributes.ts';
 
 export interface SpanOptions {
   level?: LevelName;
@@ -34,9 +35,6 @@ export interface BudSettings {
   /** Log-spans below this level are dropped (besides the configured minLevel). */
   minLevel?: LevelName;
 }
-
-interface AgentView { config: { tags: string[]; minLevel: LevelName }; lifecycle: { forceFlush(): Promise<void>; shutdown(): Promise<void> } }
-const agent = (): AgentView | undefined => (globalThis as Record<symbol, unknown>)[kAgent] as AgentView | undefined;
 
 type Attrs = Record<string, unknown>;
 type SpanFn<T> = (span: BudSpan) => T;
@@ -98,12 +96,12 @@ export class BudObserve {
 
   #attributes(template: string, values: Attrs, type: 'span' | 'log', level: LevelName | undefined, tags: string[] | undefined): Attributes {
     const out = toAttributes(values);
-    out['logfire.msg_template'] = template;
-    out['logfire.msg'] = formatMessage(template, values);
-    out['logfire.span_type'] = type;
-    if (level !== undefined) out['logfire.level_num'] = levelNumber(level);
+    out[ATTR_MSG_TEMPLATE] = template;
+    out[ATTR_MSG] = formatMessage(template, values);
+    out[ATTR_SPAN_TYPE] = type;
+    if (level !== undefined) out[ATTR_LEVEL_NUM] = levelNumber(level);
     const configured = agent()?.config.tags ?? [];
-    if (this.#settings.tags.length + configured.length + (tags?.length ?? 0) > 0) out['logfire.tags'] = [...new Set([...configured, ...this.#settings.tags, ...(tags ?? [])])];
+    if (this.#settings.tags.length + configured.length + (tags?.length ?? 0) > 0) out[ATTR_TAGS] = [...new Set([...configured, ...this.#settings.tags, ...(tags ?? [])])];
     return out;
   }
 
@@ -133,7 +131,7 @@ export class BudObserve {
     const options = typeof b === 'object' && b !== null ? b : {};
     const attributes = this.#attributes(template, values, 'span', options.level, options.tags);
     const { span, ctx } = this.#start(template, attributes, options);
-    const message = attributes['logfire.msg'] as string;
+    const message = attributes[ATTR_MSG] as string;
     if (fn === undefined) {
       return new BudSpan(span, message, span instanceof PendingSpan ? undefined : context.attach(ctx));
     }

@@ -3,20 +3,20 @@
 // before it are kept and replayed. Preloaded, the agent is already running: its
 // configuration stays, and configure() says so once.
 import { createRequire } from 'node:module';
-import type { BudObserveConfig } from '../config/types.ts';
-import { kAgent } from '../symbols.ts';
+import type { BudObserveConfig } from '../config/public-types.ts';
+import { runningAgent } from '../agent-global.ts';
 import { warn } from '../errors.ts';
 
-interface BootModule { start(input?: { inline?: Record<string, unknown> }): unknown }
+interface BootModule { start(input?: { inline?: BudObserveConfig }): unknown }
 
 export function configure(options: BudObserveConfig = {}): void {
-  if ((globalThis as Record<symbol, unknown>)[kAgent] !== undefined) {
+  if (runningAgent() !== undefined) {
     warn('BUDOBSERVE_CONFIG_INVALID', 'configure() was called but the agent is already running (preloaded or configured before); set options in budobserve.config.* or BUD_OBSERVE_* variables', { once: 'configure' });
     return;
   }
   try {
     // The SDK lives in the start bundle beside this one; both are in dist/.
-    (createRequire(import.meta.url)('./boot.cjs') as BootModule).start({ inline: options as Record<string, unknown> });
+    (createRequire(import.meta.url)('./boot.cjs') as BootModule).start({ inline: options });
   } catch (error) {
     warn('BUDOBSERVE_BOOT_FAILED', 'configure() could not start the agent', { cause: error });
   }

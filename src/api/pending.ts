@@ -4,7 +4,9 @@
 // configure() from code). With the agent preloaded, nothing is ever pending.
 import { metrics, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import type { Attributes, AttributeValue, Context, Exception, HrTime, Link, Meter, Span, SpanContext, SpanKind, SpanStatus, TimeInput, Tracer } from '@opentelemetry/api';
-import { kAgent } from '../symbols.ts';
+import { runningAgent } from '../agent-global.ts';
+import { ATTR_SPAN_TYPE, ATTR_LEVEL_NUM, ATTR_DROPPED_BEFORE_START } from '../attributes.ts';
+import { LEVEL_NUMBERS } from '../levels.ts';
 
 const MAX_PENDING = 1000;
 
@@ -21,7 +23,7 @@ function randomHex(bytes: number): string {
 
 /** True once an SDK serves the global tracer: ours, or one the app set up itself. */
 export function sdkReady(): boolean {
-  if ((globalThis as Record<symbol, unknown>)[kAgent] !== undefined) return true;
+  if (runningAgent() !== undefined) return true;
   const provider = trace.getTracerProvider() as { getDelegate?: () => object };
   const delegate = provider.getDelegate?.() ?? provider;
   return delegate.constructor.name !== 'NoopTracerProvider';
@@ -157,7 +159,7 @@ export function flushPending(tracer: () => Tracer): void {
   if (droppedBeforeStart > 0) {
     const dropped = droppedBeforeStart;
     droppedBeforeStart = 0;
-    t.startSpan('budobserve: spans dropped before the agent started', { attributes: { 'logfire.span_type': 'log', 'logfire.level_num': 13, 'budobserve.dropped': dropped } }).end();
+    t.startSpan('budobserve: spans dropped before the agent started', { attributes: { [ATTR_SPAN_TYPE]: 'log', [ATTR_LEVEL_NUM]: LEVEL_NUMBERS.warn, [ATTR_DROPPED_BEFORE_START]: dropped } }).end();
   }
 }
 

@@ -4,6 +4,7 @@
 // spec after `:` where it makes sense for JavaScript values (`.2f`, `,`, `>8`, `%`).
 // Formatting never throws: a missing key leaves its placeholder as written.
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import { ATTR_JSON_SCHEMA } from '../attributes.ts';
 
 const PLACEHOLDER = /\{\{|\}\}|\{([^{}]*)\}/g;
 
@@ -162,6 +163,6 @@ export function toAttributes(values: Record<string, unknown>, into: Attributes =
     into[key] = typeof v === 'bigint' ? v.toString() : v instanceof Date ? display(v) : safeStringify(v);
     (schema ??= {})[key] = jsonSchemaOf(v);
   }
-  if (schema !== undefined) into['logfire.json_schema'] = JSON.stringify({ type: 'object', properties: schema });
+  if (schema !== undefined) into[ATTR_JSON_SCHEMA] = JSON.stringify({ type: 'object', properties: schema });
   return into;
 }

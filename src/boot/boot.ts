@@ -7,7 +7,8 @@ import { resolveConfig } from '../config/resolve.ts';
 import { nearestPackageJson } from '../config/package-json.ts';
 import type { Resolution } from '../config/resolve.ts';
 import type { ResolvedConfig } from '../config/types.ts';
-import { createSdk, registerGlobals, errorText } from './sdk.ts';
+import type { BudObserveConfig } from '../config/public-types.ts';
+import { createSdk, registerGlobals } from './sdk.ts';
 import type { Sdk } from './sdk.ts';
 import { installLifecycle } from './shutdown.ts';
 import type { Lifecycle } from './shutdown.ts';
@@ -18,12 +19,15 @@ import { packageName, withoutNodePrefix } from '../integrations/specifier.ts';
 import { installModuleHooks } from '../hooks/module-hooks.ts';
 import { wantColors } from '../console/format.ts';
 import { loadChunk, requireExternal } from '../lazy.ts';
-import { warn } from '../errors.ts';
+import { errorText, warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
-import { kAgent, kAutoTrace, kBooted } from '../symbols.ts';
+import { kAutoTrace, kBooted } from '../symbols.ts';
+import { publishAgent } from '../agent-global.ts';
+import type { AgentGlobal } from '../agent-global.ts';
 import { createAutoTraceTransform } from '../autotrace/hook/load-hook.ts';
 
-export interface Agent {
+/** The agent this copy started: the global contract (AgentGlobal) and the handles only the boot uses. */
+export interface Agent extends AgentGlobal {
   config: ResolvedConfig;
   resolution: Resolution;
   sdk: Sdk;
@@ -39,7 +43,7 @@ const truthy = (v: string | undefined): boolean => v !== undefined && /^(true|1|
  * Starts the agent in this thread. Returns undefined when it stays off; never throws.
  * @param input.inline options given in code (configure()), a layer above the config file.
  */
-export function start(input: { inline?: Record<string, unknown> } = {}): Agent | undefined {
+export function start(input: { inline?: BudObserveConfig } = {}): Agent | undefined {
   const g = globalThis as Record<symbol, unknown>;
   debug('start at %s ms', uptimeMs());
   try {
@@ -113,7 +117,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   integrations.startModuleless();
   const lifecycle = installLifecycle(sdk, config.shutdownTimeoutMs, { signals: process.getBuiltinModule('node:worker_threads').isMainThread });
   const agent: Agent = { config, resolution, sdk, integrations, lifecycle };
-  (globalThis as Record<symbol, unknown>)[kAgent] = agent;
+  publishAgent(agent);
   debug('started at %s ms: service=%s', uptimeMs(), config.serviceName);
   return agent;
 }

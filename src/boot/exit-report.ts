@@ -5,7 +5,7 @@
 // exit, not one per signal, batch or signal type. Pure: shutdown.ts gathers and prints.
 import type { BudCode } from '../errors.ts';
 import type { ExitLoss } from '../export/batch-processor.ts';
-import { errorText } from './sdk.ts';
+import { errorText } from '../errors.ts';
 
 /** Spans still owed when the exit ended (the sync flush's answer, or whatever the bound left). */
 export type Owed = { count: number; result: 'timeout' } | { count: number; result: 'failed'; reason: string };

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
 import type { ResolvedConfig } from '../config/types.ts';
 import { AGENT_VERSION } from '../version.ts';
+import { ATTR_BUD_PROJECT_ID, ATTR_BUD_ENDPOINT_ID, ATTR_BUD_MODEL_ID, ATTR_BUD_CLUSTER_ID } from '../attributes.ts';
 
 export function resourceAttributes(config: ResolvedConfig): Attributes {
   const attrs: Attributes = {
@@ -31,10 +32,10 @@ export function resourceAttributes(config: ResolvedConfig): Attributes {
   if (config.serviceVersion !== undefined) attrs['service.version'] = config.serviceVersion;
   if (config.environment !== undefined) attrs['deployment.environment.name'] = config.environment;
   const bud = config.bud;
-  if (bud.projectId !== undefined) attrs['bud.project.id'] = bud.projectId;
-  if (bud.endpointId !== undefined) attrs['bud.endpoint.id'] = bud.endpointId;
-  if (bud.modelId !== undefined) attrs['bud.model.id'] = bud.modelId;
-  if (bud.clusterId !== undefined) attrs['bud.cluster.id'] = bud.clusterId;
+  if (bud.projectId !== undefined) attrs[ATTR_BUD_PROJECT_ID] = bud.projectId;
+  if (bud.endpointId !== undefined) attrs[ATTR_BUD_ENDPOINT_ID] = bud.endpointId;
+  if (bud.modelId !== undefined) attrs[ATTR_BUD_MODEL_ID] = bud.modelId;
+  if (bud.clusterId !== undefined) attrs[ATTR_BUD_CLUSTER_ID] = bud.clusterId;
   return attrs;
 }
 

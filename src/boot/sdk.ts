@@ -15,10 +15,11 @@ import { LazyLoggerProvider } from './lazy-logs.ts';
 import type { ResolvedConfig } from '../config/types.ts';
 import { ProcessorChain } from '../processors/chain.ts';
 import { createScrubber, scrubbingLogs, scrubbingSpans } from '../processors/scrub-export.ts';
+import type { Scrubber } from '../processors/scrubbing.ts';
 import { BudAttributesProcessor } from '../processors/bud-attributes.ts';
 import { DbSummaryProcessor } from '../processors/db-summary.ts';
 import { ConsoleSpanProcessor } from '../console/console-processor.ts';
-import { LEVEL_NUMBERS } from '../api/levels.ts';
+import { LEVEL_NUMBERS } from '../levels.ts';
 import { BudBatchSpanProcessor } from '../export/batch-processor.ts';
 import { createExporter, signalTarget } from '../export/exporters.ts';
 import { OtlpHttpExporter } from '../export/otlp-http-exporter.ts';
@@ -27,7 +28,7 @@ import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otl
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { resourceAttributes } from './resource.ts';
 import { SupersedingTracerProvider } from './superseded.ts';
-import { warn } from '../errors.ts';
+import { errorText, warn } from '../errors.ts';
 import { loadChunk } from '../lazy.ts';
 
 export interface Sdk {
@@ -145,91 +146,106 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const resource = resourceFromAttributes(resourceAttributes(config));
   const chain = new ProcessorChain();
   const grpc = (['traces', 'metrics', 'logs'] as const).some((s) => signalTarget(config, s)?.protocol === 'grpc');
-  const at = config.autoTrace.modules.length > 0 ? loadChunk<typeof import('../autotrace/runtime/chunk.ts')>('autotrace-runtime') : undefined;
+  const at = config.autoTrace.modules.length > 0 ? loadChunk<AutoTraceChunk>('autotrace-runtime') : undefined;
   const ids = at === undefined ? undefined : new at.BudIdGenerator();
   const traceSampler = sampler(config);
   const tracerProvider = new TracerProvider({ resource, sampler: traceSampler, spanProcessors: [chain], ...(ids === undefined ? {} : { idGenerator: ids }) });
   const sdk: Sdk = { resource, chain, exporters: [], grpc, tracerProvider, globalTracerProvider: new SupersedingTracerProvider(tracerProvider) };
-  if (at !== undefined) {
-    const contextManager = new at.FrameAwareContextManager();
-    // The runtime makes its spans itself, with the provider's resource, sampler and processors.
-    const runtime = new at.AutoTraceRuntime({ minDurationMs: config.autoTrace.minDuration, contextManager, resource, sampler: traceSampler, processor: chain });
-    chain.setGate(runtime.gate, () => runtime.releaseAll());
-    runtime.setForward(chain.deliver);
-    sdk.autoTrace = runtime;
-    sdk.contextManager = contextManager;
-  }
+  if (at !== undefined) addAutoTrace(sdk, at, config, traceSampler);
   // Scrubbed where spans leave the process (export, console), not in onEnd: the app's
   // span.end() pays nothing for it (benchmarks/scrubbing.mjs).
   const scrubber = createScrubber(config);
 
   chain.add(new BudAttributesProcessor());
   chain.add(new DbSummaryProcessor());
-  if (config.console.enabled) {
-    const hint = config.export.endpoint === undefined && config.export.traces?.endpoint === undefined
-      ? 'budobserve: no OTLP endpoint is configured, so spans are printed here. Set BUD_OBSERVE_ENDPOINT=http://<collector>:4318 (or export.endpoint in budobserve.config.ts) to send them to a collector.'
-      : undefined;
-    chain.add(new ConsoleSpanProcessor({
-      colors: env.consoleColors,
-      verbose: config.console.verbose,
-      includeTimestamps: config.console.includeTimestamps,
-      minLevel: LEVEL_NUMBERS[config.console.minLevel],
-      ...(hint === undefined ? {} : { hint }),
-      ...(scrubber === undefined ? {} : { transform: (s: ReadableSpan) => scrubber.scrubSpan(s) }),
-    }));
-  }
+  if (config.console.enabled) chain.add(consoleProcessor(config, env, scrubber));
   for (const p of config.spanProcessors) chain.add(p);
-
-  const traces = signalTarget(config, 'traces');
-  if (traces !== undefined) {
-    // retry: false: the batch processor retries whole batches itself, for as long as the
-    // collector asks and its queue has room.
-    const exporter = scrubbingSpans(createExporter<ReadableSpan[], SpanExporterHandle>(traces, { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer }, { retry: false }), scrubber);
-    const processor = new BudBatchSpanProcessor({
-      exporter,
-      scheduleDelayMs: config.batch.scheduleDelayMs,
-      maxQueueSize: config.batch.maxQueueSize,
-      maxExportBatchSize: config.batch.maxExportBatchSize,
-      onExportError: (error) => warn('BUDOBSERVE_EXPORT_FAILED', `could not export spans to ${traces.url}: ${errorText(error)}`, { cause: error, once: traces.url }),
-    });
-    chain.add(processor);
-    sdk.spans = { processor, target: traces, exporter };
-    sdk.exporters.push(exporter);
-  }
-
-  const metricsTarget = signalTarget(config, 'metrics');
-  if (metricsTarget !== undefined) {
-    const m = loadChunk<typeof import('../chunks/metrics.ts')>('metrics');
-    const exporter = createExporter(metricsTarget, { protobuf: m.ProtobufMetricsSerializer, json: m.JsonMetricsSerializer }) as unknown as import('@opentelemetry/sdk-metrics').PushMetricExporter;
-    sdk.exporters.push(exporter as object);
-    const exportTimeoutMillis = Math.min(metricsTarget.timeoutMs, config.metrics.exportIntervalMs);
-    const reader = new m.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.metrics.exportIntervalMs, exportTimeoutMillis });
-    const provider = new m.MeterProvider({ resource, readers: [reader] });
-    sdk.meterProvider = provider;
-    let last: Promise<void> | undefined;
-    sdk.metrics = {
-      target: metricsTarget,
-      final: () => (last ??= exportOnce(reader, exporter, exportTimeoutMillis)),
-      shutdown: () => (last ??= provider.shutdown()),
-    };
-  }
-
-  const logsTarget = signalTarget(config, 'logs');
-  if (logsTarget !== undefined) {
-    sdk.logsTarget = logsTarget;
-    sdk.loggerProvider = new LazyLoggerProvider(() => {
-      const l = loadChunk<typeof import('../chunks/logs.ts')>('logs');
-      const inner = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }, { reportAtExit: true });
-      // The exporter itself, not the scrubbing wrapper, which passes neither drain nor abort:
-      // at exit a refused collector must fail the logs at once and the bound must cut them off
-      // (the logs SDK's own export timer holds the event loop until the export answers).
-      sdk.exporters.push(inner);
-      sdk.logsFailureAtExit = () => (inner instanceof OtlpHttpExporter ? inner.failureAtExit : undefined);
-      const exporter = scrubbingLogs(inner as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter, scrubber);
-      return new l.LoggerProvider({ resource, processors: [new l.BatchLogRecordProcessor({ exporter })] });
-    });
-  }
+  addSpanExport(sdk, config, scrubber);
+  addMetrics(sdk, config);
+  addLogs(sdk, config, scrubber);
   return sdk;
+}
+
+type AutoTraceChunk = typeof import('../autotrace/runtime/chunk.ts');
+
+/** The runtime auto-traced functions call: it makes its spans itself, with the provider's resource, sampler and processors. */
+function addAutoTrace(sdk: Sdk, at: AutoTraceChunk, config: ResolvedConfig, traceSampler: Sampler): void {
+  const contextManager = new at.FrameAwareContextManager();
+  const runtime = new at.AutoTraceRuntime({ minDurationMs: config.autoTrace.minDuration, contextManager, resource: sdk.resource, sampler: traceSampler, processor: sdk.chain });
+  sdk.chain.setGate(runtime.gate, () => runtime.releaseAll());
+  runtime.setForward(sdk.chain.deliver);
+  sdk.autoTrace = runtime;
+  sdk.contextManager = contextManager;
+}
+
+function consoleProcessor(config: ResolvedConfig, env: SdkEnvironment, scrubber: Scrubber | undefined): ConsoleSpanProcessor {
+  const hint = config.export.endpoint === undefined && config.export.traces.endpoint === undefined
+    ? 'budobserve: no OTLP endpoint is configured, so spans are printed here. Set BUD_OBSERVE_ENDPOINT=http://<collector>:4318 (or export.endpoint in budobserve.config.ts) to send them to a collector.'
+    : undefined;
+  return new ConsoleSpanProcessor({
+    colors: env.consoleColors,
+    verbose: config.console.verbose,
+    includeTimestamps: config.console.includeTimestamps,
+    minLevel: LEVEL_NUMBERS[config.console.minLevel],
+    ...(hint === undefined ? {} : { hint }),
+    ...(scrubber === undefined ? {} : { transform: (s: ReadableSpan) => scrubber.scrubSpan(s) }),
+  });
+}
+
+/** The OTLP span pipeline, when traces are exported: the batch processor, last in the chain. */
+function addSpanExport(sdk: Sdk, config: ResolvedConfig, scrubber: Scrubber | undefined): void {
+  const traces = signalTarget(config, 'traces');
+  if (traces === undefined) return;
+  // retry: false: the batch processor retries whole batches itself, for as long as the
+  // collector asks and its queue has room.
+  const exporter = scrubbingSpans(createExporter<ReadableSpan[], SpanExporterHandle>(traces, { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer }, { retry: false }), scrubber);
+  const processor = new BudBatchSpanProcessor({
+    exporter,
+    scheduleDelayMs: config.batch.scheduleDelayMs,
+    maxQueueSize: config.batch.maxQueueSize,
+    maxExportBatchSize: config.batch.maxExportBatchSize,
+    onExportError: (error) => warn('BUDOBSERVE_EXPORT_FAILED', `could not export spans to ${traces.url}: ${errorText(error)}`, { cause: error, once: traces.url }),
+  });
+  sdk.chain.add(processor);
+  sdk.spans = { processor, target: traces, exporter };
+  sdk.exporters.push(exporter);
+}
+
+/** The metrics SDK (a lazily loaded chunk), only when metrics are exported. */
+function addMetrics(sdk: Sdk, config: ResolvedConfig): void {
+  const metricsTarget = signalTarget(config, 'metrics');
+  if (metricsTarget === undefined) return;
+  const m = loadChunk<typeof import('../chunks/metrics.ts')>('metrics');
+  const exporter = createExporter(metricsTarget, { protobuf: m.ProtobufMetricsSerializer, json: m.JsonMetricsSerializer }) as unknown as import('@opentelemetry/sdk-metrics').PushMetricExporter;
+  sdk.exporters.push(exporter as object);
+  const exportTimeoutMillis = Math.min(metricsTarget.timeoutMs, config.metrics.exportIntervalMs);
+  const reader = new m.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.metrics.exportIntervalMs, exportTimeoutMillis });
+  const provider = new m.MeterProvider({ resource: sdk.resource, readers: [reader] });
+  sdk.meterProvider = provider;
+  let last: Promise<void> | undefined;
+  sdk.metrics = {
+    target: metricsTarget,
+    final: () => (last ??= exportOnce(reader, exporter, exportTimeoutMillis)),
+    shutdown: () => (last ??= provider.shutdown()),
+  };
+}
+
+/** The logs SDK, only when logs are exported, and loaded only when the first logger is asked for. */
+function addLogs(sdk: Sdk, config: ResolvedConfig, scrubber: Scrubber | undefined): void {
+  const logsTarget = signalTarget(config, 'logs');
+  if (logsTarget === undefined) return;
+  sdk.logsTarget = logsTarget;
+  sdk.loggerProvider = new LazyLoggerProvider(() => {
+    const l = loadChunk<typeof import('../chunks/logs.ts')>('logs');
+    const inner = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }, { reportAtExit: true });
+    // The exporter itself, not the scrubbing wrapper, which passes neither drain nor abort:
+    // at exit a refused collector must fail the logs at once and the bound must cut them off
+    // (the logs SDK's own export timer holds the event loop until the export answers).
+    sdk.exporters.push(inner);
+    sdk.logsFailureAtExit = () => (inner instanceof OtlpHttpExporter ? inner.failureAtExit : undefined);
+    const exporter = scrubbingLogs(inner as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter, scrubber);
+    return new l.LoggerProvider({ resource: sdk.resource, processors: [new l.BatchLogRecordProcessor({ exporter })] });
+  });
 }
 
 /** Makes the SDK the process-wide OpenTelemetry implementation. */
@@ -257,9 +273,4 @@ async function exportOnce(reader: import('@opentelemetry/sdk-metrics').MetricRea
       else reject(result.error ?? new Error('the metrics export failed'));
     });
   });
-}
-
-export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return error === undefined ? 'unknown error' : String(error);
 }

@@ -8,21 +8,22 @@
 //   process.exit()) is the exit that the bound applies to;
 // - process.exit() and uncaught exceptions ('exit'): what is still owed goes through the
 //   synchronous exit flush. An uncaught exception is first recorded as a span.
-// One exit deadline, set when the agent first holds the exit (the first 'beforeExit', a
-// signal it handles alone, shutdown(), 'exit'), bounds every later step: flushes, retries,
-// a second signal, the sync flush. What that costs is one line on stderr, at the very end
-// (exit-report.ts); nothing when all was delivered.
-// Owns the process listeners and the exit deadline; must not touch the app's own listeners.
+// One exit deadline (exit-deadline.ts), set when the agent first holds the exit, bounds every
+// later step. What that costs is one line on stderr, at the very end (exit-report.ts);
+// nothing when all was delivered.
+// Owns the process listeners; must not touch the app's own listeners.
 import { context, trace } from '@opentelemetry/api';
 import type { Sdk } from './sdk.ts';
-import { errorText } from './sdk.ts';
+import { ExitDeadline } from './exit-deadline.ts';
 import { recordFailure } from '../spans/failure.ts';
 import { exitReport } from './exit-report.ts';
 import type { OtherLoss, Owed } from './exit-report.ts';
 import { flushAtExit } from '../export/exit-flush.ts';
 import { hintFor } from '../export/retry.ts';
-import { markExiting, warn } from '../errors.ts';
+import { errorText, markExiting, warn } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
+import { ATTR_MSG, ATTR_SPAN_TYPE, ATTR_LEVEL_NUM } from '../attributes.ts';
+import { LEVEL_NUMBERS } from '../levels.ts';
 
 export interface Lifecycle {
   /** Flushes every signal; resolves within the bound even if the collector never answers. */
@@ -35,6 +36,7 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /** How the last export of metrics or logs went: still pending, done, or the error. */
 type Outcome = 'pending' | 'done' | { error: unknown };
+type Ends = { metrics?: Outcome; logs?: Outcome };
 
 export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: boolean }): Lifecycle {
   const exit = new ExitControl(sdk, timeoutMs);
@@ -55,105 +57,92 @@ export function installLifecycle(sdk: Sdk, timeoutMs: number, opts: { signals: b
   return { forceFlush: () => exit.forceFlush(), shutdown: () => exit.shutdown() };
 }
 
-class ExitControl {
+/**
+ * The SDK's flushes and its shutdown, each bounded by the exit deadline once there is one.
+ * Metrics and logs keep how their last export went (`ends`), for the exit report.
+ */
+class Flushes {
   readonly #sdk: Sdk;
-  readonly #timeoutMs: number;
-  #deadline: number | undefined;
+  readonly #deadline: ExitDeadline;
   #shutdown: Promise<void> | undefined;
   #exitFlush: Promise<void> | undefined;
-  #signalExit: Promise<void> | undefined;
-  #firstBeforeExit = true;
-  #exited = false;
-  #reported = false;
-  readonly #ends: { metrics?: Outcome; logs?: Outcome } = {};
+  readonly ends: Ends = {};
 
-  constructor(sdk: Sdk, timeoutMs: number) {
+  constructor(sdk: Sdk, deadline: ExitDeadline) {
     this.#sdk = sdk;
-    this.#timeoutMs = timeoutMs;
-  }
-
-  /** The process starts to end: from now on everything shares one deadline. */
-  #startExit(): void {
-    if (this.#deadline !== undefined) return;
-    const deadline = Date.now() + this.#timeoutMs;
     this.#deadline = deadline;
-    debug('exit deadline set at %s ms', uptimeMs());
-    this.#sdk.spans?.processor.beginExit(deadline);
-    for (const e of this.#sdk.exporters) e.drain?.(deadline);
-  }
-
-  #remaining(): number {
-    return Math.max(0, (this.#deadline ?? Number.POSITIVE_INFINITY) - Date.now());
-  }
-
-  /** The exit bound is reached: stop waiting and fail what is in flight (counted as timed out). */
-  readonly #giveUp = (): void => {
-    debug('exit bound of %d ms reached', this.#timeoutMs);
-    for (const e of this.#sdk.exporters) e.abort?.();
-    this.#sdk.spans?.processor.abortRetries();
-  };
-
-  /**
-   * Resolves when `work` settles or after `ms`. The timer is not unref'd: export sockets and
-   * retry timers do not hold the event loop (transport.ts), so it is what keeps an exit's
-   * flush running, until the deadline at most.
-   */
-  #bounded(work: Promise<unknown>, ms: number, what: string, onTimeout?: () => void): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        onTimeout?.();
-        resolve();
-      }, ms);
-      work.then(() => { clearTimeout(timer); resolve(); }, (error: unknown) => {
-        clearTimeout(timer);
-        // At exit, failures go into the one exit report instead.
-        if (this.#deadline === undefined) warn('BUDOBSERVE_EXPORT_FAILED', `${what} failed: ${errorText(error)}`, { cause: error, once: what });
-        resolve();
-      });
-    });
   }
 
   #track(signal: 'metrics' | 'logs', work: Promise<void> | undefined): Promise<void> | undefined {
     if (work === undefined) return undefined;
-    this.#ends[signal] = 'pending';
-    return work.then(() => { this.#ends[signal] = 'done'; }, (error: unknown) => { this.#ends[signal] = { error }; });
+    this.ends[signal] = 'pending';
+    return work.then(() => { this.ends[signal] = 'done'; }, (error: unknown) => { this.ends[signal] = { error }; });
   }
 
   // The chain, not TracerProvider.forceFlush(): that one arms a 30 s timer that holds the
   // event loop until the flush ends, which a hung collector would make 30 s. Metrics go
   // once (sdk.metrics.final), however many exit steps there are.
-  #flushForExit(): Promise<void> {
+  forExit(): Promise<void> {
     const sdk = this.#sdk;
-    this.#exitFlush ??= this.#bounded(Promise.all([
+    const d = this.#deadline;
+    this.#exitFlush ??= d.bounded(Promise.all([
       sdk.chain.forceFlush(),
       this.#track('metrics', sdk.metrics?.final()),
       this.#track('logs', sdk.loggerProvider?.forceFlush()),
-    ]), this.#remaining(), 'flush', this.#giveUp);
+    ]), d.remaining(), 'flush', d.giveUp);
     return this.#exitFlush;
   }
 
-  forceFlush(): Promise<void> {
+  force(): Promise<void> {
     const sdk = this.#sdk;
-    const exiting = this.#deadline !== undefined;
-    return this.#bounded(Promise.all([
+    const d = this.#deadline;
+    const exiting = d.at !== undefined;
+    return d.bounded(Promise.all([
       sdk.chain.forceFlush(),
       sdk.meterProvider?.forceFlush(),
       sdk.loggerProvider?.forceFlush(),
-    ]), exiting ? this.#remaining() : this.#timeoutMs, 'flush', exiting ? this.#giveUp : undefined);
+    ]), exiting ? d.remaining() : d.timeoutMs, 'flush', exiting ? d.giveUp : undefined);
   }
 
   shutdown(): Promise<void> {
     const sdk = this.#sdk;
-    this.#startExit();
-    this.#shutdown ??= this.#bounded(Promise.all([
+    const d = this.#deadline;
+    d.start();
+    this.#shutdown ??= d.bounded(Promise.all([
       sdk.tracerProvider.shutdown(),
       this.#track('metrics', sdk.metrics?.shutdown()),
       this.#track('logs', sdk.loggerProvider?.shutdown()),
-    ]), this.#remaining(), 'shutdown', this.#giveUp);
+    ]), d.remaining(), 'shutdown', d.giveUp);
     return this.#shutdown;
+  }
+}
+
+/** How each way of ending is handled (see the top of this file). */
+class ExitControl {
+  readonly #sdk: Sdk;
+  readonly #deadline: ExitDeadline;
+  readonly #flushes: Flushes;
+  #signalExit: Promise<void> | undefined;
+  #firstBeforeExit = true;
+  #exited = false;
+  #reported = false;
+
+  constructor(sdk: Sdk, timeoutMs: number) {
+    this.#sdk = sdk;
+    this.#deadline = new ExitDeadline(sdk, timeoutMs);
+    this.#flushes = new Flushes(sdk, this.#deadline);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.#flushes.force();
+  }
+
+  shutdown(): Promise<void> {
+    return this.#flushes.shutdown();
   }
 
   onBeforeExit(): void {
+    const d = this.#deadline;
     // The flush's bound timer keeps the loop alive until it is done; then 'beforeExit' fires
     // again and, with nothing left to send, the process ends as it would have.
     if (this.#firstBeforeExit) {
@@ -161,12 +150,12 @@ class ExitControl {
       // so logging on every pass would make 'beforeExit' fire for ever.
       debug('beforeExit at %s ms', uptimeMs());
       this.#firstBeforeExit = false;
-      this.#startExit();
+      d.start();
       // A gRPC channel stays open after an export and would keep the process alive for
       // ever: with gRPC, the end of the event loop is the end of the SDK.
-      void (this.#sdk.grpc ? this.shutdown() : this.#flushForExit());
-    } else if ((this.#sdk.spans?.processor.pending ?? 0) > 0 && this.#remaining() > 0) {
-      void this.#bounded(this.#sdk.chain.forceFlush(), this.#remaining(), 'flush', this.#giveUp);
+      void (this.#sdk.grpc ? this.shutdown() : this.#flushes.forExit());
+    } else if ((this.#sdk.spans?.processor.pending ?? 0) > 0 && d.remaining() > 0) {
+      void d.bounded(this.#sdk.chain.forceFlush(), d.remaining(), 'flush', d.giveUp);
     }
   }
 
@@ -175,8 +164,8 @@ class ExitControl {
     this.#exited = true;
     markExiting();
     debug('exit at %s ms', uptimeMs());
-    this.#startExit();
-    this.#report(syncFlush(this.#sdk, this.#deadline ?? Date.now()));
+    this.#deadline.start();
+    this.#report(syncFlush(this.#sdk, this.#deadline.at ?? Date.now()));
   }
 
   onSignal(signal: typeof SIGNALS[number], listener: () => void): void {
@@ -192,8 +181,8 @@ class ExitControl {
     }
     // A second signal (npm and the terminal both forward Ctrl-C) shares the first's bound.
     if (this.#signalExit !== undefined) return;
-    this.#startExit();
-    this.#signalExit = this.#flushForExit().then(() => {
+    this.#deadline.start();
+    this.#signalExit = this.#flushes.forExit().then(() => {
       // No 'exit' event follows a death by signal: the report is made now, synchronously.
       markExiting();
       const left = sdk.spans?.processor.pending ?? 0;
@@ -208,23 +197,27 @@ class ExitControl {
   #report(owed: Owed | undefined): void {
     if (this.#reported) return;
     this.#reported = true;
-    try {
-      const sdk = this.#sdk;
-      const spans = sdk.spans;
-      const others: OtherLoss[] = [];
-      for (const [signal, url] of [['metrics', sdk.metrics?.target.url], ['logs', sdk.logsTarget?.url]] as const) {
-        let end = this.#ends[signal];
-        const logsFailure = signal === 'logs' ? sdk.logsFailureAtExit?.() : undefined;
-        if (end === 'done' && logsFailure !== undefined) end = hintFor(logsFailure)?.aborted === true ? 'pending' : { error: logsFailure };
-        if (url === undefined || end === undefined || end === 'done') continue;
-        others.push({ signal, url, outcome: end === 'pending' ? 'timeout' : end });
-      }
-      const line = exitReport({ url: spans?.target.url, boundMs: this.#timeoutMs, loss: spans?.processor.exitLoss(), owed, others, queueSize: spans?.processor.maxQueueSize ?? 0 });
-      if (line === 'drops') spans?.processor.reportDropped();
-      else if (line !== undefined) warn(line.code, line.message);
-    } catch (error) {
-      warn('BUDOBSERVE_INTERNAL', `the exit report failed: ${errorText(error)}`, { cause: error });
+    reportLoss(this.#sdk, this.#flushes.ends, owed, this.#deadline.timeoutMs);
+  }
+}
+
+/** Gathers what each signal lost at exit and prints exit-report.ts's one line about it, if any. */
+function reportLoss(sdk: Sdk, ends: Ends, owed: Owed | undefined, boundMs: number): void {
+  try {
+    const spans = sdk.spans;
+    const others: OtherLoss[] = [];
+    for (const [signal, url] of [['metrics', sdk.metrics?.target.url], ['logs', sdk.logsTarget?.url]] as const) {
+      let end = ends[signal];
+      const logsFailure = signal === 'logs' ? sdk.logsFailureAtExit?.() : undefined;
+      if (end === 'done' && logsFailure !== undefined) end = hintFor(logsFailure)?.aborted === true ? 'pending' : { error: logsFailure };
+      if (url === undefined || end === undefined || end === 'done') continue;
+      others.push({ signal, url, outcome: end === 'pending' ? 'timeout' : end });
     }
+    const line = exitReport({ url: spans?.target.url, boundMs, loss: spans?.processor.exitLoss(), owed, others, queueSize: spans?.processor.maxQueueSize ?? 0 });
+    if (line === 'drops') spans?.processor.reportDropped();
+    else if (line !== undefined) warn(line.code, line.message);
+  } catch (error) {
+    warn('BUDOBSERVE_INTERNAL', `the exit report failed: ${errorText(error)}`, { cause: error });
   }
 }
 
@@ -254,7 +247,7 @@ function recordCrash(error: unknown, origin: string): void {
   const active = trace.getSpan(context.active());
   const err = error instanceof Error ? error : new Error(String(error));
   const span = tracer.startSpan(origin === 'unhandledRejection' ? 'Unhandled rejection' : 'Uncaught exception', {
-    attributes: { 'logfire.span_type': 'log', 'logfire.level_num': 21, 'logfire.msg': `${err.name}: ${err.message}`, 'exception.type': err.name, 'exception.message': err.message },
+    attributes: { [ATTR_SPAN_TYPE]: 'log', [ATTR_LEVEL_NUM]: LEVEL_NUMBERS.fatal, [ATTR_MSG]: `${err.name}: ${err.message}`, 'exception.type': err.name, 'exception.message': err.message },
   });
   recordFailure(span, error);
   span.end();

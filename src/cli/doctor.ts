@@ -5,7 +5,7 @@
 // Secrets (the token, header values) are never printed.
 import * as fs from 'node:fs';
 import { join, relative } from 'node:path';
-import { resolveConfig } from '../config/resolve.ts';
+import { resolveConfig, valueAt } from '../config/resolve.ts';
 import { nearestPackageJson } from '../config/package-json.ts';
 import { options } from '../config/schema.ts';
 import { signalTarget } from '../export/exporters.ts';
@@ -36,12 +36,6 @@ export interface DoctorReport {
   instrumentations: Array<{ name: string; modules: string[]; installed: string[]; status: string }>;
   autoTrace: { modules: string[]; exclude: string[]; minDurationMs: number; matched: string[] };
   endpoints: Array<{ signal: Signal; url: string; protocol: string; status: string }>;
-}
-
-function getPath(obj: unknown, path: string): unknown {
-  let cur = obj;
-  for (const k of path.split('.')) cur = (cur as Record<string, unknown> | undefined)?.[k];
-  return cur;
 }
 
 function redact(option: string, value: unknown): unknown {
@@ -79,7 +73,7 @@ export async function buildReport(opts: { cwd: string; env: Env }): Promise<Doct
   const show = (p: string): string => relative(opts.cwd, p) || p;
   const guard = checkGuard({ version: process.versions.node, argv1: undefined, skipCommands: [], global: {}, internalThread: false });
   const notRunning = !guard.boot ? guard.reason : config.disabled ? `it is disabled (${sources.get('disabled')?.origin ?? 'disabled'})` : null;
-  const values = [...sources.keys()].map((option) => ({ option, value: redact(option, getPath(config, option)), source: sources.get(option)!.origin }));
+  const values = [...sources.keys()].map((option) => ({ option, value: redact(option, valueAt(config, option)), source: sources.get(option)!.origin }));
   const libraries = appLibraries(config.projectRoot);
   const ctx = { runs: notRunning === null, inLambda: opts.env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined };
   const instrumentations = catalog.filter((e) => config.instrumentations.active.includes(e.name)).map((e) => {

@@ -5,6 +5,7 @@
 import { doctor } from './doctor.ts';
 import { init } from './init.ts';
 import { AGENT_VERSION } from '../version.ts';
+import { errorText } from '../errors.ts';
 
 const USAGE = `Usage: budobserve <command>
 
@@ -36,6 +37,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-  process.stderr.write(`budobserve: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`budobserve: ${errorText(error)}\n`);
   process.exitCode = 1;
 });

@@ -14,6 +14,7 @@ import { loadCodeFile } from './load-code.ts';
 import { loadJson, yamlLoader } from './load-data.ts';
 import { failureOf } from './load-error.ts';
 import type { LoadFailure } from './load-error.ts';
+import { quote } from '../errors.ts';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -26,16 +27,24 @@ export const searchPlaces = [
   ...['json', 'yaml', 'yml', 'js', 'cjs', 'mjs'].map((ext) => `.budobserverc.${ext}`),
 ];
 
+/** Something wrong with one key of the file: `kind` decides the warning's code, `message` is its text. */
+export interface FileProblem {
+  kind: 'unknown-key' | 'invalid';
+  message: string;
+}
+
 export interface FileLayer {
   /** Absolute path of the file that was loaded. */
   filepath?: string;
   values: Map<string, RawValue>;
   /** Options for one instrumentation, by short name. */
   instrumentationOptions: Record<string, Record<string, unknown>>;
-  problems: string[];
+  problems: FileProblem[];
   /** The file exists but could not be loaded. */
   loadError?: LoadFailure;
 }
+
+export const emptyFileLayer = (): FileLayer => ({ values: new Map(), instrumentationOptions: {}, problems: [] });
 
 /**
  * @param cwd where the search starts; it walks up to the nearest folder with a package.json,
@@ -43,7 +52,7 @@ export interface FileLayer {
  * @param explicit BUD_OBSERVE_CONFIG: a path that is loaded instead of searching.
  */
 export function loadConfigFile(cwd: string, explicit: string | undefined): FileLayer {
-  const layer: FileLayer = { values: new Map(), instrumentationOptions: {}, problems: [] };
+  const layer = emptyFileLayer();
   let filepath: string | undefined;
   const search = explicit === undefined || explicit === '' ? searchScope(cwd) : undefined;
   if (search?.mayHaveConfig === false) return layer;
@@ -136,7 +145,7 @@ function childrenOf(prefix: string): string[] {
 
 export function flatten(obj: unknown, prefix: string, fileLabel: string, layer: FileLayer): void {
   if (!isPlainObject(obj)) {
-    layer.problems.push(`${fileLabel}: ${prefix === '' ? 'the file' : `'${prefix}'`} should export an object, got ${describe(obj)}`);
+    layer.problems.push({ kind: 'invalid', message: `${fileLabel}: ${prefix === '' ? 'the file' : `'${prefix}'`} should export an object, got ${describe(obj)}` });
     return;
   }
   for (const [key, value] of Object.entries(obj)) {
@@ -148,15 +157,16 @@ export function flatten(obj: unknown, prefix: string, fileLabel: string, layer: 
       flatten(value, path, fileLabel, layer);
     } else if (prefix === 'instrumentations' && catalogNames().includes(key)) {
       if (isPlainObject(value)) layer.instrumentationOptions[key] = value;
-      else layer.problems.push(`${fileLabel}: '${path}' = ${describe(value)} is invalid: expected an object of options for the '${key}' instrumentation`);
+      else layer.problems.push({ kind: 'invalid', message: `${fileLabel}: '${path}' = ${describe(value)} is invalid: expected an object of options for the '${key}' instrumentation` });
     } else {
-      layer.problems.push(`${fileLabel}: unknown key '${path}'${didYouMean(key, childrenOf(prefix))}`);
+      layer.problems.push({ kind: 'unknown-key', message: `${fileLabel}: unknown key '${path}'${didYouMean(key, childrenOf(prefix))}` });
     }
   }
 }
 
+/** A value as messages and `budobserve doctor` show it: strings quoted and cut, the rest in words. */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'string') return quote(value);
   if (value instanceof RegExp) return String(value);
   if (Array.isArray(value)) return `[${value.slice(0, 5).map(describe).join(', ')}${value.length > 5 ? ', …' : ''}]`;
   if (typeof value === 'function') return 'a function';

@@ -3,12 +3,13 @@
 // message, after the file name, and js-yaml adds a code frame that quotes the file).
 // Owns parsing data files; must not evaluate code.
 import { ConfigLoadError, lineColumn } from './load-error.ts';
+import { errorText } from '../errors.ts';
 
 export function loadJson(filepath: string, content: string): unknown {
   try {
     return JSON.parse(content) as unknown;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     const at = /at position (\d+)/.exec(message);
     const offset = at === null ? jsonErrorOffset(content) : Number(at[1]);
     // V8 quotes the text around the error ("Unexpected token 'x', "{"token": ..." is not valid JSON").

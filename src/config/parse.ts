@@ -173,13 +173,14 @@ export const headerText: Parser<string> = (raw, fromEnv) => {
  * exporters): unknown names are reported, with a did-you-mean, and dropped; the rest of
  * the list stands. `hint` says what is known when the set is short enough to list.
  */
-export function names(known: () => readonly string[], noun: string, hint?: string): Parser<string[]> {
+export function names<const T extends string>(known: () => readonly T[], noun: string, hint?: string): Parser<T[]> {
+  const isKnown = (set: ReadonlySet<string>, n: string): n is T => set.has(n);
   return (raw, fromEnv) => {
     const parsed = list(raw, fromEnv);
     if (!parsed.ok) return parsed;
-    const set = new Set(known());
-    const good = parsed.value.filter((n) => set.has(n));
-    if (good.length === parsed.value.length) return parsed;
+    const set: ReadonlySet<string> = new Set(known());
+    const good = parsed.value.filter((n) => isKnown(set, n));
+    if (good.length === parsed.value.length) return { ok: true, value: good };
     // One message per list, at most five names, cut short: a 10,000-item list must not
     // become 10,000 warnings, nor a 20 KB name a 20 KB line. A did-you-mean only for one or
     // two unknown names: those are typos; a longer list of them is something else.

@@ -4,15 +4,16 @@
 // lower layer; so does a list or header map that its parser left empty by dropping parts.
 // Every problem's text is bounded and escaped here already, as the warning will print it.
 import { options, byPath } from './schema.ts';
-import type { SourceKind } from './schema.ts';
+import type { OptionSpec, SourceKind } from './schema.ts';
 import { readEnv } from './env.ts';
 import type { Env, RawValue } from './env.ts';
-import { loadConfigFile, describe, configDir, flatten } from './file.ts';
-import type { FileLayer } from './file.ts';
+import { loadConfigFile, describe, configDir, emptyFileLayer, flatten } from './file.ts';
+import type { FileLayer, FileProblem } from './file.ts';
 import { loadFailureText } from './load-error.ts';
 import { catalogNames, disabledByDefault } from '../integrations/catalog.ts';
-import { cut, warningText } from '../errors.ts';
-import type { ResolvedConfig } from './types.ts';
+import { warningText } from '../errors.ts';
+import type { LayeredValues, ResolvedConfig } from './types.ts';
+import type { BudObserveConfig } from './public-types.ts';
 
 export interface Source {
   kind: SourceKind;
@@ -27,7 +28,10 @@ export interface Problem {
 
 const problem = (code: Problem['code'], message: string): Problem => ({ code, message: warningText(code, message) });
 const invalid = (message: string): Problem => problem('BUDOBSERVE_CONFIG_INVALID', message);
-const unknownKey = (message: string): Problem => problem('BUDOBSERVE_CONFIG_UNKNOWN_KEY', message);
+
+/** A file's problems are warned about by kind, never by what their text says. */
+const CODE_OF: Record<FileProblem['kind'], Problem['code']> = { 'unknown-key': 'BUDOBSERVE_CONFIG_UNKNOWN_KEY', invalid: 'BUDOBSERVE_CONFIG_INVALID' };
+const fromFile = (p: FileProblem): Problem => problem(CODE_OF[p.kind], p.message);
 
 export interface ResolveInput {
   env: Env;
@@ -36,8 +40,8 @@ export interface ResolveInput {
   packageJson?: { name?: unknown; version?: unknown } | undefined;
   /** Skip the file search (tests, the API's configure()). */
   noFile?: boolean;
-  /** Options given in code, treated as a config file layer. */
-  inline?: Record<string, unknown>;
+  /** Options given in code (configure()), treated as a config file layer: checked like one, as code may not be typed. */
+  inline?: BudObserveConfig;
 }
 
 export interface Resolution {
@@ -48,69 +52,54 @@ export interface Resolution {
   file: FileLayer;
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  ensureParents(target, path);
-  let obj = target;
-  const parts = path.split('.');
-  for (const k of parts.slice(0, -1)) obj = obj[k] as Record<string, unknown>;
-  obj[parts.at(-1)!] = value;
-}
-
-/** Groups exist even when none of their options is set: `config.bud.projectId` never throws. */
-function ensureParents(target: Record<string, unknown>, path: string): void {
-  let obj = target;
-  for (const k of path.split('.').slice(0, -1)) obj = (obj[k] ??= {}) as Record<string, unknown>;
-}
-
-function shown(path: string, raw: unknown): string {
-  return byPath.get(path)?.secret === true ? '[hidden]' : describe(raw);
-}
+type Chosen = { value: unknown; source: Source };
+type Layers = Array<[SourceKind, Map<string, RawValue>]>;
+/** A value no layer could give, reported once the computed defaults say what is used instead. */
+type Rejected = { path: string; text: string };
 
 export function resolveConfig(input: ResolveInput): Resolution {
   const problems: Problem[] = [];
   const envLayers = readEnv(input.env);
-  for (const u of envLayers.unknown) problems.push(unknownKey(`unknown environment variable ${u}`));
+  for (const u of envLayers.unknown) problems.push(problem('BUDOBSERVE_CONFIG_UNKNOWN_KEY', `unknown environment variable ${u}`));
+  const file = fileLayer(input, problems);
 
-  const file: FileLayer = input.noFile === true
-    ? { values: new Map(), instrumentationOptions: {}, problems: [] }
-    : loadConfigFile(input.cwd, input.env['BUD_OBSERVE_CONFIG']);
+  const values = new Map<string, unknown>();
+  const sources = new Map<string, Source>();
+  const layers: Layers = [['env', envLayers.bud], ['otel-env', envLayers.otel], ['file', file.values]];
+  const rejected: Rejected[] = [];
+  for (const opt of options) {
+    const final = pick(opt, layers, problems, rejected) ?? defaultOf(opt);
+    if (final === undefined) continue;
+    values.set(opt.path, final.value);
+    sources.set(opt.path, final.source);
+  }
+
+  const config = withComputedDefaults(toTree(values), sources, input, file);
+  for (const r of rejected) problems.push(invalid(`${r.text}; ${usedInstead(config, sources, r.path)}`));
+  return { config, sources, problems, file };
+}
+
+/** The config file's layer, with configure()'s options over it; their problems, warned by kind. */
+function fileLayer(input: ResolveInput, problems: Problem[]): FileLayer {
+  const file = input.noFile === true ? emptyFileLayer() : loadConfigFile(input.cwd, input.env['BUD_OBSERVE_CONFIG']);
   if (file.loadError !== undefined) {
     problems.push(problem('BUDOBSERVE_CONFIG_LOAD_FAILED', `could not load ${loadFailureText(file.loadError)}; going on with environment variables and defaults`));
   }
-  for (const m of file.problems) problems.push(m.includes('unknown key') ? unknownKey(m) : invalid(m));
+  for (const p of file.problems) problems.push(fromFile(p));
   if (input.inline !== undefined) {
     // configure({...}) in code is a file layer too: same keys, same checks.
-    const inlineLayer: FileLayer = { values: new Map(), instrumentationOptions: {}, problems: [] };
+    const inlineLayer = emptyFileLayer();
     flatten(input.inline, '', 'configure()', inlineLayer);
     for (const [k, v] of inlineLayer.values) file.values.set(k, v);
     Object.assign(file.instrumentationOptions, inlineLayer.instrumentationOptions);
-    for (const m of inlineLayer.problems) problems.push(m.includes('unknown key') ? unknownKey(m) : invalid(m));
+    for (const p of inlineLayer.problems) problems.push(fromFile(p));
   }
-
-  const config: Record<string, unknown> = {};
-  const sources = new Map<string, Source>();
-  const layers: Array<[SourceKind, Map<string, RawValue>]> = [['env', envLayers.bud], ['otel-env', envLayers.otel], ['file', file.values]];
-  // Rejected values, reported once the computed defaults say what is used instead.
-  const rejected: Array<{ path: string; text: string }> = [];
-  for (const opt of options) {
-    const chosen = pick(opt.path, layers, problems, rejected);
-    const final = chosen ?? (opt.default !== undefined ? { value: structuredCloneSafe(opt.default), source: { kind: 'default' as const, origin: 'default' } } : undefined);
-    if (final !== undefined) {
-      setPath(config, opt.path, final.value);
-      sources.set(opt.path, final.source);
-    } else {
-      ensureParents(config, opt.path);
-    }
-  }
-
-  applyComputedDefaults(config, sources, input, file);
-  for (const r of rejected) problems.push(invalid(`${r.text}; ${usedInstead(config, sources, r.path)}`));
-  return { config: config as unknown as ResolvedConfig, sources, problems, file };
+  return file;
 }
 
 /** The value of the highest layer that has a usable one; the others' problems on the way. */
-function pick(path: string, layers: Array<[SourceKind, Map<string, RawValue>]>, problems: Problem[], rejected: Array<{ path: string; text: string }>): { value: unknown; source: Source } | undefined {
-  const opt = byPath.get(path)!;
+function pick(opt: OptionSpec, layers: Layers, problems: Problem[], rejected: Rejected[]): Chosen | undefined {
+  const path = opt.path;
   for (const [kind, values] of layers) {
     const rv = values.get(path);
     if (rv === undefined) continue;
@@ -132,50 +121,95 @@ function pick(path: string, layers: Array<[SourceKind, Map<string, RawValue>]>, 
   return undefined;
 }
 
+function defaultOf(opt: OptionSpec): Chosen | undefined {
+  return opt.default === undefined ? undefined : { value: copyOf(opt.default), source: { kind: 'default', origin: 'default' } };
+}
+
+/** A default's own copy: the table's arrays and objects are shared by every resolution. */
+function copyOf(v: unknown): unknown {
+  return Array.isArray(v) ? [...v] : typeof v === 'object' && v !== null ? { ...v } : v;
+}
+
 const isEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0);
 
-/** What a rejected value gives way to, as the end of its warning: never just "no value". */
-function usedInstead(config: Record<string, unknown>, sources: Map<string, Source>, path: string): string {
-  const opt = byPath.get(path)!;
+function shown(path: string, raw: unknown): string {
+  return byPath.get(path)?.secret === true ? '[hidden]' : describe(raw);
+}
+
+/**
+ * The values as the nested object their paths describe, every group present even when none
+ * of its options is set (`config.bud.projectId` never throws). The one place the table
+ * becomes its type: TypeScript cannot follow an object built path by path, and LayeredValues
+ * is derived from this same table (types.ts), each value typed by the parser that made it.
+ */
+function toTree(values: ReadonlyMap<string, unknown>): LayeredValues {
+  const root: Record<string, unknown> = {};
+  for (const opt of options) {
+    const parts = opt.path.split('.');
+    let group = root;
+    for (const k of parts.slice(0, -1)) group = (group[k] ??= {}) as Record<string, unknown>;
+    if (values.has(opt.path)) group[parts.at(-1)!] = values.get(opt.path);
+  }
+  return root as LayeredValues;
+}
+
+/** The value at an option's path ('export.traces.endpoint') of a configuration. */
+export function valueAt(config: object, path: string): unknown {
   let value: unknown = config;
-  for (const k of path.split('.')) value = (value as Record<string, unknown> | undefined)?.[k];
+  for (const k of path.split('.')) value = typeof value === 'object' && value !== null ? Reflect.get(value, k) : undefined;
+  return value;
+}
+
+/** What a rejected value gives way to, as the end of its warning: never just "no value". */
+function usedInstead(config: ResolvedConfig, sources: Map<string, Source>, path: string): string {
+  const opt = byPath.get(path)!;
+  const value = valueAt(config, path);
   const source = sources.get(path);
   if (value === undefined || source === undefined) return opt.defaultText !== undefined ? `using the default (${opt.defaultText})` : `${path} is left unset`;
   if (opt.secret === true) return source.kind === 'default' ? 'using the default' : `using the value of ${source.origin}`;
   return `using ${shown(path, value)} from ${source.origin}`;
 }
 
-function structuredCloneSafe(v: unknown): unknown {
-  return Array.isArray(v) ? [...v] : typeof v === 'object' && v !== null ? { ...v } : v;
-}
-
-function applyComputedDefaults(config: Record<string, unknown>, sources: Map<string, Source>, input: ResolveInput, file: FileLayer): void {
-  const c = config as unknown as ResolvedConfig;
+/** The options schema.ts marks `computed`, and what resolution adds: the instrumentations that will load, the project root. */
+function withComputedDefaults(v: LayeredValues, sources: Map<string, Source>, input: ResolveInput, file: FileLayer): ResolvedConfig {
   const pkg = input.packageJson;
-  if (c.serviceName === undefined) {
+  let serviceName = v.serviceName;
+  if (serviceName === undefined) {
     const fromPkg = typeof pkg?.name === 'string' && pkg.name !== '' ? pkg.name : undefined;
-    c.serviceName = fromPkg ?? 'unknown_service:node';
+    serviceName = fromPkg ?? 'unknown_service:node';
     sources.set('serviceName', { kind: 'default', origin: fromPkg === undefined ? 'default' : 'package.json name' });
   }
-  if (c.serviceVersion === undefined && typeof pkg?.version === 'string') {
-    c.serviceVersion = pkg.version;
+  let serviceVersion = v.serviceVersion;
+  if (serviceVersion === undefined && typeof pkg?.version === 'string') {
+    serviceVersion = pkg.version;
     sources.set('serviceVersion', { kind: 'default', origin: 'package.json version' });
   }
-  const hasEndpoint = c.export.endpoint !== undefined || c.export.traces?.endpoint !== undefined;
-  if (c.console.enabled === undefined) {
-    const asked = c.export.traces?.exporter?.includes('console') === true;
-    c.console.enabled = asked || !hasEndpoint;
+  let consoleEnabled = v.console.enabled;
+  if (consoleEnabled === undefined) {
+    const hasEndpoint = v.export.endpoint !== undefined || v.export.traces.endpoint !== undefined;
+    const asked = v.export.traces.exporter?.includes('console') === true;
+    consoleEnabled = asked || !hasEndpoint;
     sources.set('console.enabled', { kind: 'default', origin: asked ? `${sources.get('export.traces.exporter')?.origin ?? 'traces exporter'} includes console` : hasEndpoint ? 'default (an endpoint is set)' : 'default (no endpoint is set)' });
   }
-  c.instrumentations.options = file.instrumentationOptions;
+  const projectRoot = configDir(file) ?? input.cwd;
+  return {
+    ...v,
+    serviceName,
+    ...(serviceVersion === undefined ? {} : { serviceVersion }),
+    console: { ...v.console, enabled: consoleEnabled },
+    instrumentations: { ...v.instrumentations, options: file.instrumentationOptions, active: activeInstrumentations(v.instrumentations, file.instrumentationOptions) },
+    projectRoot,
+    ...(file.filepath === undefined ? {} : { configFile: file.filepath }),
+  };
+}
+
+/** The instrumentations that will load when their library does. */
+function activeInstrumentations(chosen: LayeredValues['instrumentations'], options: FileLayer['instrumentationOptions']): string[] {
   // Unknown names were dropped (and reported) by the list parser, with the source at hand.
-  const known = catalogNames();
-  c.instrumentations.active = known.filter((n) => {
-    if (c.instrumentations.options[n]?.['enabled'] === false) return false;
-    if (c.instrumentations.disabled.includes(n)) return false;
-    if (c.instrumentations.enabled !== undefined) return c.instrumentations.enabled.includes(n);
-    return !disabledByDefault.has(n) || c.instrumentations.options[n]?.['enabled'] === true;
+  return catalogNames().filter((n) => {
+    if (options[n]?.['enabled'] === false) return false;
+    if (chosen.disabled.includes(n)) return false;
+    if (chosen.enabled !== undefined) return chosen.enabled.includes(n);
+    return !disabledByDefault.has(n) || options[n]?.['enabled'] === true;
   });
-  c.projectRoot = configDir(file) ?? input.cwd;
-  if (file.filepath !== undefined) c.configFile = file.filepath;
 }

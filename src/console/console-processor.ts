@@ -8,9 +8,10 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { formatAttributes, paint } from './format.ts';
 import type { Painter } from './format.ts';
-import { levelName } from '../api/levels.ts';
+import { LEVEL_NUMBERS, levelName } from '../levels.ts';
 import { recordedParent } from '../processors/recorded-parent.ts';
-import type { LevelName } from '../api/levels.ts';
+import type { LevelName } from '../levels.ts';
+import { ATTR_LEVEL_NUM, ATTR_SPAN_TYPE, ATTR_MSG } from '../attributes.ts';
 
 const LEVEL_STYLE: Record<LevelName, (p: Painter) => (s: string) => string> = {
   trace: (p) => p.dim, debug: (p) => p.dim, info: (p) => p.cyan, notice: (p) => p.cyan, warn: (p) => p.yellow, error: (p) => p.red, fatal: (p) => p.red,
@@ -77,8 +78,8 @@ export class ConsoleSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     const id = span.spanContext().spanId;
-    const level = span.attributes['logfire.level_num'];
-    if (span.attributes['logfire.span_type'] === 'log' && typeof level === 'number' && level < this.#minLevel) {
+    const level = span.attributes[ATTR_LEVEL_NUM];
+    if (span.attributes[ATTR_SPAN_TYPE] === 'log' && typeof level === 'number' && level < this.#minLevel) {
       this.#rootOf.delete(id);
       return;
     }
@@ -140,15 +141,15 @@ export class ConsoleSpanProcessor implements SpanProcessor {
     const p = this.#paint;
     const ts = this.#timestamps ? `${p.dim(new Date(hr(span.startTime) / 1e6).toISOString().slice(11, 23))} ` : '';
     const indent = '  '.repeat(depth);
-    const msg = typeof span.attributes['logfire.msg'] === 'string' ? span.attributes['logfire.msg'] : describeSpan(span);
+    const msg = typeof span.attributes[ATTR_MSG] === 'string' ? span.attributes[ATTR_MSG] : describeSpan(span);
     const failed = span.status.code === SpanStatusCode.ERROR;
     let out: string;
-    if (span.attributes['logfire.span_type'] === 'log') {
+    if (span.attributes[ATTR_SPAN_TYPE] === 'log') {
       // A log-span has no duration to show; its level is what matters.
-      const level = Number(span.attributes['logfire.level_num'] ?? 9);
+      const level = Number(span.attributes[ATTR_LEVEL_NUM] ?? LEVEL_NUMBERS.info);
       const name = levelName(level);
-      const tag = level >= 10 ? `${LEVEL_STYLE[name](p)(`[${name}]`)} ` : '';
-      out = `${ts}${indent}${tag}${level < 9 ? p.dim(msg) : level >= 17 ? p.red(msg) : msg}\n`;
+      const tag = level >= LEVEL_NUMBERS.notice ? `${LEVEL_STYLE[name](p)(`[${name}]`)} ` : '';
+      out = `${ts}${indent}${tag}${level < LEVEL_NUMBERS.info ? p.dim(msg) : level >= LEVEL_NUMBERS.error ? p.red(msg) : msg}\n`;
     } else {
       const ms = (hr(span.endTime) - hr(span.startTime)) / 1e6;
       // Without colour, red says nothing: a failed span is also tagged in words, like a log's

@@ -1,6 +1,7 @@
 // Colour and attribute formatting for the console view. Colour decisions are made once at
 // boot (TTY, NO_COLOR, FORCE_COLOR); here a Painter either wraps text in ANSI codes or not.
 import type { Attributes } from '@opentelemetry/api';
+import { ATTR_MSG_TEMPLATE, ATTR_MSG } from '../attributes.ts';
 
 export interface Painter {
   dim(s: string): string;
@@ -28,7 +29,7 @@ export function wantColors(setting: 'auto' | 'always' | 'never', env: Readonly<R
 export function formatAttributes(attrs: Attributes, prefix: string, p: Painter): string {
   let out = '';
   for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'logfire.msg' || k === 'logfire.msg_template') continue;
+    if (k === ATTR_MSG || k === ATTR_MSG_TEMPLATE) continue;
     out += `${prefix}${p.cyan(k)}=${JSON.stringify(v)}\n`;
   }
   return out;

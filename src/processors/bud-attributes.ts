@@ -8,19 +8,17 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { recordedParent } from './recorded-parent.ts';
-
-const REQUEST_ID = 'bud.request.id';
-const ENDUSER_ID = 'enduser.id';
+import { ATTR_REQUEST_ID, ATTR_ENDUSER_ID } from '../attributes.ts';
 
 export class BudAttributesProcessor implements SpanProcessor {
   onStart(span: Span, parentContext: Context): void {
     const attrs = (recordedParent(parentContext) as Partial<ReadableSpan> | undefined)?.attributes;
     if (attrs === undefined) return;
     // Two keys, written out: no array iteration on the per-span path.
-    const id = attrs[REQUEST_ID];
-    if (id !== undefined && span.attributes[REQUEST_ID] === undefined) span.setAttribute(REQUEST_ID, id);
-    const user = attrs[ENDUSER_ID];
-    if (user !== undefined && span.attributes[ENDUSER_ID] === undefined) span.setAttribute(ENDUSER_ID, user);
+    const id = attrs[ATTR_REQUEST_ID];
+    if (id !== undefined && span.attributes[ATTR_REQUEST_ID] === undefined) span.setAttribute(ATTR_REQUEST_ID, id);
+    const user = attrs[ATTR_ENDUSER_ID];
+    if (user !== undefined && span.attributes[ATTR_ENDUSER_ID] === undefined) span.setAttribute(ATTR_ENDUSER_ID, user);
   }
 
   onEnd(_span: ReadableSpan): void {}

@@ -5,6 +5,7 @@
 // Owns the rules; must not walk spans or decide what is done with a match.
 import { warn } from '../errors.ts';
 import { compilePattern } from '../config/parse.ts';
+import { ATTR_MSG_TEMPLATE, ATTR_SPAN_TYPE, ATTR_LEVEL_NUM, ATTR_TAGS, ATTR_JSON_SCHEMA, ATTR_SCRUBBED, ATTR_SAMPLE_RATE, ATTR_MSG } from '../attributes.ts';
 
 export interface Pattern {
   /** Shown in the replacement and in logfire.scrubbed: a built-in's canonical name, else as written. */
@@ -103,8 +104,8 @@ export function anyOf(patterns: readonly Pattern[], keyOnly = false): RegExp | u
 // Values that are names, types, routes or code, never data: scanning them only hides
 // `/sessions/:id` or `AuthError` from the people debugging.
 export const SAFE_KEYS: ReadonlySet<string> = new Set([
-  'logfire.msg_template', 'logfire.json_schema', 'logfire.tags', 'logfire.span_type', 'logfire.level_num',
-  'logfire.sample_rate', 'logfire.scrubbed', 'exception.type', 'error.type', 'event.name',
+  ATTR_MSG_TEMPLATE, ATTR_JSON_SCHEMA, ATTR_TAGS, ATTR_SPAN_TYPE, ATTR_LEVEL_NUM,
+  ATTR_SAMPLE_RATE, ATTR_SCRUBBED, 'exception.type', 'error.type', 'event.name',
   'http.route', 'url.path', 'url.template', 'url.scheme', 'http.request.method', 'http.method', 'http.scheme',
   'server.address', 'net.peer.name', 'net.host.name', 'rpc.system', 'rpc.service', 'rpc.method',
   'db.system', 'db.system.name', 'db.operation', 'db.operation.name', 'db.collection.name', 'db.sql.table',
@@ -112,7 +113,7 @@ export const SAFE_KEYS: ReadonlySet<string> = new Set([
 
 // Values with a shape worth keeping: scrubbed in part, not replaced whole.
 const SHAPED: Record<string, Shape> = {
-  'logfire.msg': 'message', 'url.full': 'url', 'http.url': 'url', 'http.target': 'url', 'url.original': 'url', 'url.query': 'query',
+  [ATTR_MSG]: 'message', 'url.full': 'url', 'http.url': 'url', 'http.target': 'url', 'url.original': 'url', 'url.query': 'query',
   'db.query.text': 'sql', 'db.statement': 'sql', 'exception.stacktrace': 'stack',
 };
 

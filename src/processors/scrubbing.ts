@@ -19,6 +19,7 @@ import type { KeyInfo, Pattern, Template } from './scrub-rules.ts';
 import { CredentialScanner } from './scrub-credentials.ts';
 import { decodeUriPart, replaceUrlSecrets, URL_HINT, WHOLE_URL } from './url-secrets.ts';
 import { blank, copyLog, copySpan, failClosed, marker, toAttribute } from './scrub-copy.ts';
+import { ATTR_SCRUBBED, ATTR_MSG_TEMPLATE, ATTR_MSG } from '../attributes.ts';
 
 type Path = Array<string | number>;
 interface Note { path: Path; matched_substring: string }
@@ -140,10 +141,10 @@ export class Scrubber {
     if (this.#notes === undefined) return attributes;
     let earlier: unknown;
     try {
-      earlier = JSON.parse(String(attributes['logfire.scrubbed'] ?? '[]'));
+      earlier = JSON.parse(String(attributes[ATTR_SCRUBBED] ?? '[]'));
     } catch { /* not a list: replaced */ }
     const out = copied ? attributes : { ...attributes };
-    out['logfire.scrubbed'] = JSON.stringify(Array.isArray(earlier) ? [...earlier, ...this.#notes] : this.#notes);
+    out[ATTR_SCRUBBED] = JSON.stringify(Array.isArray(earlier) ? [...earlier, ...this.#notes] : this.#notes);
     return out;
   }
 
@@ -168,7 +169,7 @@ export class Scrubber {
     if (typeof value === 'string') {
       switch (k.shape) {
         case 'url': case 'query': return this.#url(value, prefix, key, k.shape === 'query');
-        case 'message': return this.#message(value, attrs['logfire.msg_template'], prefix);
+        case 'message': return this.#message(value, attrs[ATTR_MSG_TEMPLATE], prefix);
         case 'sql': return this.#statement(value, prefix, key, attrs);
         case 'stack': return this.#stack(value, prefix, key);
         default: return this.#value(value, prefix, key, undefined, 0);
@@ -310,13 +311,13 @@ export class Scrubber {
    * formatting). A message that does not follow its template is scanned whole.
    */
   #message(msg: string, template: unknown, prefix: Path): unknown {
-    if (typeof template !== 'string') return this.#value(msg, prefix, 'logfire.msg', undefined, 0);
+    if (typeof template !== 'string') return this.#value(msg, prefix, ATTR_MSG, undefined, 0);
     const t = this.#templates.get(template) ?? this.#newTemplate(template);
-    if (!t.keyed && !this.#maybe(msg)) return msg.length >= MIN_CREDENTIAL && IN_TEXT.mayHold(msg) ? this.#inText(IN_TEXT, msg, [...prefix, 'logfire.msg']) : msg;
+    if (!t.keyed && !this.#maybe(msg)) return msg.length >= MIN_CREDENTIAL && IN_TEXT.mayHold(msg) ? this.#inText(IN_TEXT, msg, [...prefix, ATTR_MSG]) : msg;
     const m = t.re.exec(msg);
-    if (m === null) return this.#value(msg, prefix, 'logfire.msg', undefined, 0);
+    if (m === null) return this.#value(msg, prefix, ATTR_MSG, undefined, 0);
     let out = t.literals[0]!;
-    const path = [...prefix, 'logfire.msg'];
+    const path = [...prefix, ATTR_MSG];
     for (let i = 0; i < t.fields.length; i++) {
       const field = t.fields[i]!;
       const value = m[i + 1]!;

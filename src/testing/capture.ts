@@ -9,9 +9,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { kAgent } from '../symbols.ts';
-
-interface AgentView { sdk: { chain: { add(p: SpanProcessor): void; remove(p: SpanProcessor): void } } }
+import { runningAgent } from '../agent-global.ts';
 
 export interface SpanJSON {
   name: string;
@@ -46,7 +44,7 @@ export class Capture implements SpanProcessor {
 
   constructor(options: CaptureOptions = {}) {
     this.#omit = new Set(options.omitAttributes ?? []);
-    const agent = (globalThis as Record<symbol, unknown>)[kAgent] as AgentView | undefined;
+    const agent = runningAgent();
     if (agent !== undefined) {
       agent.sdk.chain.add(this);
       this.#detach = async () => agent.sdk.chain.remove(this);

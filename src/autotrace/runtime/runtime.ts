@@ -27,6 +27,7 @@ import { recordCall, type SpanPipeline } from './span.ts';
 import { SpanGate } from './gate.ts';
 import { warn } from '../../errors.ts';
 import { hrtimeBigint, isPromise, MathRound, NumberOf, ObjectGetPrototypeOf, PromiseCtor, PromisePrototype, PromisePrototypeThen, PromiseResolve } from '../../primordials.ts';
+import { ATTR_MSG_TEMPLATE, ATTR_MSG, ATTR_SPAN_TYPE } from '../../attributes.ts';
 
 export interface AutoTraceRuntimeOptions {
   minDurationMs: number;
@@ -56,9 +57,9 @@ const ATTRS = (f: Frame): Record<string, string | number> => ({
   'code.file.path': f.file,
   'code.line.number': f.line,
   'code.column.number': f.column,
-  'logfire.msg_template': `Calling ${f.name}`,
-  'logfire.msg': `Calling ${f.name}`,
-  'logfire.span_type': 'span',
+  [ATTR_MSG_TEMPLATE]: `Calling ${f.name}`,
+  [ATTR_MSG]: `Calling ${f.name}`,
+  [ATTR_SPAN_TYPE]: 'span',
 });
 
 export class AutoTraceRuntime {

@@ -10,6 +10,7 @@ import type { ResolvedConfig } from '../../config/types.ts';
 import { warn } from '../../errors.ts';
 import type { Options } from './types.ts';
 import { recordServerError } from '../../spans/server-span.ts';
+import { ATTR_REQUEST_ID, ATTR_ENDUSER_ID } from '../../attributes.ts';
 
 type RequestHook = (span: Span, request: unknown) => void;
 type CustomAttributesHook = (span: Span, request: unknown, response: unknown) => void;
@@ -85,11 +86,11 @@ export function enrichHttp(user: Options | undefined, config: ResolvedConfig): O
       // Only incoming requests have headers to read here; outgoing ones are ClientRequests.
       if (incoming.headers !== undefined && typeof (incoming as { statusCode?: unknown }).statusCode !== 'number') {
         const id = incoming.headers[header];
-        if (typeof id === 'string' && id !== '') span.setAttribute('bud.request.id', id.slice(0, 256));
+        if (typeof id === 'string' && id !== '') span.setAttribute(ATTR_REQUEST_ID, id.slice(0, 256));
         if (enduser !== undefined) {
           try {
             const who = enduser(incoming);
-            if (typeof who === 'string' && who !== '') span.setAttribute('enduser.id', who);
+            if (typeof who === 'string' && who !== '') span.setAttribute(ATTR_ENDUSER_ID, who);
           } catch (error) {
             warn('BUDOBSERVE_INTERNAL', 'the enduserId hook threw; enduser.id is left out', { cause: error, once: 'enduserId' });
           }

@@ -1,4 +1,7 @@
-// Logfire's level numbers, so Logfire-aware tools render levels the same way.
+// Logfire's level numbers, so Logfire-aware tools render levels the same way: the one table
+// of levels, for the API that writes logfire.level_num (attributes.ts), the console that reads
+// it, the configuration's level options and the agent's own log-spans (exit, pending).
+// Owns the numbers and names only; must not know what any level is used for.
 export const LEVEL_NUMBERS = { trace: 1, debug: 5, info: 9, notice: 10, warn: 13, error: 17, fatal: 21 } as const;
 
 export type LevelName = keyof typeof LEVEL_NUMBERS;
