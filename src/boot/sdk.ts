@@ -26,7 +26,7 @@ import { OtlpHttpExporter } from '../export/otlp-http-exporter.ts';
 import type { SignalTarget } from '../export/exporters.ts';
 import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { resourceAttributes } from './resource.ts';
+import { resourceAttributes } from '../resource/resource.ts';
 import { SupersedingTracerProvider } from './superseded.ts';
 import { errorText, warn } from '../errors.ts';
 import { loadChunk } from '../lazy.ts';
