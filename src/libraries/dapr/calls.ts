@@ -1,9 +1,10 @@
-// What a DaprClient call is, as a span: the building-block methods of the SDK's client
-// implementation (implementation/Client/HTTPClient/*.js) by file, with how each call's
-// arguments name and describe its span, and the dapr.* attributes of what arrives at a
-// DaprServer (an invocation, a pub/sub delivery, an input binding). src/libraries/dapr.ts
-// wraps the methods. Owns those tables and what counts as a failed call; must not start spans
-// nor touch the SDK.
+// What a DaprClient call is, as a span, whichever protocol carries it: the SDK's HTTP and gRPC
+// implementations (implementation/Client/HTTPClient/*.js, implementation/Client/GRPCClient/*.js)
+// expose the same building-block methods with the same arguments, so one table names and
+// describes the spans of both, and both hand their calls to src/libraries/dapr.ts. The
+// attributes of what arrives at a DaprServer (an invocation, a pub/sub delivery, an input
+// binding) are likewise one set for both protocols. Owns those tables and what counts as a
+// failed call; must not start spans nor touch the SDK.
 import { SpanKind } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
 
@@ -65,4 +66,10 @@ export function failureOf(result: unknown): unknown {
   if (r.error !== undefined) return r.error;
   if (Array.isArray(r.failedMessages) && r.failedMessages.length > 0) return new Error(`${r.failedMessages.length} messages failed to publish`);
   return undefined;
+}
+
+/** What to record for a rejection: gRPC publish rejects with `{ error }`, whose text alone would be "[object Object]". */
+export function errorOf(rejection: unknown): unknown {
+  if (rejection === null || typeof rejection !== 'object' || rejection instanceof Error) return rejection;
+  return (rejection as { error?: unknown }).error ?? rejection;
 }
