@@ -1,74 +1,58 @@
-// Dapr spans for @dapr/dapr over HTTP (CommunicationProtocolEnum.HTTP, the SDK's default):
-// DaprClient's service invocation, state, pub/sub and output bindings become CLIENT / PRODUCER
-// spans (`dapr invoke app-b/checkout`, `dapr state.save statestore`, `dapr publish pubsub/orders`,
-// `dapr binding.send queue-out`) with dapr.* attributes. The SDK's own request to the sidecar
-// (node-fetch over node:http) runs inside that span, so the HTTP instrumentation makes it a child
-// and injects its traceparent; the sidecar carries it on to the called app or the subscriber.
-// DaprServer runs Express: the HTTP instrumentation already joins an incoming invocation or
-// delivery to the caller's trace, and this file adds dapr.* attributes to that server span, plus
-// a CONSUMER span around each pub/sub and input-binding handler (the SDK swallows a pub/sub
-// handler's error, so without it a failure would leave no trace).
+// Dapr spans for @dapr/dapr, over HTTP (CommunicationProtocolEnum.HTTP, the SDK's default) and
+// over gRPC (CommunicationProtocolEnum.GRPC). DaprClient's service invocation, state, pub/sub and
+// output bindings become CLIENT / PRODUCER spans (`dapr invoke app-b/checkout`, `dapr state.save
+// statestore`, `dapr publish pubsub/orders`, `dapr binding.send queue-out`) with dapr.*
+// attributes, named and described alike for both protocols (dapr/calls.ts). On a DaprServer,
+// what the sidecar delivers (an invocation, a pub/sub event, an input-binding event) has a
+// server span with dapr.* attributes, plus a CONSUMER span around each pub/sub and input-binding
+// handler (the SDK swallows a pub/sub handler's error, so without it a failure would leave no
+// trace). One request is one trace across the sidecar: the caller's context travels to daprd,
+// which carries it on to the called app or the subscriber.
 //
-// gRPC (CommunicationProtocolEnum.GRPC, DaprGrpcClient/Server) is out of scope: nothing here
-// patches it. Actors, workflows, configuration, locks, crypto and secrets are not covered.
+// Over HTTP, the SDK's own request to the sidecar (node-fetch over node:http) runs inside the
+// Dapr span, so the HTTP instrumentation makes it a child and injects its traceparent; DaprServer
+// runs Express, whose HTTP server span (joined to the caller by the HTTP instrumentation) gets the
+// dapr.* attributes.
 //
-// Owns: the prototypes of the SDK's HTTP implementation classes (implementation/Client/HTTPClient
-// and implementation/Server/HTTPServer), wrapped with no change of behaviour. Must not touch the
-// request the SDK builds (headers, body): context travels through the HTTP instrumentation.
+// Over gRPC, what carries the context depends on the SDK's transport (dapr/grpc.ts):
+// - @dapr/dapr >= 3.17 speaks gRPC through ConnectRPC over node:http2, which no other
+//   instrumentation sees: the Dapr span is the call's only CLIENT span and its context goes in
+//   the call's `traceparent` metadata (dapr/grpc.ts adds it, and rpc.*); each AppCallback call
+//   into a DaprServer is a SERVER span `grpc.dapr.proto.runtime.v1.AppCallback/OnInvoke` (…/
+//   OnTopicEvent, …/OnBindingEvent) continuing the trace from daprd's metadata.
+// - @dapr/dapr 3.0 - 3.6 used @grpc/grpc-js: the grpc instrumentation makes the CLIENT span under
+//   the Dapr span and the SERVER span, and injects and extracts the context; only the Dapr
+//   client and handler spans here apply, so nothing is injected twice (checked by hand with
+//   3.6.1 and the test's fake sidecar; the tests run the devDependency, 3.18).
+//
+// Actors, workflows, configuration, locks, crypto, secrets, streaming subscriptions and bulk
+// deliveries over gRPC are not covered.
+//
+// Owns: the prototypes of the SDK's implementation classes (implementation/Client/{HTTP,GRPC}Client
+// and implementation/Server/{HTTP,GRPC}Server), wrapped with no change of behaviour. Must not
+// touch the request the SDK builds (headers, body, messages): over HTTP context travels through
+// the HTTP instrumentation, over gRPC only dapr/grpc.ts adds the trace metadata.
 import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { Attributes, Span } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { warn } from '../errors.ts';
-import { endOnSettle } from '../spans/settle.ts';
+import { recordFailure } from '../spans/failure.ts';
+import { endOnSettle, onSettle } from '../spans/settle.ts';
 import { AGENT_VERSION } from '../version.ts';
+import { CLIENT, errorOf, failureOf, inputBinding, invocation, s, subscription } from './dapr/calls.ts';
+import type { Describe } from './dapr/calls.ts';
+import { APP_CALLBACKS, appCallback, callContext, clientGetter } from './dapr/grpc.ts';
 
 const SUPPORTED = ['>=3 <4'];
+/** The SDK's gRPC implementation on ConnectRPC (see dapr/grpc.ts); before it, @grpc/grpc-js. */
+const CONNECT = ['>=3.17 <4'];
 const BASE = '@dapr/dapr/implementation';
 
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
-interface Described { name: string; kind: SpanKind; attributes: Attributes }
-/** Span name, kind and attributes of one client call, from its arguments. */
-type Describe = (args: unknown[]) => Described;
-
-const s = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
-
-function op(operation: string, kind: SpanKind, name: string, attributes: Attributes): Described {
-  return { name: `dapr ${operation} ${name}`, kind, attributes: { 'dapr.operation': operation, ...attributes } };
-}
-
-const state = (operation: string): Describe => ([store]) => op(operation, SpanKind.CLIENT, s(store), { 'dapr.component': s(store) });
-const publish = (operation: string): Describe => ([pubsub, topic]) => op(operation, SpanKind.PRODUCER, `${s(pubsub)}/${s(topic)}`, {
-  'dapr.component': s(pubsub), 'dapr.topic': s(topic),
-  'messaging.system': 'dapr', 'messaging.destination.name': s(topic), 'messaging.operation.type': 'publish',
-});
-
-/** Client file → class methods → how each call is described. */
-const CLIENT: Readonly<Record<string, Readonly<Record<string, Describe>>>> = {
-  invoker: {
-    invoke: ([appId, method, httpMethod]) => op('invoke', SpanKind.CLIENT, `${s(appId)}/${s(method)}`, {
-      'dapr.app_id': s(appId), 'dapr.method': s(method), 'dapr.http_method': s(httpMethod).toUpperCase() || 'GET',
-    }),
-  },
-  state: {
-    save: state('state.save'), get: state('state.get'), getBulk: state('state.getBulk'),
-    delete: state('state.delete'), transaction: state('state.transaction'), query: state('state.query'),
-  },
-  pubsub: { publish: publish('publish'), publishBulk: publish('publishBulk') },
-  binding: {
-    send: ([name, operation]) => op('binding.send', SpanKind.CLIENT, s(name), { 'dapr.component': s(name), 'dapr.binding.operation': s(operation) }),
-  },
-};
-
-/** state.save/delete and publish report failure in their result instead of throwing. */
-function failureOf(result: unknown): unknown {
-  if (result === null || typeof result !== 'object') return undefined;
-  const r = result as { error?: unknown; failedMessages?: unknown };
-  if (r.error !== undefined) return r.error;
-  if (Array.isArray(r.failedMessages) && r.failedMessages.length > 0) return new Error(`${r.failedMessages.length} messages failed to publish`);
-  return undefined;
-}
+/** Method name → the wrapper it gets, from the original. */
+type Wrappers = Readonly<Record<string, (original: Fn) => Fn>>;
 
 /** The server span of the request being handled (set by the HTTP instrumentation), else the active one. */
 function serverSpan(): Span | undefined {
@@ -83,36 +67,50 @@ export class DaprInstrumentation extends InstrumentationBase {
   protected init(): InstrumentationNodeModuleDefinition[] {
     // @dapr/dapr is CommonJS only and requires these files itself, so the hooks see them
     // whether the app imports or requires the package.
-    const files = Object.entries(CLIENT).map(([file, methods]) => this.fileHook(`Client/HTTPClient/${file}.js`, (proto) => {
-      for (const [method, describe] of Object.entries(methods)) this.wrapMethod(proto, method, (original) => this.clientCall(original, describe));
-    }, Object.keys(methods)));
+    const files: InstrumentationNodeModuleFile[] = [];
+    for (const protocol of ['HTTPClient', 'GRPCClient']) {
+      for (const [file, methods] of Object.entries(CLIENT)) {
+        const wrappers: Record<string, (original: Fn) => Fn> = {};
+        for (const [method, describe] of Object.entries(methods)) wrappers[method] = (original) => this.clientCall(original, describe);
+        files.push(this.fileHook(`Client/${protocol}/${file}.js`, wrappers));
+      }
+    }
+    const callbacks: Record<string, (original: Fn) => Fn> = {};
+    for (const method of Object.keys(APP_CALLBACKS)) callbacks[method] = (original) => appCallback(this.tracer, method, original);
     files.push(
-      this.fileHook('Server/HTTPServer/invoker.js', (proto) => this.wrapMethod(proto, 'listen', (original) => serverListen(original)), ['listen']),
-      this.fileHook('Server/HTTPServer/HTTPServerImpl.js', (proto) => this.wrapMethod(proto, 'registerPubSubSubscriptionEventHandler', (original) => this.subscribe(original)), ['registerPubSubSubscriptionEventHandler']),
-      this.fileHook('Server/HTTPServer/binding.js', (proto) => this.wrapMethod(proto, 'receive', (original) => this.receive(original)), ['receive']),
+      this.fileHook('Server/HTTPServer/invoker.js', { listen: serverListen }),
+      this.fileHook('Server/HTTPServer/HTTPServerImpl.js', { registerPubSubSubscriptionEventHandler: (original) => this.subscribe(original) }),
+      this.fileHook('Server/HTTPServer/binding.js', { receive: (original) => this.receive(original) }),
+      this.fileHook('Client/GRPCClient/GRPCClient.js', { getClient: clientGetter }, CONNECT),
+      this.fileHook('Server/GRPCServer/GRPCServerImpl.js', {
+        registerPubSubSubscriptionEventHandler: (original) => this.subscribe(original),
+        registerInputBindingHandler: (original) => this.receive(original),
+      }),
+      this.fileHook('Server/GRPCServer/GRPCServerImpl.js', callbacks, CONNECT),
     );
     return [new InstrumentationNodeModuleDefinition('@dapr/dapr', SUPPORTED, undefined, undefined, files)];
   }
 
-  private fileHook(path: string, patch: (proto: Record<string, unknown>) => void, methods: string[]): InstrumentationNodeModuleFile {
+  /** Wraps `wrappers`' methods on the prototype of the class `path` exports as default. */
+  private fileHook(path: string, wrappers: Wrappers, versions: string[] = SUPPORTED): InstrumentationNodeModuleFile {
     const protoOf = (exports: unknown): Record<string, unknown> | undefined =>
       (exports as { default?: { prototype?: Record<string, unknown> } } | undefined)?.default?.prototype;
-    return new InstrumentationNodeModuleFile(`${BASE}/${path}`, SUPPORTED, (exports: unknown) => {
+    return new InstrumentationNodeModuleFile(`${BASE}/${path}`, versions, (exports: unknown) => {
       try {
         const proto = protoOf(exports);
-        if (proto !== undefined) patch(proto);
+        if (proto !== undefined) {
+          for (const [method, make] of Object.entries(wrappers)) {
+            if (typeof proto[method] === 'function') this._wrap(proto, method, (original: unknown) => make(original as Fn));
+          }
+        }
       } catch (error) {
         warn('BUDOBSERVE_INSTRUMENTATION_FAILED', `@dapr/dapr: ${path} could not be instrumented; it runs untraced`, { cause: error, once: `dapr-${path}` });
       }
       return exports;
     }, (exports: unknown) => {
       const proto = protoOf(exports);
-      if (proto !== undefined) for (const m of methods) this._unwrap(proto, m);
+      if (proto !== undefined) for (const method of Object.keys(wrappers)) this._unwrap(proto, method);
     });
-  }
-
-  private wrapMethod(proto: Record<string, unknown>, method: string, make: (original: Fn) => Fn): void {
-    if (typeof proto[method] === 'function') this._wrap(proto, method, (original: unknown) => make(original as Fn));
   }
 
   private clientCall(original: Fn, describe: Describe): Fn {
@@ -125,7 +123,18 @@ export class DaprInstrumentation extends InstrumentationBase {
       } catch {
         return original.apply(this, args);
       }
-      return endOnSettle(span, () => original.apply(this, args), { context: trace.setSpan(context.active(), span), failureOf });
+      // endOnSettle, with the SDK's `{ error }` rejections unwrapped (errorOf).
+      return onSettle(() => context.with(callContext(context.active(), span), () => original.apply(this, args)), {
+        value(value) {
+          const failure = failureOf(value);
+          if (failure !== undefined) recordFailure(span, failure);
+          span.end();
+        },
+        error(error) {
+          recordFailure(span, errorOf(error));
+          span.end();
+        },
+      });
     };
   }
 
@@ -134,24 +143,17 @@ export class DaprInstrumentation extends InstrumentationBase {
     const instrumentation = this;
     return function registerPubSubSubscriptionEventHandler(this: unknown, ...args: unknown[]): unknown {
       const [pubsub, topic, , cb] = args;
-      if (typeof cb === 'function') {
-        args[3] = instrumentation.consumer(cb as Fn, `dapr process ${s(pubsub)}/${s(topic)}`, {
-          'dapr.operation': 'subscribe', 'dapr.component': s(pubsub), 'dapr.topic': s(topic),
-          'messaging.system': 'dapr', 'messaging.destination.name': s(topic), 'messaging.operation.type': 'process',
-        });
-      }
+      if (typeof cb === 'function') args[3] = instrumentation.consumer(cb as Fn, `dapr process ${s(pubsub)}/${s(topic)}`, subscription(pubsub, topic));
       return original.apply(this, args);
     };
   }
 
-  /** receive(bindingName, cb): an input binding's handler. */
+  /** receive(bindingName, cb) over HTTP, registerInputBindingHandler(bindingName, cb) over gRPC: an input binding's handler. */
   private receive(original: Fn): Fn {
     const instrumentation = this;
     return function receive(this: unknown, ...args: unknown[]): unknown {
       const [name, cb] = args;
-      if (typeof cb === 'function') {
-        args[1] = instrumentation.consumer(cb as Fn, `dapr binding.receive ${s(name)}`, { 'dapr.operation': 'binding.receive', 'dapr.component': s(name) });
-      }
+      if (typeof cb === 'function') args[1] = instrumentation.consumer(cb as Fn, `dapr binding.receive ${s(name)}`, inputBinding(name));
       return original.apply(this, args);
     };
   }
@@ -175,7 +177,7 @@ export class DaprInstrumentation extends InstrumentationBase {
   }
 }
 
-/** invoker.listen(method, cb, options): dapr.* on the server span of each invocation. */
+/** invoker.listen(method, cb, options) over HTTP: dapr.* on the server span of each invocation. */
 function serverListen(original: Fn): Fn {
   return function listen(this: unknown, ...args: unknown[]): unknown {
     const [method, cb] = args;
@@ -183,12 +185,7 @@ function serverListen(original: Fn): Fn {
       args[1] = function daprInvocation(this: unknown, ...cbArgs: unknown[]): unknown {
         try {
           const headers = (cbArgs[0] as { headers?: Record<string, unknown> } | undefined)?.headers;
-          const attributes: Attributes = { 'dapr.operation': 'invoke', 'dapr.method': s(method) };
-          const caller = headers?.['dapr-caller-app-id'];
-          if (typeof caller === 'string') attributes['dapr.caller.app_id'] = caller;
-          const callee = headers?.['dapr-callee-app-id'];
-          if (typeof callee === 'string') attributes['dapr.app_id'] = callee;
-          serverSpan()?.setAttributes(attributes);
+          serverSpan()?.setAttributes(invocation(method, headers?.['dapr-caller-app-id'], headers?.['dapr-callee-app-id']));
         } catch { /* attributes are best effort */ }
         return (cb as Fn).apply(this, cbArgs);
       };
