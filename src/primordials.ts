@@ -15,7 +15,7 @@ import { types } from 'node:util';
 // uncurryThis(f)(self, ...args) is f.call(self, ...args), resolved once, here.
 const uncurryThis = Function.prototype.bind.bind(Function.prototype.call) as <T, A extends unknown[], R>(fn: (this: T, ...args: A) => R) => (self: T, ...args: A) => R;
 
-export const ReflectApply: (f: Function, self: unknown, args: ArrayLike<unknown>) => unknown = Reflect.apply;
+export const ReflectApply: (f: (...args: never[]) => unknown, self: unknown, args: ArrayLike<unknown>) => unknown = Reflect.apply;
 export const hrtimeBigint: () => bigint = process.hrtime.bigint;
 export const DateNow: () => number = Date.now;
 export const MathRound: (x: number) => number = Math.round;
@@ -43,7 +43,7 @@ export const MapPrototypeHas = uncurryThis(Map.prototype.has) as <K, V>(m: Map<K
 export const MapPrototypeDelete = uncurryThis(Map.prototype.delete) as <K, V>(m: Map<K, V>, k: K) => boolean;
 export const MapPrototypeGetSize = uncurryThis(Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!) as (m: Map<unknown, unknown>) => number;
 export const MapPrototypeKeys = uncurryThis(Map.prototype.keys) as <K, V>(m: Map<K, V>) => IterableIterator<K>;
-export const MapIteratorNext = uncurryThis(Object.getPrototypeOf(new Map().keys()).next) as <K>(it: IterableIterator<K>) => IteratorResult<K>;
+export const MapIteratorNext = uncurryThis((Object.getPrototypeOf(new Map().keys()) as Iterator<unknown>).next) as <K>(it: IterableIterator<K>) => IteratorResult<K>;
 export const MapPrototypeClear = uncurryThis(Map.prototype.clear) as (m: Map<unknown, unknown>) => void;
 
 // AsyncLocalStorage's methods (an app may wrap them too: some APM shims do), to be made own

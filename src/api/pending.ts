@@ -65,7 +65,7 @@ export class PendingSpan implements Span {
   }
 
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
-    if (this.real !== undefined) this.real.addEvent(name, attributesOrTime as Attributes, time);
+    if (this.real !== undefined) this.real.addEvent(name, attributesOrTime, time);
     else this.#records.push(['event', name, attributesOrTime as Attributes | undefined, time ?? hrNow()]);
     return this;
   }

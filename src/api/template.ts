@@ -14,8 +14,8 @@ function lookup(attrs: Record<string, unknown>, path: string): { found: boolean;
   for (const m of path.matchAll(/([^.[\]]+)|\[(\d+|'[^']*'|"[^"]*")\]/g)) {
     const key = m[1] ?? m[2]!.replace(/^['"]|['"]$/g, '');
     if (cur === null || cur === undefined) return { found: false };
-    const next = cur instanceof Map ? cur.get(key) : (cur as Record<string, unknown>)[key];
-    if (next === undefined && !(typeof cur === 'object' && key in (cur as object))) return { found: false };
+    const next = cur instanceof Map ? (cur as Map<unknown, unknown>).get(key) : (cur as Record<string, unknown>)[key];
+    if (next === undefined && !(typeof cur === 'object' && key in (cur))) return { found: false };
     cur = next;
   }
   return { found: true, value: cur };
@@ -100,7 +100,7 @@ export function safeStringify(value: unknown): string {
       if (seen.has(v)) return '[Circular]';
       seen.add(v);
       if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [typeof k === 'string' ? k : safeStringify(k), x]));
-      if (v instanceof Set) return [...v];
+      if (v instanceof Set) return [...(v as Set<unknown>)];
       if (v instanceof Error) return { name: v.name, message: v.message, ...(v.stack === undefined ? {} : { stack: v.stack }) };
       if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
       return v;

@@ -128,7 +128,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
  * (nodejs/node#59929), so the rewrite cannot be installed there: one warning, no auto-trace.
  */
 function syncLoadHooks(): boolean {
-  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks(): boolean }>('import-in-the-middle/supports-sync-hooks.mjs');
+  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks: () => boolean }>('import-in-the-middle/supports-sync-hooks.mjs');
   if (supportsSyncHooks()) return true;
   warn('BUDOBSERVE_AUTOTRACE_FAILED', `auto-tracing needs Node.js 22.22.3+, 24.11.1+ or 26 (this is ${process.versions.node}, whose synchronous load hooks are broken: nodejs/node#59929); your own functions are not traced`, { once: 'autotrace-node' });
   return false;

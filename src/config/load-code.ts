@@ -122,12 +122,13 @@ function locate(error: unknown, f: Loaded): unknown {
 function stripTypes(text: string, url: string): string | undefined {
   const { stripTypeScriptTypes } = nodeModule as Partial<typeof nodeModule>;
   if (typeof stripTypeScriptTypes !== 'function') return undefined;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called later with its own receiver (Reflect.apply)
   const emitWarning = process.emitWarning;
   process.emitWarning = function filtered(this: unknown, warning: string | Error, ...rest: unknown[]): void {
     const message = typeof warning === 'string' ? warning : warning?.message;
     if (typeof message === 'string' && message.startsWith('stripTypeScriptTypes is an experimental feature')) return;
     Reflect.apply(emitWarning, process, [warning, ...rest]);
-  } as typeof process.emitWarning;
+  };
   try {
     return stripTypeScriptTypes(text, { mode: 'strip', sourceUrl: url });
   } finally {

@@ -127,7 +127,7 @@ function defaultOf(opt: OptionSpec): Chosen | undefined {
 
 /** A default's own copy: the table's arrays and objects are shared by every resolution. */
 function copyOf(v: unknown): unknown {
-  return Array.isArray(v) ? [...v] : typeof v === 'object' && v !== null ? { ...v } : v;
+  return Array.isArray(v) ? [...(v as unknown[])] : typeof v === 'object' && v !== null ? { ...v } : v;
 }
 
 const isEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0);

@@ -76,6 +76,8 @@ export type UnknownOptions = MustBeNone<Exclude<ConfigPaths<BudObserveConfig>, O
 /** Options whose resolved value would not be a valid BudObserveConfig value. */
 export type MistypedOptions = MustBeNone<{ [P in OptionPath]: OptionValue<P> extends At<BudObserveConfig, P> ? never : P }[OptionPath]>;
 /** The named unions of the public types are exactly what the parsers accept. */
+// Each member is `never` while its check holds, so the union is the check: lint's union rules do not apply.
+/* eslint-disable @typescript-eslint/no-duplicate-type-constituents */
 export type MistypedNames = MustBeNone<
   | Same<Protocol, OptionValue<'export.protocol'>>
   | Same<Level, LevelName>
@@ -86,3 +88,4 @@ export type MistypedNames = MustBeNone<
   | Same<NonNullable<At<BudObserveConfig, 'export.compression'>>, OptionValue<'export.compression'>>
   | Same<NonNullable<At<BudObserveConfig, 'console.colors'>>, OptionValue<'console.colors'>>
 >;
+/* eslint-enable @typescript-eslint/no-duplicate-type-constituents */

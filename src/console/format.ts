@@ -4,10 +4,10 @@ import type { Attributes } from '@opentelemetry/api';
 import { ATTR_MSG_TEMPLATE, ATTR_MSG } from '../attributes.ts';
 
 export interface Painter {
-  dim(s: string): string;
-  red(s: string): string;
-  cyan(s: string): string;
-  yellow(s: string): string;
+  dim: (s: string) => string;
+  red: (s: string) => string;
+  cyan: (s: string) => string;
+  yellow: (s: string) => string;
 }
 
 const wrap = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;

@@ -49,7 +49,7 @@ export function flushAtExit(payloads: ExitPayload[], deadline: number): ExitFlus
   const waited = Atomics.wait(flag, 0, 0, remaining);
   void worker.terminate();
   // The worker posts the reason before it sets the flag, so it is there to read now.
-  const reason = receiveMessageOnPort(port1)?.message;
+  const reason: unknown = receiveMessageOnPort(port1)?.message;
   port1.close();
   if (waited === 'timed-out') return { result: 'timeout' };
   if (Atomics.load(flag, 0) === 1) return { result: 'sent' };

@@ -34,7 +34,7 @@ export interface ModuleHooksOptions {
   /** Sees every specifier before it resolves; may enable instrumentations. */
   onSpecifier(specifier: string): void;
   /** Whether an enabled instrumentation patches what this specifier names. */
-  isHooked(specifier: string): boolean;
+  isHooked: (specifier: string) => boolean;
   /** Every module name an instrumentation could hook, for the off-thread fallback. */
   allModules: readonly string[];
   /** The auto-trace rewrite: new source for an app module, or undefined to leave it. */
@@ -84,7 +84,7 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
   if (g[kHooksInstalled] === true) return;
   g[kHooksInstalled] = true;
 
-  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks(): boolean }>('import-in-the-middle/supports-sync-hooks.mjs');
+  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks: () => boolean }>('import-in-the-middle/supports-sync-hooks.mjs');
   const inThread = supportsSyncHooks();
   if (!inThread) {
     try {
@@ -134,7 +134,7 @@ class EsmLibraries {
   /** Loads import-in-the-middle (undefined, with one warning, when it cannot be). */
   loadIitm(): IitmHook | undefined {
     try {
-      const { createHook } = requireExternal<{ createHook(meta: { url: string }): IitmHook }>('import-in-the-middle/create-hook.mjs');
+      const { createHook } = requireExternal<{ createHook: (meta: { url: string }) => IitmHook }>('import-in-the-middle/create-hook.mjs');
       // meta.url names import-in-the-middle's own hook file, from which it finds its
       // runtime (lib/register.js) for the wrappers it generates.
       const hook = createHook({ url: resolveExternal('import-in-the-middle/hook.mjs') });

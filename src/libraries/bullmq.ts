@@ -96,7 +96,7 @@ class BullSpan {
     if (name === 'job failed') recordFailure(span, this.failure ?? attributes?.['bullmq.job.failed.reason']);
     // The job's return value stays out of telemetry: it is app data of any size.
     const { ['bullmq.job.result']: _result, ...rest } = attributes ?? {};
-    span.addEvent(name, rest as Attributes);
+    span.addEvent(name, rest);
   }
 
   recordException(exception: Error | string, time?: number): void {

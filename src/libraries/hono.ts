@@ -31,6 +31,7 @@ function wrapHandler(handler: Handler, route: RouterRoute): Handler {
 
 function wrapRouter(router: Router | undefined): void {
   if (router === undefined || router === null || typeof router.add !== 'function' || router[kWrapped] === true) return;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called later with its own receiver (Reflect.apply)
   const add = router.add;
   router.add = function add_(this: Router, method: string, path: string, entry: unknown): void {
     // Hono registers [handler, routerRoute]; anything else is passed on untouched.

@@ -53,7 +53,7 @@ export class NestjsInstrumentation extends NestInstrumentation {
     const patchRouterFile = routerFile.patch.bind(routerFile);
     // CommonJS Nest (≤11): the upstream file patches, plus the error hand-over.
     routerFile.patch = (moduleExports: { RouterExecutionContext?: { prototype: Proto } }, version?: string): unknown => {
-      const out = patchRouterFile(moduleExports, version);
+      const out: unknown = patchRouterFile(moduleExports, version);
       this.#noteErrors(moduleExports.RouterExecutionContext?.prototype);
       return out;
     };
@@ -63,7 +63,7 @@ export class NestjsInstrumentation extends NestInstrumentation {
 
   #noteErrors(proto: Proto | undefined): void {
     if (proto === undefined || proto[kPatched] === true || typeof proto.create !== 'function') return;
-    proto.create = noteHandlerErrors(proto.create) as Proto['create'];
+    proto.create = noteHandlerErrors(proto.create);
     proto[kPatched] = true;
   }
 

@@ -94,8 +94,8 @@ export class PostgresJsInstrumentation extends InstrumentationBase {
   #adopt(sql: Sql): void {
     try {
       const o = sql.options;
-      const host = Array.isArray(o?.host) ? o.host[0] : o?.host;
-      const port = Array.isArray(o?.port) ? o.port[0] : o?.port;
+      const host: unknown = Array.isArray(o?.host) ? o.host[0] : o?.host;
+      const port: unknown = Array.isArray(o?.port) ? o.port[0] : o?.port;
       const meta: Meta = {};
       if (typeof host === 'string') meta.host = host;
       if (typeof port === 'number' && Number.isInteger(port)) meta.port = port;
@@ -198,8 +198,8 @@ export class PostgresJsInstrumentation extends InstrumentationBase {
 function draftText(q: PgQuery): string {
   const strings = q.strings;
   if (!Array.isArray(strings) || strings.length === 0) return '';
-  let text = strings[0] ?? '';
-  for (let i = 1; i < strings.length; i++) text += `$${i}${strings[i] ?? ''}`;
+  let text = String(strings[0] ?? '');
+  for (let i = 1; i < strings.length; i++) text += `$${i}${String(strings[i] ?? '')}`;
   return text;
 }
 

@@ -27,7 +27,7 @@ export function recordedParent(ctx: Context): Span | undefined {
   let span = contextSpan(ctx) as MaybeStandIn | undefined;
   for (let steps = 0; span?.[kDescendsFrom] !== undefined; steps++) {
     if (steps === MAX_STEPS) return undefined;
-    span = contextSpan(span[kDescendsFrom]()) as MaybeStandIn | undefined;
+    span = contextSpan(span[kDescendsFrom]());
   }
   return span;
 }

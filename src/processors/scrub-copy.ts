@@ -12,7 +12,7 @@ export const marker = (reason: string): string => `[Scrubbed due to '${reason}']
 /** What a callback returned, as an OTel attribute value. */
 export function toAttribute(v: unknown): AttributeValue {
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {

@@ -9,7 +9,7 @@
 // per span).
 // Owns walking spans and log records and replacing what matched; the patterns themselves
 // are in scrub-rules.ts, scrub-credentials.ts and url-secrets.ts. Must not change spans in place.
-import type { AnyValue, Attributes, AttributeValue, Link, SpanStatus } from '@opentelemetry/api';
+import type { Attributes, Link, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ScrubMatch } from '../config/types.ts';
@@ -116,7 +116,7 @@ export class Scrubber {
       const attributes = this.#attributes(record.attributes, ATTRIBUTES);
       const body = this.#nested(record.body, BODY, 0);
       if (attributes === undefined && body === record.body) return record;
-      return copyLog(record, this.#withNotes(attributes ?? record.attributes, attributes !== undefined), body as AnyValue | undefined);
+      return copyLog(record, this.#withNotes(attributes ?? record.attributes, attributes !== undefined), body);
     } catch (error) {
       warn('BUDOBSERVE_INTERNAL', 'scrubbing failed; the attribute values of the affected log records were replaced', { cause: error, once: 'scrub-log' });
       return copyLog(record, blank(record.attributes), record.body === undefined ? undefined : marker('scrubbing error'));
@@ -144,7 +144,7 @@ export class Scrubber {
       earlier = JSON.parse(String(attributes[ATTR_SCRUBBED] ?? '[]'));
     } catch { /* not a list: replaced */ }
     const out = copied ? attributes : { ...attributes };
-    out[ATTR_SCRUBBED] = JSON.stringify(Array.isArray(earlier) ? [...earlier, ...this.#notes] : this.#notes);
+    out[ATTR_SCRUBBED] = JSON.stringify(Array.isArray(earlier) ? [...(earlier as unknown[]), ...this.#notes] : this.#notes);
     return out;
   }
 
@@ -154,7 +154,7 @@ export class Scrubber {
     for (const key in attrs) {
       const value = attrs[key];
       const next = this.#attribute(key, value, prefix, attrs);
-      if (next !== value) (out ??= { ...attrs })[key] = next as AttributeValue;
+      if (next !== value) (out ??= { ...attrs })[key] = next;
     }
     return out;
   }

@@ -31,7 +31,7 @@ export function decodeUriPart(s: string): string {
  */
 export function replaceUrlSecrets(url: string, queryOnly: boolean, secret: (name: string, value: string) => string | null,
   redact: (part: string, value: string, name: string) => string): string {
-  let out = !url.includes('@') ? url : url.replace(USERINFO, (m, user: string, pass: string) => {
+  const out = !url.includes('@') ? url : url.replace(USERINFO, (m, user: string, pass: string) => {
     const value = decodeUriPart(pass);
     const r = redact('password', value, 'password');
     return r === value ? m : `${user}:${r}@`;

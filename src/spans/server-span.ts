@@ -64,6 +64,7 @@ export function recordServerError(span: Span, statusCode: number | undefined): v
  */
 export function forwardExceptions(frameworkSpan: Span, server: Span | undefined = serverSpanOf()): void {
   if (server === undefined || server === frameworkSpan) return;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called later with its own receiver (Reflect.apply)
   const record = frameworkSpan.recordException;
   if (typeof record !== 'function') return;
   frameworkSpan.recordException = function recordException(this: Span, exception: Exception, time?: Parameters<Span['recordException']>[1]): void {

@@ -4,7 +4,7 @@
 // runs. With the agent running (preloaded or configured), the capture listens on its
 // pipeline; without it, the capture sets up a minimal in-memory SDK of its own.
 // Owns test-time capture; must not change what the agent exports.
-import { context, trace } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
@@ -47,7 +47,10 @@ export class Capture implements SpanProcessor {
     const agent = runningAgent();
     if (agent !== undefined) {
       agent.sdk.chain.add(this);
-      this.#detach = async () => agent.sdk.chain.remove(this);
+      this.#detach = () => {
+        agent.sdk.chain.remove(this);
+        return Promise.resolve();
+      };
     } else {
       const provider = new TracerProvider({ spanProcessors: [this] });
       const manager = new AsyncLocalStorageContextManager().enable();
@@ -119,7 +122,7 @@ export class Capture implements SpanProcessor {
         attributes: this.#attributes(s.attributes),
       };
       if (s.events.length > 0) json.events = s.events.map((e) => ({ name: e.name, attributes: this.#attributes(e.attributes ?? {}) }));
-      if (s.status.code !== 0) json.status = s.status.message === undefined ? { code: s.status.code } : { code: s.status.code, message: s.status.message };
+      if (s.status.code !== SpanStatusCode.UNSET) json.status = s.status.message === undefined ? { code: s.status.code } : { code: s.status.code, message: s.status.message };
       return json;
     });
   }

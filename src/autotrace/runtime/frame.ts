@@ -147,6 +147,8 @@ export class Frame implements Context, Span {
     if (this.#spanContext !== undefined) return this.#spanContext;
     const pending: Frame[] = [];
     let parent: SpanContext | undefined;
+    // The walk up the chain of contexts starts here; no alias kept.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     let c: Context = this;
     for (;;) {
       if (!(c instanceof Frame)) {

@@ -52,7 +52,7 @@ export class SpanGate {
     MapPrototypeDelete(this.#open, id);
     if (target?.spanId !== id) {
       MapPrototypeSet(this.#dropped, id, target);
-      if (MapPrototypeGetSize(this.#dropped) > this.#maxHeld) MapPrototypeDelete(this.#dropped, MapIteratorNext(MapPrototypeKeys(this.#dropped)).value!);
+      if (MapPrototypeGetSize(this.#dropped) > this.#maxHeld) MapPrototypeDelete(this.#dropped, MapIteratorNext(MapPrototypeKeys(this.#dropped)).value);
     }
     const held = MapPrototypeGet(this.#waiting, id);
     if (held === undefined) return;

@@ -278,7 +278,7 @@ export class AutoTraceRuntime {
     // the function's own promise takes the value over (two ticks later), and calls no code
     // of the app's (a native promise of the original constructor; other thenables end the
     // call at the return).
-    PromisePrototypeThen(ret, () => this.#settled(f, undefined, false), (error: unknown) => this.#settled(f, error, true));
+    void PromisePrototypeThen(ret, () => this.#settled(f, undefined, false), (error: unknown) => this.#settled(f, error, true));
   }
 
   #settled(f: Frame, error: unknown, failed: boolean): void {

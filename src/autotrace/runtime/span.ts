@@ -9,7 +9,7 @@ import { isSpanContextValid, SpanKind, SpanStatusCode, TraceFlags } from '@opent
 import type { Attributes, AttributeValue, Context, HrTime, Link, Span, SpanContext, SpanStatus, TimeInput, Exception } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, Sampler, SamplingDecision, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
 import { ArrayIsArray, ArrayPrototypePush, ObjectDefineProperty, ObjectPrototypeHasOwnProperty, StringOf } from '../../primordials.ts';
 import { spanOf } from './frame.ts';
 import { SPAN_KEY } from '../../context-span.ts';
@@ -26,8 +26,8 @@ export interface SpanPipeline {
 
 // The SDK's default limit; auto-trace spans carry seven attributes of their own.
 const ATTRIBUTE_LIMIT = 128;
-const RECORD_AND_SAMPLED = 2;
-const NOT_RECORD = 0;
+const RECORD_AND_SAMPLED: SamplingDecision = 2;
+const NOT_RECORD: SamplingDecision = 0;
 
 function validValue(v: unknown): v is AttributeValue {
   const t = typeof v;
@@ -117,8 +117,8 @@ export class AutoSpan implements Span, ReadableSpan {
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
     if (this.ended) return this;
     const isTime = typeof attributesOrTime === 'number' || ArrayIsArray(attributesOrTime) || attributesOrTime instanceof Date;
-    const at = (isTime ? attributesOrTime : time) as TimeInput | undefined;
-    ArrayPrototypePush(this.events, { name, attributes: isTime ? {} : (attributesOrTime as Attributes | undefined) ?? {}, time: ArrayIsArray(at) ? at as HrTime : this._pipe.now(), droppedAttributesCount: 0 });
+    const at = (isTime ? attributesOrTime : time);
+    ArrayPrototypePush(this.events, { name, attributes: isTime ? {} : (attributesOrTime) ?? {}, time: ArrayIsArray(at) ? at : this._pipe.now(), droppedAttributesCount: 0 });
     return this;
   }
 
@@ -161,7 +161,7 @@ export class AutoSpan implements Span, ReadableSpan {
 
   end(endTime?: TimeInput): void {
     if (this.ended) return;
-    this.endTime = ArrayIsArray(endTime) ? endTime as HrTime : this._pipe.now();
+    this.endTime = ArrayIsArray(endTime) ? endTime : this._pipe.now();
     let s = this.endTime[0] - this.startTime[0];
     let ns = this.endTime[1] - this.startTime[1];
     if (ns < 0) { s -= 1; ns += 1e9; }

@@ -278,7 +278,7 @@ function boundNames(node: t.Node | null | undefined, into: Set<string>): void {
     case 'AssignmentPattern': boundNames(node.left, into); break;
     case 'RestElement': boundNames(node.argument, into); break;
     case 'ArrayPattern': for (const e of node.elements) boundNames(e, into); break;
-    case 'ObjectPattern': for (const p of node.properties) boundNames(p.type === 'RestElement' ? p.argument : (p.value as t.Node), into); break;
+    case 'ObjectPattern': for (const p of node.properties) boundNames(p.type === 'RestElement' ? p.argument : (p.value), into); break;
     case 'TSParameterProperty': boundNames(node.parameter, into); break;
     default: break;
   }

@@ -84,7 +84,7 @@ export function decodeMappings(mappings: string): number[][][] {
     const field = segment.length;
     const delta = value & 1 ? -(value >>> 1) : value >>> 1;
     state[field] = (state[field] as number) + delta;
-    segment.push(state[field] as number);
+    segment.push(state[field]);
     value = 0;
     shift = 0;
   }
