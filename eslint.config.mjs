@@ -13,6 +13,9 @@ export default tseslint.config(
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
+      // Small single-concept files and functions a reader can hold (CONTRIBUTING.md).
+      'max-lines': ['error', { max: 400 }],
+      'max-lines-per-function': ['error', { max: 80 }],
       // A destructured name left out of a rest (`{ drop: _, ...rest }`) is how a key is removed.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
       // A patch function has the patched object's `this`; the instrumentation is reached

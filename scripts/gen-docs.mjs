@@ -24,7 +24,7 @@ export function configTable() {
 }
 
 export function codesTable() {
-  return ['| code | meaning |', '|---|---|', ...Object.entries(codes).map(([c, m]) => `| ${code(c)} | ${cell(m)} |`)].join('\n');
+  return ['| code | meaning |', '|---|---|', ...Object.entries(codes).map(([c, { doc }]) => `| ${code(c)} | ${cell(doc)} |`)].join('\n');
 }
 
 export function render(readme) {

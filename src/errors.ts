@@ -3,24 +3,93 @@
 // the app runs on. README.md documents each code; test/docs.test.mjs keeps the two in step.
 // Also owns how a warning looks: one line of at most MAX_WARNING_LINE characters, control
 // characters escaped, credentials in URLs hidden, whatever the message was built from.
-// Must not know about any one warning's wording (the callers own that).
+// Owns the wording of every warning except those composed by their own module (warnComposed).
 import { kBudError } from './symbols.ts';
 
+/**
+ * Each code with what it means (the README's table) and the templates of the messages the
+ * agent writes under it, keyed by a name the call sites use: `warn(code, name, args)`. `%s`
+ * takes the next argument as text; a value that came from the user is quoted by the caller
+ * with quote(). The messages composed by the module that owns their wording (a configuration
+ * problem in config/, the exit report, the guard's verdict) go through warnComposed().
+ */
 export const codes = {
-  BUDOBSERVE_CONFIG_INVALID: 'A configuration value is invalid; the default is used instead',
-  BUDOBSERVE_CONFIG_UNKNOWN_KEY: 'A configuration file has a key the agent does not know',
-  BUDOBSERVE_CONFIG_LOAD_FAILED: 'The configuration file could not be loaded; environment variables and defaults are used',
-  BUDOBSERVE_UNSUPPORTED_NODE: 'This Node.js release is not supported; the agent stays off',
-  BUDOBSERVE_BOOT_FAILED: 'The agent failed to start; the app runs without it',
-  BUDOBSERVE_INSTRUMENTATION_FAILED: 'An instrumentation failed to load or enable; its library runs untouched',
-  BUDOBSERVE_HOOKS_FAILED: 'The module hooks could not be installed; libraries loaded as ES modules are not instrumented',
-  BUDOBSERVE_AUTOTRACE_FAILED: 'A module could not be rewritten for auto-tracing; it loads unchanged',
-  BUDOBSERVE_CACHE_UNTRUSTED: 'A cache folder or entry (the auto-trace rewrite cache, Node\'s compile cache) could be written by another user, or is a symbolic link; it is not used: a private folder is used instead, or that cache stays off',
-  BUDOBSERVE_EXPORT_FAILED: 'Telemetry could not be delivered to the collector',
-  BUDOBSERVE_SPANS_DROPPED: 'Spans were dropped (the export queue was full or the collector did not accept them); reported at most once a minute with the count, and counted by the budobserve.spans.dropped metric',
-  BUDOBSERVE_SHUTDOWN_TIMEOUT: 'Flushing telemetry at exit took longer than the configured bound; the rest was dropped',
-  BUDOBSERVE_INTERNAL: 'An unexpected error inside the agent was contained',
-} as const;
+  BUDOBSERVE_CONFIG_INVALID: {
+    doc: 'A configuration value is invalid; the default is used instead',
+    messages: {
+      extraPattern: 'scrubbing.extraPatterns: %s is not a valid regular expression (%s); it is ignored',
+      configureLate: 'configure() was called but the agent is already running (preloaded or configured before); set options in budobserve.config.* or BUD_OBSERVE_* variables',
+    },
+  },
+  BUDOBSERVE_CONFIG_UNKNOWN_KEY: { doc: 'A configuration file has a key the agent does not know', messages: {} },
+  BUDOBSERVE_CONFIG_LOAD_FAILED: { doc: 'The configuration file could not be loaded; environment variables and defaults are used', messages: {} },
+  BUDOBSERVE_UNSUPPORTED_NODE: { doc: 'This Node.js release is not supported; the agent stays off', messages: {} },
+  BUDOBSERVE_BOOT_FAILED: {
+    doc: 'The agent failed to start; the app runs without it',
+    messages: {
+      boot: 'the agent could not start (%s); the app runs without it',
+      configure: 'configure() could not start the agent',
+    },
+  },
+  BUDOBSERVE_INSTRUMENTATION_FAILED: {
+    doc: 'An instrumentation failed to load or enable; its library runs untouched',
+    messages: {
+      enable: "instrumentation '%s' could not be enabled; %s runs uninstrumented",
+      patch: '%s: %s could not be instrumented; it runs untraced',
+      missing: '%s was not found; it runs untraced',
+    },
+  },
+  BUDOBSERVE_HOOKS_FAILED: {
+    doc: 'The module hooks could not be installed; libraries loaded as ES modules are not instrumented',
+    messages: {
+      requireHook: 'the require hook could not be installed; CommonJS libraries are not instrumented',
+      iitmInstall: 'import-in-the-middle could not be installed; libraries imported as ES modules are not instrumented',
+      iitmLoad: 'import-in-the-middle could not be loaded; libraries that are ES modules are not instrumented',
+      prepare: "could not prepare '%s' for instrumentation; it loads uninstrumented",
+    },
+  },
+  BUDOBSERVE_AUTOTRACE_FAILED: {
+    doc: 'A module could not be rewritten for auto-tracing; it loads unchanged',
+    messages: {
+      rewrite: '%s could not be rewritten for auto-tracing (%s); it loads unchanged',
+      load: 'could not auto-trace %s; it loads unchanged',
+      node: 'auto-tracing needs Node.js 22.22.3+, 24.11.1+ or 26 (this is %s, whose synchronous load hooks are broken: nodejs/node#59929); your own functions are not traced',
+    },
+  },
+  BUDOBSERVE_CACHE_UNTRUSTED: {
+    doc: "A cache folder or entry (the auto-trace rewrite cache, Node's compile cache) could be written by another user, or is a symbolic link; it is not used: a private folder is used instead, or that cache stays off",
+    messages: { untrusted: '%s %s is not used: %s; expected: private to this user; %s' },
+  },
+  BUDOBSERVE_EXPORT_FAILED: {
+    doc: 'Telemetry could not be delivered to the collector',
+    messages: {
+      spans: 'could not export spans to %s: %s',
+      step: '%s failed: %s',
+      flush: 'flush of %s failed',
+      otel: 'opentelemetry: %s',
+    },
+  },
+  BUDOBSERVE_SPANS_DROPPED: {
+    doc: 'Spans were dropped (the export queue was full or the collector did not accept them); reported at most once a minute with the count, and counted by the budobserve.spans.dropped metric',
+    messages: { dropped: '%s spans were dropped%s: %s; %s since start' },
+  },
+  BUDOBSERVE_SHUTDOWN_TIMEOUT: { doc: 'Flushing telemetry at exit took longer than the configured bound; the rest was dropped', messages: {} },
+  BUDOBSERVE_INTERNAL: {
+    doc: 'An unexpected error inside the agent was contained',
+    messages: {
+      processor: 'span processor %s failed in %s',
+      scrubSpans: 'scrubbing failed; the attribute values of the affected spans were replaced',
+      scrubLogs: 'scrubbing failed; the attribute values of the affected log records were replaced',
+      scrubCallback: 'scrubbing.callback threw; the values it was asked about were scrubbed',
+      autotraceRecord: 'auto-trace could not record a call of %s',
+      exitReport: 'the exit report failed: %s',
+      llmCall: 'an LLM call could not be traced',
+      enduserId: 'the enduserId hook threw; enduser.id is left out',
+      serverError: 'recording a framework error on the server span failed',
+      otel: 'opentelemetry: %s',
+    },
+  },
+} as const satisfies Record<string, { doc: string; messages: Readonly<Record<string, string>> }>;
 
 export type BudCode = keyof typeof codes;
 
@@ -64,12 +133,41 @@ const writeNow = (err: Error & { code?: string }): void => {
   process.stderr.write(`(node:${process.pid}) [${err.code ?? ''}] ${err.name}: ${err.message}\n`);
 };
 
+/** The names of the message templates of `code`. */
+export type MessageName<C extends BudCode> = keyof (typeof codes)[C]['messages'] & string;
+type Messages<C extends BudCode> = (typeof codes)[C]['messages'];
+type Template<C extends BudCode, N extends MessageName<C>> = Messages<C>[N & keyof Messages<C>] & string;
+/** One argument for each `%s` of the template: the compiler counts them. */
+type Args<T extends string> = T extends `${string}%s${infer Rest}` ? [string | number, ...Args<Rest>] : [];
+
+export interface WarnOptions {
+  cause?: unknown;
+  /** With a key, a repeated (code, key) pair stays silent: a failing collector yields one line, not one per batch. */
+  once?: string;
+}
+
+/** The catalog's message `name` of `code` with `args` in place of its `%s`. */
+export function messageOf<C extends BudCode, N extends MessageName<C>>(code: C, name: N, args: Args<Template<C, N>>): string {
+  const template = (codes[code].messages as Readonly<Record<string, string>>)[name] ?? name;
+  let i = 0;
+  return template.replace(/%s/g, () => String(args[i++]));
+}
+
+/** Emits one process warning, worded by the catalog. Never throws. */
+export function warn<C extends BudCode, N extends MessageName<C>>(code: C, name: N, args: Args<Template<C, N>>, options: WarnOptions = {}): void {
+  try {
+    warnComposed(code, messageOf(code, name, args), options);
+  } catch {
+    // nothing sensible left to do
+  }
+}
+
 /**
- * Emits one process warning. With `once`, a repeated (code, key) pair stays silent, so a
- * failing collector yields one line, not one per batch. Never throws: a warning that
- * cannot be emitted is not worth hurting the app for.
+ * Emits one process warning whose message its own module composed (a configuration problem,
+ * the exit report, the guard's verdict). Never throws: a warning that cannot be emitted is
+ * not worth hurting the app for.
  */
-export function warn(code: BudCode, message: string, options: { cause?: unknown; once?: string } = {}): void {
+export function warnComposed(code: BudCode, message: string, options: WarnOptions = {}): void {
   try {
     if (options.once !== undefined) {
       const key = `${code}\0${options.once}`;

@@ -11,13 +11,13 @@ interface BootModule { start(input?: { inline?: BudObserveConfig }): unknown }
 
 export function configure(options: BudObserveConfig = {}): void {
   if (runningAgent() !== undefined) {
-    warn('BUDOBSERVE_CONFIG_INVALID', 'configure() was called but the agent is already running (preloaded or configured before); set options in budobserve.config.* or BUD_OBSERVE_* variables', { once: 'configure' });
+    warn('BUDOBSERVE_CONFIG_INVALID', 'configureLate', [], { once: 'configure' });
     return;
   }
   try {
     // The SDK lives in the start bundle beside this one; both are in dist/.
     (createRequire(import.meta.url)('./boot.cjs') as BootModule).start({ inline: options });
   } catch (error) {
-    warn('BUDOBSERVE_BOOT_FAILED', 'configure() could not start the agent', { cause: error });
+    warn('BUDOBSERVE_BOOT_FAILED', 'configure', [], { cause: error });
   }
 }

@@ -19,7 +19,7 @@ import { packageName, withoutNodePrefix } from '../integrations/specifier.ts';
 import { installModuleHooks } from '../hooks/module-hooks.ts';
 import { wantColors } from '../console/format.ts';
 import { loadChunk, requireExternal } from '../lazy.ts';
-import { errorText, warn } from '../errors.ts';
+import { errorText, warn, warnComposed } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
 import { kAutoTrace, kBooted } from '../symbols.ts';
 import { publishAgent } from '../agent-global.ts';
@@ -53,7 +53,7 @@ export function start(input: { inline?: BudObserveConfig } = {}): Agent | undefi
     const { isInternalThread } = process.getBuiltinModule?.('node:worker_threads') ?? {};
     const verdict = checkGuard({ version: process.versions.node, argv1: process.argv[1], skipCommands: skip, global: g, internalThread: isInternalThread === true });
     if (!verdict.boot) {
-      if (verdict.warnCode !== undefined) warn(verdict.warnCode, verdict.reason);
+      if (verdict.warnCode !== undefined) warnComposed(verdict.warnCode, verdict.reason);
       debug('not starting: %s', verdict.reason);
       return undefined;
     }
@@ -64,7 +64,7 @@ export function start(input: { inline?: BudObserveConfig } = {}): Agent | undefi
     const cwd = process.cwd();
     const resolution = resolveConfig({ env, cwd, packageJson: nearestPackageJson(cwd), ...(input.inline === undefined ? {} : { inline: input.inline }) });
     debug('config resolved at %s ms', uptimeMs());
-    for (const p of resolution.problems) warn(p.code, p.message);
+    for (const p of resolution.problems) warnComposed(p.code, p.message);
     const config = resolution.config;
     if (config.disabled) return undefined;
     return boot(resolution, {
@@ -73,7 +73,7 @@ export function start(input: { inline?: BudObserveConfig } = {}): Agent | undefi
       inLambda: env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined,
     });
   } catch (error) {
-    warn('BUDOBSERVE_BOOT_FAILED', `the agent could not start (${errorText(error)}); the app runs without it`, { cause: error });
+    warn('BUDOBSERVE_BOOT_FAILED', 'boot', [errorText(error)], { cause: error });
     return undefined;
   }
 }
@@ -98,7 +98,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
       try {
         loadChunk<typeof import('../chunks/instrumentation-base.ts')>('instrumentation-base').primeRequireHook();
       } catch (error) {
-        warn('BUDOBSERVE_HOOKS_FAILED', 'the require hook could not be installed; CommonJS libraries are not instrumented', { cause: error });
+        warn('BUDOBSERVE_HOOKS_FAILED', 'requireHook', [], { cause: error });
       }
     }
     debug('require hook primed at %s ms', uptimeMs());
@@ -130,7 +130,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
 function syncLoadHooks(): boolean {
   const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks: () => boolean }>('import-in-the-middle/supports-sync-hooks.mjs');
   if (supportsSyncHooks()) return true;
-  warn('BUDOBSERVE_AUTOTRACE_FAILED', `auto-tracing needs Node.js 22.22.3+, 24.11.1+ or 26 (this is ${process.versions.node}, whose synchronous load hooks are broken: nodejs/node#59929); your own functions are not traced`, { once: 'autotrace-node' });
+  warn('BUDOBSERVE_AUTOTRACE_FAILED', 'node', [process.versions.node], { once: 'autotrace-node' });
   return false;
 }
 

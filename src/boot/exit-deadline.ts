@@ -58,7 +58,7 @@ export class ExitDeadline {
       work.then(() => { clearTimeout(timer); resolve(); }, (error: unknown) => {
         clearTimeout(timer);
         // At exit, failures go into the one exit report instead.
-        if (this.#at === undefined) warn('BUDOBSERVE_EXPORT_FAILED', `${what} failed: ${errorText(error)}`, { cause: error, once: what });
+        if (this.#at === undefined) warn('BUDOBSERVE_EXPORT_FAILED', 'step', [what, errorText(error)], { cause: error, once: what });
         resolve();
       });
     });

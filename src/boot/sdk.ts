@@ -123,7 +123,8 @@ function diagLogger(): DiagLogger {
   }).join(' ');
   const toWarning = (...args: unknown[]): void => {
     const t = text(args);
-    warn(/export/i.test(t) ? 'BUDOBSERVE_EXPORT_FAILED' : 'BUDOBSERVE_INTERNAL', `opentelemetry: ${t}`, { once: t.slice(0, 200) });
+    if (/export/i.test(t)) warn('BUDOBSERVE_EXPORT_FAILED', 'otel', [t], { once: t.slice(0, 200) });
+    else warn('BUDOBSERVE_INTERNAL', 'otel', [t], { once: t.slice(0, 200) });
   };
   const toStderr = (...args: unknown[]): void => {
     try {
@@ -204,7 +205,7 @@ function addSpanExport(sdk: Sdk, config: ResolvedConfig, scrubber: Scrubber | un
     scheduleDelayMs: config.batch.scheduleDelayMs,
     maxQueueSize: config.batch.maxQueueSize,
     maxExportBatchSize: config.batch.maxExportBatchSize,
-    onExportError: (error) => warn('BUDOBSERVE_EXPORT_FAILED', `could not export spans to ${traces.url}: ${errorText(error)}`, { cause: error, once: traces.url }),
+    onExportError: (error) => warn('BUDOBSERVE_EXPORT_FAILED', 'spans', [traces.url, errorText(error)], { cause: error, once: traces.url }),
   });
   sdk.chain.add(processor);
   sdk.spans = { processor, target: traces, exporter };

@@ -20,7 +20,7 @@ import { exitReport } from './exit-report.ts';
 import type { OtherLoss, Owed } from './exit-report.ts';
 import { flushAtExit } from '../export/exit-flush.ts';
 import { hintFor } from '../export/retry.ts';
-import { errorText, markExiting, warn } from '../errors.ts';
+import { errorText, markExiting, warn, warnComposed } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
 import { ATTR_MSG, ATTR_SPAN_TYPE, ATTR_LEVEL_NUM } from '../attributes.ts';
 import { LEVEL_NUMBERS } from '../levels.ts';
@@ -215,9 +215,9 @@ function reportLoss(sdk: Sdk, ends: Ends, owed: Owed | undefined, boundMs: numbe
     }
     const line = exitReport({ url: spans?.target.url, boundMs, loss: spans?.processor.exitLoss(), owed, others, queueSize: spans?.processor.maxQueueSize ?? 0 });
     if (line === 'drops') spans?.processor.reportDropped();
-    else if (line !== undefined) warn(line.code, line.message);
+    else if (line !== undefined) warnComposed(line.code, line.message);
   } catch (error) {
-    warn('BUDOBSERVE_INTERNAL', `the exit report failed: ${errorText(error)}`, { cause: error });
+    warn('BUDOBSERVE_INTERNAL', 'exitReport', [errorText(error)], { cause: error });
   }
 }
 

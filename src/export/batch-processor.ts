@@ -368,7 +368,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     const why: string[] = [];
     if (full > 0) why.push(`${full} because the export queue (${this.#opts.maxQueueSize} spans, OTEL_BSP_MAX_QUEUE_SIZE) was full`);
     if (failed > 0) why.push(`${failed} because the collector did not accept them`);
-    warn('BUDOBSERVE_SPANS_DROPPED', `${full + failed} spans were dropped${since}: ${why.join(', ')}; ${this.dropped} since start`);
+    warn('BUDOBSERVE_SPANS_DROPPED', 'dropped', [full + failed, since, why.join(', '), this.dropped]);
   }
 
   get maxQueueSize(): number {

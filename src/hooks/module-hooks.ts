@@ -90,7 +90,7 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
     try {
       nodeModule.register('import-in-the-middle/hook.mjs', import.meta.url, { data: { include: [...opts.allModules] } });
     } catch (error) {
-      warn('BUDOBSERVE_HOOKS_FAILED', 'import-in-the-middle could not be installed; libraries imported as ES modules are not instrumented', { cause: error });
+      warn('BUDOBSERVE_HOOKS_FAILED', 'iitmInstall', [], { cause: error });
     }
   }
   const esm = new EsmLibraries(opts.isHooked);
@@ -143,7 +143,7 @@ class EsmLibraries {
       this.iitm = hook;
       return hook;
     } catch (error) {
-      warn('BUDOBSERVE_HOOKS_FAILED', 'import-in-the-middle could not be loaded; libraries that are ES modules are not instrumented', { cause: error, once: 'iitm' });
+      warn('BUDOBSERVE_HOOKS_FAILED', 'iitmLoad', [], { cause: error, once: 'iitm' });
       return undefined;
     }
   }
@@ -181,7 +181,7 @@ function resolveHook(opts: ModuleHooksOptions, inThread: boolean, esm: EsmLibrar
         if (iitm !== undefined) return iitm.resolveSync(specifier, context, nextResolve);
       }
     } catch (error) {
-      warn('BUDOBSERVE_HOOKS_FAILED', `could not prepare '${specifier}' for instrumentation; it loads uninstrumented`, { cause: error, once: specifier });
+      warn('BUDOBSERVE_HOOKS_FAILED', 'prepare', [specifier], { cause: error, once: specifier });
     }
     return result;
   };
@@ -222,7 +222,7 @@ function transformed(transform: NonNullable<ModuleHooksOptions['transform']>, ur
     const rewritten = transform(url, source, format);
     if (rewritten !== undefined) return { ...result, source: rewritten, shortCircuit: true };
   } catch (error) {
-    warn('BUDOBSERVE_AUTOTRACE_FAILED', `could not auto-trace ${url}; it loads unchanged`, { cause: error, once: url });
+    warn('BUDOBSERVE_AUTOTRACE_FAILED', 'load', [url], { cause: error, once: url });
   }
   return result;
 }

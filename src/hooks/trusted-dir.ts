@@ -127,7 +127,7 @@ export function privateTempDir(parent: string, prefix: string): Verdict {
 export function reportUntrusted(what: string, path: string, reason: string, outcome: string): void {
   if (process.getBuiltinModule('node:worker_threads').isMainThread !== true) return;
   // Kept short: the line has room for a path cut to shownPath's length and the reason.
-  warn('BUDOBSERVE_CACHE_UNTRUSTED', `${what} ${shownPath(path)} is not used: ${reason}; expected: private to this user; ${outcome}`, { once: path });
+  warn('BUDOBSERVE_CACHE_UNTRUSTED', 'untrusted', [what, shownPath(path), reason, outcome], { once: path });
 }
 
 // A path in a warning: quoted, and cut in its middle so that both its start and its last

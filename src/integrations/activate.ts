@@ -116,7 +116,7 @@ export class Integrations {
       for (const scope of entry.supersedes ?? []) this.#opts.supersede?.(scope);
       debug('instrumentation %s enabled at %s ms', entry.name, uptimeMs());
     } catch (error) {
-      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', `instrumentation '${entry.name}' could not be enabled; ${entry.modules.join(', ') || 'its target'} runs uninstrumented`, { cause: error, once: entry.name });
+      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', 'enable', [entry.name, entry.modules.join(', ') || 'its target'], { cause: error, once: entry.name });
     }
   }
 }

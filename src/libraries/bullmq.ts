@@ -191,7 +191,7 @@ export class BullMQInstrumentation extends InstrumentationBase {
         this._wrap(proto, method, (original: unknown) => this.#wrapper(className, original as Fn));
       }
     } catch (error) {
-      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', `bullmq: ${className} could not be instrumented; it runs untraced`, { cause: error, once: `bullmq-${className}` });
+      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', 'patch', ['bullmq', className], { cause: error, once: `bullmq-${className}` });
     }
     return exports;
   }

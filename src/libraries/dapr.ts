@@ -104,7 +104,7 @@ export class DaprInstrumentation extends InstrumentationBase {
           }
         }
       } catch (error) {
-        warn('BUDOBSERVE_INSTRUMENTATION_FAILED', `@dapr/dapr: ${path} could not be instrumented; it runs untraced`, { cause: error, once: `dapr-${path}` });
+        warn('BUDOBSERVE_INSTRUMENTATION_FAILED', 'patch', ['@dapr/dapr', path], { cause: error, once: `dapr-${path}` });
       }
       return exports;
     }, (exports: unknown) => {

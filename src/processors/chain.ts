@@ -45,7 +45,7 @@ export class ProcessorChain implements SpanProcessor {
       try {
         p.onStart(span, ctx);
       } catch (error) {
-        warn('BUDOBSERVE_INTERNAL', `span processor ${p.constructor.name} failed in onStart`, { cause: error, once: `start:${p.constructor.name}` });
+        warn('BUDOBSERVE_INTERNAL', 'processor', [p.constructor.name, 'onStart'], { cause: error, once: `start:${p.constructor.name}` });
       }
     }
   }
@@ -59,7 +59,7 @@ export class ProcessorChain implements SpanProcessor {
       try {
         p.onEnding(span);
       } catch (error) {
-        warn('BUDOBSERVE_INTERNAL', `span processor ${p.constructor.name} failed in onEnding`, { cause: error, once: `ending:${p.constructor.name}` });
+        warn('BUDOBSERVE_INTERNAL', 'processor', [p.constructor.name, 'onEnding'], { cause: error, once: `ending:${p.constructor.name}` });
       }
     }
   }
@@ -76,7 +76,7 @@ export class ProcessorChain implements SpanProcessor {
       try {
         p.onEnd(span);
       } catch (error) {
-        warn('BUDOBSERVE_INTERNAL', `span processor ${p.constructor.name} failed in onEnd`, { cause: error, once: `end:${p.constructor.name}` });
+        warn('BUDOBSERVE_INTERNAL', 'processor', [p.constructor.name, 'onEnd'], { cause: error, once: `end:${p.constructor.name}` });
       }
     }
   };
@@ -89,7 +89,7 @@ export class ProcessorChain implements SpanProcessor {
   async forceFlush(): Promise<void> {
     this.#beforeFlush?.();
     await Promise.all(this.#processors.map((p) => p.forceFlush().catch((error: unknown) => {
-      warn('BUDOBSERVE_EXPORT_FAILED', `flush of ${p.constructor.name} failed`, { cause: error, once: `flush:${p.constructor.name}` });
+      warn('BUDOBSERVE_EXPORT_FAILED', 'flush', [p.constructor.name], { cause: error, once: `flush:${p.constructor.name}` });
     })));
   }
 

@@ -81,7 +81,7 @@ export function compilePatterns(extra: readonly string[], token: string | undefi
       const re = compilePattern(raw);
       patterns.push({ name: raw, value: re, key: re });
     } catch (error) {
-      warn('BUDOBSERVE_CONFIG_INVALID', `scrubbing.extraPatterns: '${raw}' is not a valid regular expression (${(error as Error).message}); it is ignored`);
+      warn('BUDOBSERVE_CONFIG_INVALID', 'extraPattern', [`'${raw}'`, (error as Error).message]);
     }
   }
   return patterns;

@@ -91,7 +91,7 @@ export class Scrubber {
       if (attributes === undefined && events === undefined && links === undefined && status === undefined) return span;
       return copySpan(span, this.#withNotes(attributes ?? span.attributes, attributes !== undefined), events, links, status);
     } catch (error) {
-      warn('BUDOBSERVE_INTERNAL', 'scrubbing failed; the attribute values of the affected spans were replaced', { cause: error, once: 'scrub' });
+      warn('BUDOBSERVE_INTERNAL', 'scrubSpans', [], { cause: error, once: 'scrub' });
       return failClosed(span);
     } finally {
       this.#notes = saved;
@@ -118,7 +118,7 @@ export class Scrubber {
       if (attributes === undefined && body === record.body) return record;
       return copyLog(record, this.#withNotes(attributes ?? record.attributes, attributes !== undefined), body);
     } catch (error) {
-      warn('BUDOBSERVE_INTERNAL', 'scrubbing failed; the attribute values of the affected log records were replaced', { cause: error, once: 'scrub-log' });
+      warn('BUDOBSERVE_INTERNAL', 'scrubLogs', [], { cause: error, once: 'scrub-log' });
       return copyLog(record, blank(record.attributes), record.body === undefined ? undefined : marker('scrubbing error'));
     } finally {
       this.#notes = saved;
@@ -370,7 +370,7 @@ export class Scrubber {
       try {
         kept = this.#callback({ path, value, pattern: name });
       } catch (error) {
-        warn('BUDOBSERVE_INTERNAL', 'scrubbing.callback threw; the values it was asked about were scrubbed', { cause: error, once: 'scrub-callback' });
+        warn('BUDOBSERVE_INTERNAL', 'scrubCallback', [], { cause: error, once: 'scrub-callback' });
       }
       if (kept !== undefined && kept !== null) return kept === value || !top ? kept : toAttribute(kept);
     }

@@ -70,7 +70,7 @@ export function createAutoTraceTransform(opts: AutoTraceTransformOptions): (url:
         const out = rewriter.rewriteModule(source, { filename, relPath: rel, format: moduleFormat, typescript: format.endsWith('-typescript') });
         code = out === undefined ? source : `${out.code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(out.map)).toString('base64')}\n`;
       } catch (error) {
-        warn('BUDOBSERVE_AUTOTRACE_FAILED', `${rel} could not be rewritten for auto-tracing (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); it loads unchanged`, { cause: error, once: rel });
+        warn('BUDOBSERVE_AUTOTRACE_FAILED', 'rewrite', [rel, error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)], { cause: error, once: rel });
         return undefined;
       }
       cache.set(key, code);

@@ -305,7 +305,7 @@ export class AutoTraceRuntime {
       } catch (error) {
         // Runs in the app's call (its finally): nothing may come out of it.
         f.resolved = null;
-        warn('BUDOBSERVE_INTERNAL', `auto-trace could not record a call of ${f.name}`, { cause: error, once: 'autotrace-record' });
+        warn('BUDOBSERVE_INTERNAL', 'autotraceRecord', [f.name], { cause: error, once: 'autotrace-record' });
       }
       if (id !== undefined) this.#gate.decide(id, f.resolved ?? spanContextOf(f.parentContext()));
     } else {

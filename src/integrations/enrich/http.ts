@@ -92,7 +92,7 @@ export function enrichHttp(user: Options | undefined, config: ResolvedConfig): O
             const who = enduser(incoming);
             if (typeof who === 'string' && who !== '') span.setAttribute(ATTR_ENDUSER_ID, who);
           } catch (error) {
-            warn('BUDOBSERVE_INTERNAL', 'the enduserId hook threw; enduser.id is left out', { cause: error, once: 'enduserId' });
+            warn('BUDOBSERVE_INTERNAL', 'enduserId', [], { cause: error, once: 'enduserId' });
           }
         }
       }
@@ -104,7 +104,7 @@ export function enrichHttp(user: Options | undefined, config: ResolvedConfig): O
       try {
         recordServerError(span, (response as ServerResponse | undefined)?.statusCode);
       } catch (error) {
-        warn('BUDOBSERVE_INTERNAL', 'recording a framework error on the server span failed', { cause: error, once: 'server-error' });
+        warn('BUDOBSERVE_INTERNAL', 'serverError', [], { cause: error, once: 'server-error' });
       }
       userCustom?.(span, request, response);
     },

@@ -68,7 +68,7 @@ export abstract class GenAiInstrumentationBase extends InstrumentationBase<GenAi
   /** Wraps `proto[method]`, or warns once and leaves it when the SDK's shape is not the expected one. */
   protected patchMethod(proto: unknown, method: string, spec: CallSpec, what: string): void {
     if (!isObject(proto) || typeof proto[method] !== 'function') {
-      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', `${what} was not found; it runs untraced`, { once: `genai:${what}` });
+      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', 'missing', [what], { once: `genai:${what}` });
       return;
     }
     this._wrap(proto as Record<string, (...a: unknown[]) => unknown>, method, (original) => this.traced(original, spec));
@@ -86,7 +86,7 @@ export abstract class GenAiInstrumentationBase extends InstrumentationBase<GenAi
       try {
         if (self.isEnabled() && isObject(params)) call = new GenAiCall(self.tracer, self.meter, self.genAiSettings(), spec.request(params, this));
       } catch (error) {
-        warn('BUDOBSERVE_INTERNAL', 'an LLM call could not be traced', { cause: error, once: 'genai:start' });
+        warn('BUDOBSERVE_INTERNAL', 'llmCall', [], { cause: error, once: 'genai:start' });
       }
       if (call === undefined) return Reflect.apply(original, this, args);
       let result: unknown;
@@ -101,7 +101,7 @@ export abstract class GenAiInstrumentationBase extends InstrumentationBase<GenAi
         observe(result as ApiPromiseLike, call, spec);
       } catch (error) {
         call.end();
-        warn('BUDOBSERVE_INTERNAL', 'an LLM call could not be traced', { cause: error, once: 'genai:observe' });
+        warn('BUDOBSERVE_INTERNAL', 'llmCall', [], { cause: error, once: 'genai:observe' });
       }
       return result;
     };
