@@ -18,11 +18,12 @@ import { doctor } from './helpers/doctor.mjs';
 const app = `${fixtures}http/app.mjs`;
 const TASK_ARN = 'arn:aws:ecs:eu-west-1:123456789012:task/shop/0123456789abcdef';
 
-/** A metadata service on loopback: the ECS task metadata (v4) answers, anything else 404. */
-async function startMetadata() {
+/** A metadata service on loopback: the ECS task metadata (v4) answers (or, with hang, never does), anything else 404. */
+async function startMetadata({ hang = false } = {}) {
   const requests = [];
   const server = createServer((req, res) => {
     requests.push(req.url);
+    if (hang) return;
     const body = req.url.endsWith('/task')
       ? { TaskARN: TASK_ARN, Cluster: 'shop', LaunchType: 'FARGATE', Family: 'checkout', Revision: '7', AvailabilityZone: 'eu-west-1a' }
       : req.url.startsWith('/v4') ? { ContainerARN: 'arn:aws:ecs:eu-west-1:123456789012:container/shop/abc', LogDriver: 'json-file' } : undefined;
@@ -93,6 +94,26 @@ test('all: every local and every cloud detector; the unreachable ones hold the f
   assert.equal(resource['aws.ecs.task.arn'], TASK_ARN);
   // The app ends at once; the bound is 1 s; the rest is Node's start and the export.
   assert.ok(ms < 8000, `${ms} ms`);
+});
+
+test('a metadata service that never answers holds the first export no longer than the bound; the local attributes go', async () => {
+  const receiver = await startReceiver();
+  const metadata = await startMetadata({ hang: true });
+  try {
+    let exitedAt;
+    const run = runApp({ script: `${fixtures}resource/linger-app.mjs`, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_NODE_RESOURCE_DETECTORS: 'host,aws', LINGER_MS: '4000', ...metadata.env } })
+      .then((r) => { exitedAt = Date.now(); return r; });
+    const [span] = await receiver.waitFor((s) => s.length >= 2, 15_000);
+    assert.equal(exitedAt, undefined, 'exported while the app runs, not at exit');
+    assert.ok(metadata.requests.length > 0, 'the ECS metadata was asked');
+    assert.equal(span.resource['aws.ecs.task.arn'], undefined);
+    assert.ok('host.name' in span.resource);
+    const r = await run;
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    await metadata.close();
+    await receiver.close();
+  }
 });
 
 test('an unknown detector name is one CONFIG_INVALID warning naming the supported ones, and is skipped', () => {
