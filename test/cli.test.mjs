@@ -73,8 +73,30 @@ test('init writes the example config, refuses to overwrite, --force overwrites; 
 test('doctor prints its sections', async (t) => {
   const r = await cli(['doctor'], { cwd: project(t) });
   assert.equal(r.code, 0, r.stderr);
-  for (const section of ['Configuration', 'Instrumentations', 'Auto-trace', 'Export']) assert.match(r.stdout, new RegExp(`^${section}`, 'm'), r.stdout);
+  for (const section of ['Configuration', 'Instrumentations', 'Auto-trace', 'Resource', 'Export']) assert.match(r.stdout, new RegExp(`^${section}`, 'm'), r.stdout);
   assert.match(r.stdout, /^ +serviceName = "demo-app" +<- package\.json name$/m);
+});
+
+test('doctor shows each resource attribute and which detector or the configuration set it, in text and --json', async (t) => {
+  const dir = project(t);
+  const env = { OTEL_NODE_RESOURCE_DETECTORS: 'host,serviceinstance,aws', OTEL_RESOURCE_ATTRIBUTES: 'team=core,service.instance.id=pod-1' };
+  const r = await cli(['doctor'], { cwd: dir, env });
+  assert.equal(r.code, 0, r.stderr);
+  const section = r.stdout.slice(r.stdout.indexOf('\nResource'), r.stdout.indexOf('\nExport:'));
+  assert.match(section, /^ +host\.name = ".+" +<- host$/m);
+  assert.match(section, /^ +team = "core" +<- configuration$/m);
+  assert.match(section, /^ +service\.instance\.id = "pod-1" +<- configuration$/m, 'the configuration wins over serviceinstance');
+  assert.match(section, /^ +telemetry\.sdk\.name = "opentelemetry" +<- sdk$/m);
+  assert.match(section, /what aws finds: asked over the network when the agent starts \(the first export waits at most 1000 ms\); doctor does not ask/);
+  assert.doesNotMatch(section, /os\.type/, 'os was not named');
+  const report = await doctorJson(dir, { env });
+  const at = (k) => report.resource.find((a) => a.attribute === k);
+  assert.deepEqual(at('team'), { attribute: 'team', value: 'core', source: 'config' });
+  assert.equal(at('host.name').source, 'host');
+  assert.equal(at('service.name').source, 'config');
+  assert.deepEqual(report.cloudDetectors, ['aws']);
+  const none = await doctorJson(dir, { env: { OTEL_NODE_RESOURCE_DETECTORS: 'none' } });
+  assert.deepEqual([...new Set(none.resource.map((a) => a.source))].sort(), ['config', 'sdk']);
 });
 
 

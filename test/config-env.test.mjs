@@ -95,6 +95,11 @@ function cases(port) {
     OTEL_NODE_DISABLED_INSTRUMENTATIONS: { value: 'pg', option: 'instrumentations.disabled', check: (r) => assert.deepEqual(r.instrumentations.map((i) => i.name), ['fs', 'http']) },
     OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: { value: 'true', option: 'capture.genAiContent', check: (r) => assert.equal(r.value('capture.genAiContent'), true) },
     OTEL_LOG_LEVEL: { value: 'debug', option: 'logLevel', check: (r) => assert.equal(r.value('logLevel'), 'debug') },
+    OTEL_NODE_RESOURCE_DETECTORS: { value: 'os,gcp', option: 'resourceDetectors', check: (r) => {
+      assert.deepEqual(r.value('resourceDetectors'), ['os', 'gcp']);
+      assert.deepEqual(r.cloudDetectors, ['gcp']);
+      assert.equal(r.resource.find((a) => a.attribute === 'os.type')?.source, 'os');
+    } },
   }, {
     // A second run: the keys of OTEL_RESOURCE_ATTRIBUTES that OTEL_SERVICE_NAME above outranks,
     // and an exporter list that turns a signal off (the first run sends logs somewhere).

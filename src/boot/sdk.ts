@@ -6,7 +6,6 @@ import { context, diag, DiagLogLevel, logs, metrics, propagation, trace } from '
 import type { DiagLogger, TextMapPropagator } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, ExportResultCode, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { Resource } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace';
@@ -26,13 +25,16 @@ import { OtlpHttpExporter } from '../export/otlp-http-exporter.ts';
 import type { SignalTarget } from '../export/exporters.ts';
 import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { resourceAttributes } from '../resource/resource.ts';
+import { agentResource } from '../resource/agent-resource.ts';
+import { exportAfter } from '../export/after-ready.ts';
 import { SupersedingTracerProvider } from './superseded.ts';
 import { errorText, warn } from '../errors.ts';
 import { loadChunk } from '../lazy.ts';
 
 export interface Sdk {
   resource: Resource;
+  /** With cloud resource detectors: when the resource is final; exports wait for it (bounded). */
+  resourceReady?: Promise<void>;
   tracerProvider: TracerProvider;
   chain: ProcessorChain;
   /** The OTLP span pipeline, when traces are exported. */
@@ -144,7 +146,7 @@ function safeJson(v: unknown): string {
 
 export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   diag.setLogger(diagLogger(), { logLevel: DIAG_LEVELS[config.logLevel], suppressOverrideMessage: true });
-  const resource = resourceFromAttributes(resourceAttributes(config));
+  const { resource, ready: resourceReady } = agentResource(config);
   const chain = new ProcessorChain();
   const grpc = (['traces', 'metrics', 'logs'] as const).some((s) => signalTarget(config, s)?.protocol === 'grpc');
   const at = config.autoTrace.modules.length > 0 ? loadChunk<AutoTraceChunk>('autotrace-runtime') : undefined;
@@ -152,6 +154,7 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const traceSampler = sampler(config);
   const tracerProvider = new TracerProvider({ resource, sampler: traceSampler, spanProcessors: [chain], ...(ids === undefined ? {} : { idGenerator: ids }) });
   const sdk: Sdk = { resource, chain, exporters: [], grpc, tracerProvider, globalTracerProvider: new SupersedingTracerProvider(tracerProvider) };
+  if (resourceReady !== undefined) sdk.resourceReady = resourceReady;
   if (at !== undefined) addAutoTrace(sdk, at, config, traceSampler);
   // Scrubbed where spans leave the process (export, console), not in onEnd: the app's
   // span.end() pays nothing for it (benchmarks/scrubbing.mjs).
@@ -201,7 +204,7 @@ function addSpanExport(sdk: Sdk, config: ResolvedConfig, scrubber: Scrubber | un
   // collector asks and its queue has room.
   const exporter = scrubbingSpans(createExporter<ReadableSpan[], SpanExporterHandle>(traces, { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer }, { retry: false }), scrubber);
   const processor = new BudBatchSpanProcessor({
-    exporter,
+    exporter: exportAfter(exporter, sdk.resourceReady),
     scheduleDelayMs: config.batch.scheduleDelayMs,
     maxQueueSize: config.batch.maxQueueSize,
     maxExportBatchSize: config.batch.maxExportBatchSize,
@@ -220,7 +223,7 @@ function addMetrics(sdk: Sdk, config: ResolvedConfig): void {
   const exporter = createExporter(metricsTarget, { protobuf: m.ProtobufMetricsSerializer, json: m.JsonMetricsSerializer }) as unknown as import('@opentelemetry/sdk-metrics').PushMetricExporter;
   sdk.exporters.push(exporter as object);
   const exportTimeoutMillis = Math.min(metricsTarget.timeoutMs, config.metrics.exportIntervalMs);
-  const reader = new m.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.metrics.exportIntervalMs, exportTimeoutMillis });
+  const reader = new m.PeriodicExportingMetricReader({ exporter: exportAfter(exporter, sdk.resourceReady), exportIntervalMillis: config.metrics.exportIntervalMs, exportTimeoutMillis });
   const provider = new m.MeterProvider({ resource: sdk.resource, readers: [reader] });
   sdk.meterProvider = provider;
   let last: Promise<void> | undefined;
@@ -245,7 +248,7 @@ function addLogs(sdk: Sdk, config: ResolvedConfig, scrubber: Scrubber | undefine
     sdk.exporters.push(inner);
     sdk.logsFailureAtExit = () => (inner instanceof OtlpHttpExporter ? inner.failureAtExit : undefined);
     const exporter = scrubbingLogs(inner as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter, scrubber);
-    return new l.LoggerProvider({ resource: sdk.resource, processors: [new l.BatchLogRecordProcessor({ exporter })] });
+    return new l.LoggerProvider({ resource: sdk.resource, processors: [new l.BatchLogRecordProcessor({ exporter: exportAfter(exporter, sdk.resourceReady) })] });
   });
 }
 

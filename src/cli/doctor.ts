@@ -1,7 +1,8 @@
 // `budobserve doctor`: whether the agent runs here, the resolved configuration with the
 // source of every value (and the config file it found, loaded or not, and why not), the
 // instrumentations that would load (and which of their libraries the app itself has), the
-// auto-trace patterns and the files they match, and whether each OTLP endpoint answers.
+// auto-trace patterns and the files they match, the resource attributes and which detector
+// (or the configuration) set each, and whether each OTLP endpoint answers.
 // Secrets (the token, header values) are never printed.
 import * as fs from 'node:fs';
 import { join, relative } from 'node:path';
@@ -21,6 +22,9 @@ import { hideUrlSecrets } from '../processors/url-secrets.ts';
 import type { Env } from '../config/env.ts';
 import { appLibraries } from './app-packages.ts';
 import { probe } from './probe.ts';
+import { describeResource } from '../resource/resource.ts';
+import { selectDetectors } from '../resource/names.ts';
+import { CLOUD_DETECTION_BOUND_MS } from '../resource/cloud.ts';
 
 export interface DoctorReport {
   version: string;
@@ -36,6 +40,10 @@ export interface DoctorReport {
   instrumentations: Array<{ name: string; modules: string[]; installed: string[]; status: string }>;
   autoTrace: { modules: string[]; exclude: string[]; minDurationMs: number; matched: string[] };
   endpoints: Array<{ signal: Signal; url: string; protocol: string; status: string }>;
+  /** Every resource attribute and what set it: a detector's name, 'sdk' or 'config'. */
+  resource: Array<{ attribute: string; value: unknown; source: string }>;
+  /** The cloud detectors named: they ask their metadata service when the agent starts; doctor does not. */
+  cloudDetectors: string[];
 }
 
 function redact(option: string, value: unknown): unknown {
@@ -87,6 +95,9 @@ export async function buildReport(opts: { cwd: string; env: Env }): Promise<Doct
     endpoints.push({ signal, url: hideUrlSecrets(t.url), protocol: t.protocol, status: t.protocol === 'grpc' ? 'not probed (grpc)' : await probe(t) });
   }
   const at = config.autoTrace;
+  const detectors = selectDetectors(config.resourceDetectors);
+  const described = describeResource(config, detectors.local);
+  const resource = Object.entries(described.attributes).map(([attribute, value]) => ({ attribute, value: typeof value === 'string' ? hideUrlSecrets(value) : value, source: described.sources[attribute] ?? 'config' }));
   const found = config.configFile ?? file.loadError?.filepath;
   return {
     version: AGENT_VERSION,
@@ -99,6 +110,8 @@ export async function buildReport(opts: { cwd: string; env: Env }): Promise<Doct
     instrumentations,
     autoTrace: { modules: at.modules.map(String), exclude: at.exclude.map(String), minDurationMs: at.minDuration, matched: at.modules.length === 0 ? [] : matchFiles(config.projectRoot, at.modules, at.exclude) },
     endpoints,
+    resource,
+    cloudDetectors: detectors.cloud,
   };
 }
 
@@ -106,6 +119,14 @@ function configFileLines(r: DoctorReport): string[] {
   if (r.configFile === null) return ['Config file: none found (environment variables and defaults only)'];
   if (r.configError === null) return [`Config file: ${r.configFile}`];
   return [`Config file: ${r.configFile}, found but not loaded (environment variables and defaults are used):`, `  ${r.configError}`];
+}
+
+function resourceLines(r: DoctorReport): string[] {
+  const out = ['', 'Resource (value  <- detector, or the configuration):'];
+  for (const a of r.resource) out.push(`  ${a.attribute} = ${describe(a.value)}  <- ${a.source === 'config' ? 'configuration' : a.source}`);
+  // Over the network, so only the agent asks them, once it has started.
+  if (r.cloudDetectors.length > 0) out.push(`  + what ${r.cloudDetectors.join(', ')} ${r.cloudDetectors.length > 1 ? 'find' : 'finds'}: asked over the network when the agent starts (the first export waits at most ${CLOUD_DETECTION_BOUND_MS} ms); doctor does not ask`);
+  return out;
 }
 
 export async function doctor(opts: { json: boolean; cwd: string; env: Env }): Promise<number> {
@@ -129,6 +150,7 @@ export async function doctor(opts: { json: boolean; cwd: string; env: Env }): Pr
   for (const i of r.instrumentations) out.push(`  ${i.name.padEnd(16)} ${i.status}`);
   out.push('', `Auto-trace: ${r.autoTrace.modules.length === 0 ? 'off (autoTrace.modules is empty)' : `${r.autoTrace.modules.join(', ')}${r.autoTrace.exclude.length > 0 ? ` excluding ${r.autoTrace.exclude.join(', ')}` : ''}, min duration ${r.autoTrace.minDurationMs} ms`}`);
   for (const f of r.autoTrace.matched) out.push(`  ${f}`);
+  out.push(...resourceLines(r));
   out.push('', 'Export:');
   if (r.endpoints.length === 0) out.push(`  no OTLP endpoint: spans ${r.notRunning === null ? 'are' : 'would be'} printed to stderr`);
   for (const e of r.endpoints) out.push(`  ${e.signal.padEnd(8)} ${e.protocol.padEnd(14)} ${e.url}  ${e.status}`);

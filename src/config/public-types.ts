@@ -12,6 +12,8 @@ export type Protocol = 'http/protobuf' | 'http/json' | 'grpc';
 export type Level = 'trace' | 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'fatal';
 export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 export type ExporterName = 'otlp' | 'console' | 'none';
+/** OTel's resource detector names (OTEL_NODE_RESOURCE_DETECTORS). */
+export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process' | 'container' | 'serviceinstance' | 'aws' | 'gcp' | 'azure' | 'alibaba' | 'all' | 'none';
 export type SamplerName = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
 
 export interface ScrubMatch {
@@ -46,6 +48,14 @@ export interface BudObserveConfig {
   environment?: string;
   /** Extra resource attributes. Env: `BUD_OBSERVE_RESOURCE_ATTRIBUTES`, `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`). Default: none. */
   resourceAttributes?: Record<string, string>;
+  /**
+   * Resource detectors. The local ones read this machine at start; the cloud ones (`aws`, `gcp`,
+   * `azure`, `alibaba`) run only when named, after start, and the first export waits for them at
+   * most 1 s. `all` is every local and cloud one, `none` no detector. `env` selects nothing: the
+   * variables it reads are configuration here and always apply. Env: `BUD_OBSERVE_RESOURCE_DETECTORS`,
+   * `OTEL_NODE_RESOURCE_DETECTORS`. Default: `['host', 'os', 'process', 'container', 'serviceinstance']`.
+   */
+  resourceDetectors?: ResourceDetectorName[];
   /** Bud platform ids, added to the resource as `bud.project.id` and so on. */
   bud?: {
     /** Env: `BUD_OBSERVE_PROJECT_ID`. */

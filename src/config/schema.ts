@@ -11,6 +11,7 @@ import type { Parser } from './parse.ts';
 import type { ScrubMatch } from './public-types.ts';
 import { catalogNames } from '../integrations/catalog.ts';
 import { LEVEL_NUMBERS } from '../levels.ts';
+import { DETECTOR_NAMES, LOCAL_DETECTORS } from '../resource/names.ts';
 import type { LevelName } from '../levels.ts';
 
 /** Where a value came from, lowest to highest precedence. */
@@ -78,6 +79,7 @@ const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'] as cons
 const exporterList = p.names(() => EXPORTERS, 'exporter', 'supported: otlp, console, none');
 const propagatorList = p.names(() => PROPAGATORS, 'propagator', `supported: ${PROPAGATORS.join(', ')}`);
 const instrumentationList = p.names(catalogNames, 'instrumentation');
+const detectorList = p.names(() => DETECTOR_NAMES, 'resource detector', `supported: ${DETECTOR_NAMES.join(', ')}`);
 
 /**
  * OTEL_TRACES_SAMPLER_ARG is the ratio of the ratio samplers, the default one included
@@ -109,6 +111,7 @@ export const options = [
   option({ path: 'serviceVersion', parse: p.string, env: 'BUD_OBSERVE_SERVICE_VERSION', otelEnv: [{ name: 'OTEL_RESOURCE_ATTRIBUTES', key: 'service.version' }], defaultText: 'package.json version', doc: 'service.version.' }),
   option({ path: 'environment', parse: p.string, env: 'BUD_OBSERVE_ENVIRONMENT', otelEnv: [{ name: 'OTEL_RESOURCE_ATTRIBUTES', key: 'deployment.environment.name' }, { name: 'OTEL_RESOURCE_ATTRIBUTES', key: 'deployment.environment' }], doc: 'deployment.environment.name (production, staging, …).' }),
   option({ path: 'resourceAttributes', parse: p.keyValues, env: 'BUD_OBSERVE_RESOURCE_ATTRIBUTES', otelEnv: [{ name: 'OTEL_RESOURCE_ATTRIBUTES' }], default: {}, doc: 'Extra resource attributes.' }),
+  option({ path: 'resourceDetectors', parse: detectorList, env: 'BUD_OBSERVE_RESOURCE_DETECTORS', otelEnv: [{ name: 'OTEL_NODE_RESOURCE_DETECTORS' }], default: [...LOCAL_DETECTORS], doc: "Resource detectors, by OTel's names: host, os, process, container, serviceinstance (read locally), aws, gcp, azure, alibaba (ask the cloud's metadata service; the first export waits for them at most 1 s), all, none. env is accepted and selects nothing: OTEL_RESOURCE_ATTRIBUTES is configuration and always applies." }),
   option({ path: 'bud.projectId', parse: p.string, env: 'BUD_OBSERVE_PROJECT_ID', doc: 'bud.project.id resource attribute.' }),
   option({ path: 'bud.endpointId', parse: p.string, env: 'BUD_OBSERVE_ENDPOINT_ID', doc: 'bud.endpoint.id resource attribute.' }),
   option({ path: 'bud.modelId', parse: p.string, env: 'BUD_OBSERVE_MODEL_ID', doc: 'bud.model.id resource attribute.' }),

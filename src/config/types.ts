@@ -6,7 +6,7 @@
 // Types only; must not be imported by public-types.ts (the table would become published).
 import type { options, OptionPath } from './schema.ts';
 import type { Parser } from './parse.ts';
-import type { BudObserveConfig, ExporterName, Level, LogLevel, Protocol, SamplerName } from './public-types.ts';
+import type { BudObserveConfig, ExporterName, Level, LogLevel, Protocol, ResourceDetectorName, SamplerName } from './public-types.ts';
 import type { LevelName } from '../levels.ts';
 
 export type { ScrubMatch, Protocol, Level, LogLevel, ExporterName, SamplerName } from './public-types.ts';
@@ -85,6 +85,7 @@ export type MistypedNames = MustBeNone<
   | Same<LogLevel, OptionValue<'logLevel'>>
   | Same<ExporterName, OptionValue<'export.traces.exporter'>[number]>
   | Same<SamplerName, OptionValue<'sampling.sampler'>>
+  | Same<ResourceDetectorName, OptionValue<'resourceDetectors'>[number]>
   | Same<NonNullable<At<BudObserveConfig, 'export.compression'>>, OptionValue<'export.compression'>>
   | Same<NonNullable<At<BudObserveConfig, 'console.colors'>>, OptionValue<'console.colors'>>
 >;

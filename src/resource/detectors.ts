@@ -1,4 +1,4 @@
-// The resource detectors, by OpenTelemetry's names (OTEL_NODE_RESOURCE_DETECTORS): each one a
+// The local resource detectors, by OpenTelemetry's names (names.ts): each one a
 // synchronous read of local facts, so that the resource is whole before the first span and
 // no start-up waits on the network. Owns what each detector contributes; must not decide
 // precedence against the user's own attributes (resource.ts does) nor read the environment.
@@ -7,10 +7,7 @@ import { basename } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Attributes } from '@opentelemetry/api';
 import { containerIdFromCgroup, containerIdFromMountinfo } from './container-id.ts';
-
-/** The detectors that read only this machine; the default is all of them. */
-export const LOCAL_DETECTORS = ['host', 'os', 'process', 'container', 'serviceinstance'] as const;
-export type LocalDetector = (typeof LOCAL_DETECTORS)[number];
+import type { LocalDetector } from './names.ts';
 
 /** Reads a small system file; undefined when it is missing or unreadable. */
 export type ReadText = (path: string) => string | undefined;

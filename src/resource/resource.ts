@@ -1,5 +1,6 @@
 // The resource every signal carries: the SDK's identity, what the detectors read off this
-// machine (detectors.ts), then the user's own attributes, which win over anything detected
+// machine (detectors.ts), what the named cloud detectors found (cloud.ts), then the user's
+// own attributes, which win over anything detected
 // (the OpenTelemetry Operator sets service.instance.id to namespace.pod.container in
 // OTEL_RESOURCE_ATTRIBUTES so that a restarted pod is recognisable; a random id must not
 // replace it). The command line is left out on purpose: it often carries secrets.
@@ -8,16 +9,31 @@ import type { Attributes } from '@opentelemetry/api';
 import type { ResolvedConfig } from '../config/types.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { ATTR_BUD_PROJECT_ID, ATTR_BUD_ENDPOINT_ID, ATTR_BUD_MODEL_ID, ATTR_BUD_CLUSTER_ID } from '../attributes.ts';
-import { detect, LOCAL_DETECTORS, type LocalDetector, type ReadText, readText } from './detectors.ts';
+import { detect, type ReadText, readText } from './detectors.ts';
+import { LOCAL_DETECTORS, type CloudDetector, type LocalDetector } from './names.ts';
 
-export type ResourceSource = LocalDetector | 'sdk' | 'config';
+export type ResourceSource = LocalDetector | CloudDetector | 'sdk' | 'config';
+
+/** Attributes, each with where it came from (`budobserve doctor` shows both). */
+export interface ResourceDescription {
+  attributes: Attributes;
+  sources: Record<string, ResourceSource>;
+}
 
 /** The resource's attributes, each with where it came from (`budobserve doctor` shows both). */
-export function describeResource(config: ResolvedConfig, detectors: readonly LocalDetector[] = LOCAL_DETECTORS, read: ReadText = readText): { attributes: Attributes; sources: Record<string, ResourceSource> } {
-  const detected = detect(detectors, read);
+export function describeResource(config: ResolvedConfig, detectors: readonly LocalDetector[] = LOCAL_DETECTORS, read: ReadText = readText): ResourceDescription {
+  return layerResource(config, detect(detectors, read));
+}
+
+/**
+ * The layers in precedence order, lowest first: the SDK's identity, the local detectors, the
+ * cloud ones (which know better, host.id included, as in OTel where later detectors win),
+ * and the configuration. Detection runs once, before: serviceinstance's id is random.
+ */
+export function layerResource(config: ResolvedConfig, local: ResourceDescription, cloud?: ResourceDescription): ResourceDescription {
   const sdk = sdkAttributes();
-  const attributes: Attributes = { ...sdk, ...detected.attributes };
-  const sources: Record<string, ResourceSource> = { ...Object.fromEntries(Object.keys(sdk).map((k) => [k, 'sdk' as const])), ...detected.sources };
+  const attributes: Attributes = { ...sdk, ...local.attributes, ...cloud?.attributes };
+  const sources: Record<string, ResourceSource> = { ...Object.fromEntries(Object.keys(sdk).map((k) => [k, 'sdk' as const])), ...local.sources, ...cloud?.sources };
   const own: Attributes = { ...config.resourceAttributes, 'service.name': config.serviceName };
   if (config.serviceVersion !== undefined) own['service.version'] = config.serviceVersion;
   if (config.environment !== undefined) own['deployment.environment.name'] = config.environment;
@@ -31,10 +47,6 @@ export function describeResource(config: ResolvedConfig, detectors: readonly Loc
     sources[key] = 'config';
   }
   return { attributes, sources };
-}
-
-export function resourceAttributes(config: ResolvedConfig, detectors?: readonly LocalDetector[]): Attributes {
-  return describeResource(config, detectors).attributes;
 }
 
 function sdkAttributes(): Attributes {
