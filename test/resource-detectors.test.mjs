@@ -47,11 +47,10 @@ async function exported(env) {
   const receiver = await startReceiver();
   const metadata = await startMetadata();
   try {
-    const started = Date.now();
     const r = await runApp({ script: app, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'detect-test', ...metadata.env, ...env } });
     assert.equal(r.code, 0, r.stderr);
     const [span] = await receiver.waitFor((s) => s.length >= 2);
-    return { resource: span.resource, metadataRequests: metadata.requests, ms: Date.now() - started, stderr: r.stderr };
+    return { resource: span.resource, metadataRequests: metadata.requests, stderr: r.stderr };
   } finally {
     await metadata.close();
     await receiver.close();
@@ -88,12 +87,10 @@ test('none: only the SDK identity and the configuration (OTEL_RESOURCE_ATTRIBUTE
   assert.equal(resource['telemetry.sdk.language'], 'nodejs');
 });
 
-test('all: every local and every cloud detector; the unreachable ones hold the first export no longer than the bound', async () => {
-  const { resource, ms } = await exported({ OTEL_NODE_RESOURCE_DETECTORS: 'all' });
+test('all: every local and every cloud detector; the unreachable ones do not keep the resource from being exported', async () => {
+  const { resource } = await exported({ OTEL_NODE_RESOURCE_DETECTORS: 'all' });
   for (const key of ['host.name', 'os.type', 'process.pid', 'service.instance.id']) assert.ok(key in resource, key);
   assert.equal(resource['aws.ecs.task.arn'], TASK_ARN);
-  // The app ends at once; the bound is 1 s; the rest is Node's start and the export.
-  assert.ok(ms < 8000, `${ms} ms`);
 });
 
 test('a metadata service that never answers holds the first export no longer than the bound; the local attributes go', async () => {
@@ -145,18 +142,21 @@ test('the bound: a detector that never answers is cut off, what settled is kept,
     aws: [{ detect: () => ({ attributes: { 'cloud.provider': 'aws', 'host.id': Promise.resolve('i-1'), 'slow': never, 'bad': Promise.resolve({ nested: 1 }) } }) }],
     gcp: [{ detect: () => ({ attributes: { 'host.id': Promise.resolve('gce-2'), 'gone': Promise.reject(new Error('no')) } }) }, { detect: () => { throw new Error('boom'); } }],
   };
-  const started = Date.now();
   const d = startCloudDetection(['aws', 'gcp'], detectors, 100);
+  // Not ready once the settled answers are in: a detector is still out, so it waits for the bound.
+  assert.equal(await firstOf(d.ready), 'a macrotask');
   await d.ready;
-  const ms = Date.now() - started;
-  assert.ok(ms >= 90 && ms < 1000, `${ms} ms`);
   assert.deepEqual(d.result(), { attributes: { 'cloud.provider': 'aws', 'host.id': 'gce-2' }, sources: { 'cloud.provider': 'aws', 'host.id': 'gcp' } });
 });
 
 test('detection that settles before the bound is ready at once', async () => {
-  const started = Date.now();
   const d = startCloudDetection(['alibaba'], { alibaba: [{ detect: () => ({ attributes: { 'cloud.provider': Promise.resolve('alibaba_cloud') } }) }] }, 5000);
-  await d.ready;
-  assert.ok(Date.now() - started < 1000);
+  // Ready within the microtasks that settle its answers, before any timer could fire.
+  assert.equal(await firstOf(d.ready), 'ready');
   assert.equal(d.result().attributes['cloud.provider'], 'alibaba_cloud');
 });
+
+/** Whether `ready` settles before a zero-delay timer fires (it settles through microtasks only) or not. */
+function firstOf(ready) {
+  return Promise.race([ready.then(() => 'ready'), new Promise((resolve) => setTimeout(resolve, 0, 'a macrotask'))]);
+}
