@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startReceiver } from './helpers/otlp-receiver.mjs';
-import { runApp, fixtures, root, nodeBin } from './helpers/run.mjs';
+import { runApp, fixtures, root, nodeBin, waitForOutput, hasSyncLoadHooks } from './helpers/run.mjs';
 import { requireService } from './helpers/services.mjs';
 import { npm, toolEnv } from './helpers/pack.mjs';
 
@@ -102,4 +102,45 @@ test('an app with its own older @opentelemetry/api: its manual span nests under 
   } finally {
     await receiver.close();
   }
+});
+
+test('auto-trace by environment alone: the app\'s own function becomes a span', { skip: !hasSyncLoadHooks && 'this Node cannot run synchronous load hooks' }, async () => {
+  const receiver = await startReceiver();
+  try {
+    const dir = `${fixtures}operator/auto/`;
+    const r = await runApp({ script: `${dir}app.mjs`, cwd: dir, preload: [], env: { ...operatorEnv(receiver.url), BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'total 21\n');
+    const spans = await receiver.waitFor((s) => s.some((x) => x.name === 'Calling price'));
+    assert.equal(spans.find((x) => x.name === 'Calling price').resource['service.instance.id'], `default.${POD}.app`);
+  } finally {
+    await receiver.close();
+  }
+});
+
+// The exit paths, each as plain Node ends it: the same output, code and signal, and every span delivered.
+for (const mode of ['exit', 'throw', 'sigterm']) {
+  test(`exit path '${mode}': the app ends as without the agent, its spans delivered`, async () => {
+    const script = `${fixtures}exit/app.mjs`;
+    const signalWhenReady = mode === 'sigterm' ? { onSpawn: (child, out) => void waitForOutput(out, 'ready').then(() => child.kill('SIGTERM')) } : {};
+    const plain = await runApp({ script, args: [mode], preload: [], env: { SPANS: '20' }, ...signalWhenReady });
+    const receiver = await startReceiver();
+    try {
+      const r = await runApp({ script, args: [mode], preload: [], env: { ...operatorEnv(receiver.url), SPANS: '20' }, ...signalWhenReady });
+      assert.deepEqual([r.code, r.signal, r.stdout], [plain.code, plain.signal, plain.stdout]);
+      const work = receiver.spans.filter((x) => x.name.startsWith('work '));
+      assert.equal(work.length, 20, receiver.spans.map((x) => x.name).join(', '));
+    } finally {
+      await receiver.close();
+    }
+  });
+}
+
+test('with no endpoint the injected agent prints spans on the console (stderr), as the installed one does', async () => {
+  const { OTEL_EXPORTER_OTLP_ENDPOINT: _unset, ...env } = operatorEnv('');
+  const r = await runApp({ script: `${fixtures}exit/app.mjs`, args: ['natural'], preload: [], env: { ...env, SPANS: '2' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'done\n');
+  assert.match(r.stderr, /no OTLP endpoint is configured/);
+  assert.match(r.stderr, /\bwork 0\b[^\n]*\n[^\n]*\bwork 1\b/);
 });
