@@ -10,6 +10,8 @@
 // the test sees as the wrong ending. Waits shorter than the bound that a bug could add (a
 // retry's backoff left running at exit) are the unit tests' (test/export-retry.test.mjs).
 
+import assert from 'node:assert/strict';
+
 /** Environment for a run whose exit trail is read. */
 export const TRAIL_ENV = { NODE_DEBUG: 'budobserve', BUD_OBSERVE_EXPORT_TIMEOUT: '600000' };
 
@@ -38,8 +40,29 @@ export function exitTrail(stderr) {
     .filter((l) => /^(beforeExit|exit)\b/.test(l));
 }
 
-/** How many times the bound ran out: the flush's bound timer fired, or the sync flush waited it out. */
-export const boundsReached = (trail) => trail.filter((l) => /^exit bound of \d+ ms reached$|^exit flush of \d+ spans: timeout$/.test(l)).length;
+/**
+ * Whether the exit ran into its bound: the flush's bound timer fired, or the synchronous exit
+ * flush ran into the deadline (waiting for it, or finding it passed). False when the exit
+ * ended before its bound.
+ */
+export const reachedBound = (trail) => trail.some((l) => /^exit bound of \d+ ms reached$|^exit flush of \d+ spans: timeout$/.test(l));
+
+/**
+ * How many times a bound timer ran out ("exit bound of N ms reached"). One deadline makes it
+ * once at most: a second is a second wait of a whole bound.
+ */
+export const boundTimersFired = (trail) => trail.filter((l) => /^exit bound of \d+ ms reached$/.test(l)).length;
 
 /** How many exit deadlines were set: one per process, however many ways it started to end. */
 export const deadlinesSet = (trail) => trail.filter((l) => l === 'exit deadline set').length;
+
+/**
+ * The exit had one deadline and waited for it `bound` (true: it ran into the bound, its
+ * timer firing once at most) or not at all (false: it ended before the bound).
+ */
+export function assertExitBound(trail, bound, what) {
+  const text = `${what}; the exit trail:\n  ${trail.join('\n  ')}`;
+  assert.equal(deadlinesSet(trail), 1, `one exit deadline: ${text}`);
+  assert.ok(boundTimersFired(trail) <= 1, `the bound ran out once at most: ${text}`);
+  assert.equal(reachedBound(trail), bound, bound ? `the bound ended the exit: ${text}` : `the exit ended before its bound: ${text}`);
+}
