@@ -191,10 +191,12 @@ function fuzzAnswer(rnd) {
 test('collector answer fuzz: the app always runs, ends as it would, exit bounded', { timeout: 180_000 }, async (t) => {
   const rnd = prng(SEED + 2);
   const modes = ['natural', 'exit', 'throw', 'sigterm'];
-  const endings = { natural: 0, exit: 3, throw: 1, sigterm: 'SIGTERM' };
+  const signalled = (mode) => (mode === 'sigterm' ? (child, out) => { waitForOutput(out, 'ready').then(() => setTimeout(() => child.kill('SIGTERM'), 300), () => child.kill('SIGKILL')); } : undefined);
+  // Each mode's ending and output without the agent, measured, SIGTERM included.
   const plain = {};
-  for (const mode of modes.filter((m) => m !== 'sigterm')) plain[mode] = await runApp({ script: `${fixtures}exit/app.mjs`, args: [mode], preload: [] });
-  plain.sigterm = { stdout: 'ready\n', stderr: '' };
+  for (const mode of modes) plain[mode] = await runApp({ script: `${fixtures}exit/app.mjs`, args: [mode], preload: [], onSpawn: signalled(mode) });
+  const endings = Object.fromEntries(modes.map((m) => [m, plain[m].signal ?? plain[m].code]));
+  assert.deepEqual(endings, { natural: 0, exit: 3, throw: 1, sigterm: 'SIGTERM' }, 'the fixture ends each way');
   let answers = 0;
   for (let i = 0; i < RESPONSE_RUNS; i++) {
     const collector = await startCollector();
@@ -213,7 +215,7 @@ test('collector answer fuzz: the app always runs, ends as it would, exit bounded
         script: `${fixtures}exit/app.mjs`,
         args: [mode],
         env: { ...TRAIL_ENV, BUD_OBSERVE_ENDPOINT: collector.url, SPANS: '200', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10', OTEL_BSP_SCHEDULE_DELAY: '20', BUD_OBSERVE_SHUTDOWN_TIMEOUT: '1000', OTEL_METRIC_EXPORT_INTERVAL: '200' },
-        onSpawn: mode === 'sigterm' ? (child, out) => { waitForOutput(out, 'ready').then(() => setTimeout(() => child.kill('SIGTERM'), 300), () => child.kill('SIGKILL')); } : undefined,
+        onSpawn: signalled(mode),
       });
       const stderr = withoutDebug(r.stderr);
       // The ending is also how a run held past the bound shows: killed by runApp (SIGKILL).
