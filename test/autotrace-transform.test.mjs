@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { SourceMap } from 'node:module';
 import { parse } from '@babel/parser';
 import { transformSync } from 'esbuild';
-import { rewriteModule } from '../src/autotrace/transform/rewrite.ts';
+import { rewriteModule, RewriteDeclined } from '../src/autotrace/transform/rewrite.ts';
 
 const FILE = '/app/src/mod.js';
 const rw = (source, options = {}) => rewriteModule(source, { filename: FILE, relPath: 'src/mod.js', format: 'module', ...options });
@@ -134,7 +134,7 @@ test('idempotent; identifiers that would collide get a suffix', () => {
 });
 
 test('parse errors throw; CommonJS, TypeScript, JSX, hashbang and BOM are handled', () => {
-  assert.throws(() => rw('function ( {'), (e) => e instanceof SyntaxError && e.loc.line === 1);
+  assert.throws(() => rw('function ( {'), (e) => e instanceof RewriteDeclined && e.reason === 'syntax' && e.cause instanceof SyntaxError && e.cause.loc.line === 1);
   const cjs = rw('#!/usr/bin/env node\n"use strict"\nif (!module.parent) return;\nfunction f() { return new.target; }\n', { format: 'commonjs' });
   assert.ok(cjs.code.startsWith('#!/usr/bin/env node\n"use strict"\n'));
   assertParses(cjs.code, 'commonjs');

@@ -3,7 +3,9 @@
 // exit for shutdownTimeoutMs at most, a collector that refuses connections does not hold it,
 // whatever was not delivered is said in one line on stderr, and nothing is printed when
 // everything was. Regression tests for issue 14 (problems 2, 3, 4) and issue 15 (exit noise).
-// Bounds are checked with wide margins; the bugs they catch cost a whole extra bound.
+// The bounds are checked on what the agent did at exit (test/helpers/exit-trail.mjs: one
+// deadline, the bound reached once or never), with the runs set up so that an exit held
+// beyond its bound is held for minutes and killed; the times are benchmarks/exit-bounds.mjs's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -12,10 +14,10 @@ import { startCollector } from './helpers/faulty-collector.mjs';
 import { closedPort } from './helpers/net.mjs';
 import { warnings } from './helpers/fault-scenarios.mjs';
 import { runApp, fixtures, waitForOutput } from './helpers/run.mjs';
+import { TRAIL_ENV, FAR_BOUND, exitTrail, withoutDebug, assertExitBound } from './helpers/exit-trail.mjs';
 import { HttpTransport } from '../src/export/transport.ts';
 
 const BOUND = 1000;
-const SLACK = 700;
 const SPANS = 300;
 const exitApp = `${fixtures}exit/app.mjs`;
 
@@ -26,38 +28,38 @@ async function hungCollector() {
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => { server.close(); } };
 }
 
-/** Runs the exit fixture in `mode`, signalled once it is ready; ms is from the (first) signal to exit. */
+/**
+ * Runs the exit fixture in `mode`, signalled once it is ready, with its exit trail on:
+ * `stderr` is without the debug log, `trail` the exit steps of it.
+ */
 async function signalled(mode, endpoint, { signals = ['SIGTERM'], gapMs = 200, env = {} } = {}) {
-  let t0 = performance.now();
   const r = await runApp({
     script: exitApp,
     args: [mode],
-    env: { BUD_OBSERVE_ENDPOINT: endpoint, BUD_OBSERVE_SHUTDOWN_TIMEOUT: String(BOUND), SPANS: String(SPANS), ...env },
+    env: { ...TRAIL_ENV, BUD_OBSERVE_ENDPOINT: endpoint, BUD_OBSERVE_SHUTDOWN_TIMEOUT: String(BOUND), SPANS: String(SPANS), ...env },
     onSpawn: (child, out) => {
       waitForOutput(out, 'ready').then(() => {
-        t0 = performance.now();
         signals.forEach((s, i) => setTimeout(() => child.kill(s), i * gapMs));
       }, () => child.kill('SIGKILL'));
     },
   });
-  return { ...r, ms: performance.now() - t0, lines: warnings(r.stderr) };
+  return { ...r, stderr: withoutDebug(r.stderr), trail: exitTrail(r.stderr), lines: warnings(r.stderr) };
 }
 
-test("regression 14.2: an app's own SIGTERM handler keeps the one exit bound", async (t) => {
+test("regression 14.2: an app's own SIGTERM handler keeps the one exit bound", async () => {
   const hung = await hungCollector();
   const refused = `http://127.0.0.1:${await closedPort()}`;
   try {
     // The app's handler stops its work and lets the process end by itself (graceful shutdown).
     const h = await signalled('sigterm-graceful', hung.url);
-    const r = await signalled('sigterm-graceful', refused);
-    t.diagnostic(`shutdownTimeoutMs ${BOUND}: hung collector ${Math.round(h.ms)} ms, refusing ${Math.round(r.ms)} ms from SIGTERM to exit`);
+    const r = await signalled('sigterm-graceful', refused, { env: { BUD_OBSERVE_SHUTDOWN_TIMEOUT: FAR_BOUND } });
     for (const x of [h, r]) {
       assert.equal(x.code, 0, x.stderr);
       assert.equal(x.stdout, 'ready\napp handler ran\n');
     }
     // The bug: the signal's flush ran a full bound, then 'beforeExit' a second one (2 bounds).
-    assert.ok(h.ms < BOUND + SLACK, `hung collector: ${Math.round(h.ms)} ms`);
-    assert.ok(r.ms < SLACK, `a refusing collector does not hold the exit: ${Math.round(r.ms)} ms`);
+    assertExitBound(h.trail, true, 'hung collector');
+    assertExitBound(r.trail, false, 'a refusing collector does not hold the exit');
     assert.equal(h.lines.length, 1, h.stderr);
     assert.match(h.lines[0], /\[BUDOBSERVE_SHUTDOWN_TIMEOUT\].* 300 spans were not confirmed by .* within 1000 ms/);
     assert.equal(r.lines.length, 1, r.stderr);
@@ -79,19 +81,19 @@ test("regression 14.2: an app's own SIGTERM handler keeps the one exit bound", a
 // Found beside 14.2: the logs SDK's export timer holds the event loop, and the agent's
 // abort never reached the logs exporter (behind the scrubbing wrapper), so with logs a hung
 // collector held a natural exit 10 s and a refusing one 7 s, whatever the bound.
-test('regression 14.2: the logs pipeline keeps the one exit bound too', async (t) => {
+test('regression 14.2: the logs pipeline keeps the one exit bound too', async () => {
   const hung = await hungCollector();
   const refused = `http://127.0.0.1:${await closedPort()}`;
   try {
-    for (const [kind, url] of [['hung', hung.url], ['refused', refused]]) {
-      const t0 = performance.now();
-      const r = await runApp({ script: `${fixtures}logs/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: url, BUD_OBSERVE_SHUTDOWN_TIMEOUT: String(BOUND) } });
-      const ms = performance.now() - t0;
-      t.diagnostic(`logs, ${kind} collector: ${Math.round(ms)} ms`);
+    for (const [kind, url, bound] of [['hung', hung.url, String(BOUND)], ['refused', refused, FAR_BOUND]]) {
+      // With the bug, the logs exports held the exit for their export timeout (10 minutes here).
+      const r = await runApp({ script: `${fixtures}logs/app.mjs`, env: { ...TRAIL_ENV, BUD_OBSERVE_ENDPOINT: url, BUD_OBSERVE_SHUTDOWN_TIMEOUT: bound } });
       assert.equal(r.code, 0, r.stderr);
-      assert.ok(ms < (kind === 'hung' ? BOUND : 0) + SLACK + 300, `${kind}: ${Math.round(ms)} ms`);
-      assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, `one line:\n${r.stderr}`);
-      assert.match(r.stderr, /1 spans .*; logs neither/);
+      assert.equal(r.signal, null, `${kind}: ended by itself, not killed`);
+      assertExitBound(exitTrail(r.stderr), kind === 'hung', `${kind} collector`);
+      const stderr = withoutDebug(r.stderr);
+      assert.equal(stderr.split('\n').filter(Boolean).length, 1, `one line:\n${stderr}`);
+      assert.match(stderr, /1 spans .*; logs neither/);
     }
   } finally {
     hung.close();
@@ -103,7 +105,7 @@ test('a second signal shares the first one\'s bound, and the process dies of the
   try {
     const r = await signalled('sigterm', hung.url, { signals: ['SIGTERM', 'SIGINT', 'SIGTERM'] });
     assert.equal(r.signal, 'SIGTERM', r.stderr);
-    assert.ok(r.ms < BOUND + SLACK, `${Math.round(r.ms)} ms`);
+    assertExitBound(r.trail, true, 'one bound for the three signals');
     assert.equal(r.lines.length, 1, `one line, not one per signal:\n${r.stderr}`);
   } finally {
     hung.close();
@@ -118,7 +120,7 @@ test('regression 14.3: a signal exit with no handler of the app\'s reports the s
       for (const [kind, url] of [['hung', hung.url], ['refused', refused]]) {
         // The fixture keeps an interval alive, as a server would.
         const r = await signalled(mode, url, { signals: [signal] });
-        t.diagnostic(`${signal}, ${kind} collector: ${Math.round(r.ms)} ms; ${r.lines[0] ?? '(nothing on stderr)'}`);
+        t.diagnostic(`${signal}, ${kind} collector: ${r.lines[0] ?? '(nothing on stderr)'}`);
         assert.equal(r.signal, signal, r.stderr);
         assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, `exactly one line on stderr:\n${r.stderr}`);
         assert.match(r.lines[0] ?? '', kind === 'hung'
@@ -136,16 +138,19 @@ test('regression 14.4 (transport): a request Node refuses to build is final, nam
   try {
     const secret = 'tok\r\nX-Injected: 1';
     const transport = new HttpTransport({ url: `${collector.url}/v1/traces`, headers: { authorization: `Bearer ${secret}` }, contentType: 'application/x-protobuf', timeoutMs: 5000, compression: 'none' });
-    const t0 = performance.now();
-    const error = await transport.send(new Uint8Array([1, 2, 3])).then(() => undefined, (e) => e);
-    const ms = performance.now() - t0;
+    // The transport's http module, counted: each attempt is one http.request() call.
+    const http = process.getBuiltinModule('node:http');
+    const request = http.request;
+    let attempts = 0;
+    http.request = (...args) => { attempts++; return request.apply(http, args); };
+    const error = await transport.send(new Uint8Array([1, 2, 3])).then(() => undefined, (e) => e).finally(() => { http.request = request; });
     assert.ok(error instanceof Error, 'the send fails');
     assert.equal(error.code, 'ERR_INVALID_CHAR');
     assert.match(error.message, /ERR_INVALID_CHAR/);
     assert.ok(!error.message.includes('tok') && !error.message.includes('Injected'), error.message);
     assert.equal(error.retry?.retryable, false, 'final, not retried');
     // The bug: retried with backoff like a network error until the export timeout (5 s here).
-    assert.ok(ms < 400, `failed at once: ${Math.round(ms)} ms`);
+    assert.equal(attempts, 1, 'one attempt, no retry');
     assert.equal(collector.requests.length, 0);
   } finally {
     await collector.close();
@@ -156,16 +161,14 @@ test('regression 14.4: a header value with CR/LF costs no retries and no exit bo
   const collector = await startCollector();
   try {
     for (const mode of ['natural', 'exit']) {
-      const t0 = performance.now();
-      const r = await runApp({ script: exitApp, args: [mode], env: { BUD_OBSERVE_ENDPOINT: collector.url, BUD_OBSERVE_HEADERS: 'x-h=bad\r\nX-Injected: 1', SPANS: '20', OTEL_METRICS_EXPORTER: 'none' } });
-      const ms = performance.now() - t0;
+      // The bug spent the whole bound retrying: here ten minutes, and the run would be killed.
+      const r = await runApp({ script: exitApp, args: [mode], env: { ...TRAIL_ENV, BUD_OBSERVE_SHUTDOWN_TIMEOUT: FAR_BOUND, BUD_OBSERVE_ENDPOINT: collector.url, BUD_OBSERVE_HEADERS: 'x-h=bad\r\nX-Injected: 1', SPANS: '20', OTEL_METRICS_EXPORTER: 'none' } });
       const lines = warnings(r.stderr);
-      t.diagnostic(`${mode}: ${Math.round(ms)} ms; ${lines.join(' | ')}`);
+      t.diagnostic(`${mode}: ${lines.join(' | ')}`);
       assert.equal(r.code, mode === 'exit' ? 3 : 0, r.stderr);
-      assert.ok(!r.stderr.includes('Injected'), 'the value is never printed');
+      assert.ok(!r.stderr.includes('Injected'), 'the value is never printed, not even in the debug log');
       assert.doesNotMatch(r.stderr, /exit bound was reached/);
-      // The bug: 3.1-3.5 s (the default 3000 ms bound, spent retrying).
-      assert.ok(ms < 2000, `${Math.round(ms)} ms`);
+      assertExitBound(exitTrail(r.stderr), false, `${mode}: no retries until the bound`);
       // Rejected by the configuration (the header is left out), or by Node at export time
       // (one final failure, named by Node's code): either way one line about it.
       const transport = lines.filter((l) => l.includes('[BUDOBSERVE_EXPORT_FAILED]'));

@@ -8,10 +8,10 @@ import { once } from 'node:events';
 import { makeProject } from './helpers/project.mjs';
 import { closedPort } from './helpers/net.mjs';
 import { runApp, fixtures } from './helpers/run.mjs';
+import { TRAIL_ENV, FAR_BOUND, exitTrail, assertExitBound } from './helpers/exit-trail.mjs';
 
 const app = `${fixtures}http/app.mjs`;
 const plain = await runApp({ script: app, preload: [] });
-
 
 const warnings = (stderr) => stderr.split('\n').filter((l) => l.includes('[BUDOBSERVE_'));
 
@@ -49,34 +49,38 @@ for (const [name, text] of [
   });
 }
 
-test('unreachable collector: app output and exit code unchanged, exit stays quick, one warning', async () => {
+// How long these exits take is in benchmarks/exit-bounds.mjs; here, what the agent did.
+test('unreachable collector: app output and exit code unchanged, the exit does not wait for the bound, one warning', async () => {
   const port = await closedPort();
-  const t0 = Date.now();
-  const r = await runApp({ script: app, env: { BUD_OBSERVE_ENDPOINT: `http://127.0.0.1:${port}` } });
-  const ms = Date.now() - t0;
-  assert.equal(r.code, plain.code);
+  // An exit that retried or waited for the bound would be killed (FAR_BOUND).
+  const r = await runApp({ script: app, env: { ...TRAIL_ENV, BUD_OBSERVE_ENDPOINT: `http://127.0.0.1:${port}`, BUD_OBSERVE_SHUTDOWN_TIMEOUT: FAR_BOUND } });
+  assert.equal(r.code, plain.code, r.stderr);
+  assert.equal(r.signal, null, 'ended by itself, not killed');
   assert.equal(r.stdout, plain.stdout);
   const w = warnings(r.stderr);
   assert.ok(w.length >= 1, r.stderr);
   // The failure, and the count of spans it cost (BUDOBSERVE_SPANS_DROPPED).
   assert.ok(w.every((l) => /BUDOBSERVE_(EXPORT_FAILED|SPANS_DROPPED)/.test(l)), r.stderr);
   assert.equal(new Set(w.map((l) => l.replace(/^\(node:\d+\) /, ''))).size, w.length, 'no repeated warning');
-  assert.ok(ms < 3000, `exit took ${ms} ms`);
+  assertExitBound(exitTrail(r.stderr), false, 'the exit ends on the refusal');
 });
 
 test('a collector that never answers: exit is bounded by shutdownTimeoutMs', async () => {
   const hang = createServer(() => {}).listen(0, '127.0.0.1');
   await once(hang, 'listening');
   try {
-    const t0 = Date.now();
-    const r = await runApp({ script: app, env: { BUD_OBSERVE_ENDPOINT: `http://127.0.0.1:${hang.address().port}`, BUD_OBSERVE_SHUTDOWN_TIMEOUT: '1000' } });
-    const ms = Date.now() - t0;
-    assert.equal(r.code, plain.code);
+    // Exports wait 10 minutes for an answer (TRAIL_ENV): only the exit bound ends this run.
+    const r = await runApp({ script: app, env: { ...TRAIL_ENV, BUD_OBSERVE_ENDPOINT: `http://127.0.0.1:${hang.address().port}`, BUD_OBSERVE_SHUTDOWN_TIMEOUT: '1000' } });
+    assert.equal(r.code, plain.code, r.stderr);
+    assert.equal(r.signal, null, 'ended by itself, not killed');
     assert.equal(r.stdout, plain.stdout);
-    assert.ok(ms < 4000, `exit took ${ms} ms`);
-    assert.match(r.stderr, /BUDOBSERVE_(SHUTDOWN_TIMEOUT|EXPORT_FAILED)/);
+    assertExitBound(exitTrail(r.stderr), true, 'a collector that never answers');
+    const w = warnings(r.stderr);
+    assert.equal(w.length, 1, r.stderr);
+    assert.match(w[0], /\[BUDOBSERVE_SHUTDOWN_TIMEOUT\] .*budobserve: 2 spans were not confirmed by http:\/\/127\.0\.0\.1:\d+\/v1\/traces within 1000 ms \(shutdownTimeoutMs\) at exit/);
   } finally {
     hang.close();
+    hang.closeAllConnections?.();
   }
 });
 

@@ -19,7 +19,7 @@ const ANTHROPIC = '@budobserve/instrumentation-anthropic';
 // List prices of the built-in table (src/libraries/genai/prices.ts), USD per 1M tokens.
 const PRICE = { 'gpt-4o-mini': [0.15, 0.6], 'gpt-4.1': [2, 8], 'text-embedding-3-small': [0.02, 0], 'claude-haiku-4-5': [1, 5] };
 const cost = ([pin, pout], input, output) => (input * pin + output * pout) / 1e6;
-const close = (actual, expected) => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≈ ${expected}`);
+const close = (actual, expected, what = '') => assert.ok(Math.abs(actual - expected) < 1e-12, `${what ? `${what}: ` : ''}${actual} ≈ ${expected}`);
 
 async function run(env = {}) {
   const provider = await startProviderServer();

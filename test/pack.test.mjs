@@ -206,7 +206,7 @@ test('installed package: exports over OTLP/gRPC with the bundled gRPC client', a
 // The public types name OpenTelemetry types, whose packages are bundled and not installed:
 // dist/types carries their declarations (scripts/vendor-types.mjs). Checked with
 // skipLibCheck off, so an import in the declarations that resolves nowhere is an error; the
-// @ts-expect-error lines fail if a type silently became `any`.
+// lines marked @ts-expect-error fail if a type silently became `any`.
 test('installed package: its type declarations typecheck without the OpenTelemetry packages installed', () => {
   const dir = join(appDir, 'typed');
   mkdirSync(dir, { recursive: true });

@@ -1,42 +1,32 @@
 // A sick collector is invisible to the app. The fixture server runs under a bounded loopback
 // load while the collector refuses connections, hangs, answers 429/503 with Retry-After,
-// 400, slowly, resets connections or trickles its answer: request latency stays that of a
-// healthy-collector run, memory stays within the queue bound, every span is accounted for
-// (delivered, or counted as dropped in a warning), retries follow OTLP's rules, and delivery
-// resumes once the collector is back. benchmarks/collector-faults.mjs is the longer form.
+// 400, slowly, resets connections or trickles its answer: every request is answered, memory
+// stays within the queue bound, every span is accounted for (delivered, or counted as
+// dropped in a warning), the exit keeps its one deadline, retries follow OTLP's rules, and
+// delivery resumes once the collector is back. What it costs the app's latency is measured
+// by benchmarks/collector-faults.mjs (npm run bench:faults), beside a healthy run, as ratios;
+// the latencies printed here are for reading, not asserted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCollector } from './helpers/faulty-collector.mjs';
 import { runSideBySide, startApp, QUEUE, BATCH, EXTRA_SPANS, WARMUP, reportedDrops, lostAtExit, droppedMetric, warnings } from './helpers/fault-scenarios.mjs';
 import { load, median, fmt } from './helpers/load.mjs';
 import { runApp, fixtures } from './helpers/run.mjs';
+import { exitTrail, deadlinesSet, boundTimersFired } from './helpers/exit-trail.mjs';
 
 const REQUESTS = 2000;
 const CONCURRENCY = 20;
-// Generous CI bounds (shared 2-core machine); the exact ratios are printed.
-const MAX_P50_RATIO = 1.5;
-const MAX_P99_RATIO = 3;
 const MAX_HEAP_GROWTH = 8 * 2 ** 20;
 const SICK = ['refused', 'hang', '429 Retry-After: 1', '503 Retry-After: 1', '400 Bad Request', 'slow (2 s)', 'reset', 'trickle'];
 
 const uniqueIds = (spans) => new Set(spans.map((s) => s.spanId));
 
 test('a sick collector is invisible to the app', { timeout: 180_000 }, async (t) => {
-  // Each sick run beside a healthy one, loaded at the same time: machine noise (other test
-  // files run in parallel) hits both alike, and each ratio compares the pair.
-  // A pair whose latency ratio is over its bound is measured once more, and the better pair
-  // is kept: a test file starting beside it can slow one app of a pair for a moment (seen on
-  // CI: p50 10.4 ms vs 6.5 ms once in 24 pairs), while an agent that slows the app under a
-  // sick collector does so in every pair.
-  const overBound = (healthy, sick) => Math.max(sick.p50 / healthy.p50 / MAX_P50_RATIO, sick.p99 / healthy.p99 / MAX_P99_RATIO);
+  // Each sick run beside a healthy one, loaded at the same time: the healthy one is the base
+  // its memory is compared with (and its latency, printed). NODE_DEBUG: the exit trail.
   const runs = [];
   for (const c of SICK) {
-    let [healthy, sick] = await runSideBySide(['healthy', c], { requests: REQUESTS, concurrency: CONCURRENCY });
-    if (overBound(healthy, sick) > 1) {
-      const [h2, s2] = await runSideBySide(['healthy', c], { requests: REQUESTS, concurrency: CONCURRENCY });
-      t.diagnostic(`${c}: latency ratio over its bound (p50 ${fmt(sick.p50)} vs ${fmt(healthy.p50)} ms, p99 ${fmt(sick.p99)} vs ${fmt(healthy.p99)} ms); measured again: p50 ${fmt(s2.p50)} vs ${fmt(h2.p50)} ms, p99 ${fmt(s2.p99)} vs ${fmt(h2.p99)} ms`);
-      if (overBound(h2, s2) < overBound(healthy, sick)) [healthy, sick] = [h2, s2];
-    }
+    const [healthy, sick] = await runSideBySide(['healthy', c], { requests: REQUESTS, concurrency: CONCURRENCY, env: { NODE_DEBUG: 'budobserve' } });
     sick.base = healthy;
     healthy.base = healthy;
     runs.push(healthy, sick);
@@ -44,7 +34,7 @@ test('a sick collector is invisible to the app', { timeout: 180_000 }, async (t)
   const produced = WARMUP + REQUESTS + EXTRA_SPANS;
 
   t.diagnostic(`${REQUESTS} requests at concurrency ${CONCURRENCY} to each app of a pair; OTEL_BSP_MAX_QUEUE_SIZE=${QUEUE}, batch ${BATCH}; ${produced} spans per run`);
-  t.diagnostic('condition           p50 ms  p99 ms  p50 ratio  p99 ratio  heap MiB  max pending  delivered  dropped(warned)  lost at exit  metric  exit ms');
+  t.diagnostic('condition           p50 ms  p99 ms  p50 ratio  p99 ratio  heap MiB  max pending  delivered  dropped(warned)  lost at exit  metric  exit ms (not asserted: bench:faults)');
   for (const r of runs) {
     r.delivered = uniqueIds(r.collector.accepted()).size;
     r.warned = reportedDrops(r.stderr);
@@ -60,12 +50,14 @@ test('a sick collector is invisible to the app', { timeout: 180_000 }, async (t)
       assert.equal(r.errors, 0, 'no request failed');
       assert.equal(r.completed, REQUESTS);
       assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.signal, null, 'ended by itself after the server closed, not killed');
       assert.equal(r.stdout.trim().split('\n').length, 1, `only the app's own output: ${r.stdout}`);
-      assert.ok(r.p50 / r.base.p50 <= MAX_P50_RATIO, `p50 ${fmt(r.p50)} ms vs healthy ${fmt(r.base.p50)} ms`);
-      assert.ok(r.p99 / r.base.p99 <= MAX_P99_RATIO, `p99 ${fmt(r.p99)} ms vs healthy ${fmt(r.base.p99)} ms`);
       assert.ok(r.maxPending <= QUEUE + 2 * BATCH, `at most the queue and two batches held: ${r.maxPending}`);
       assert.ok(r.heapAfter - r.base.heapAfter < MAX_HEAP_GROWTH, `heap after load ${fmt(r.heapAfter / 2 ** 20)} MiB vs healthy ${fmt(r.base.heapAfter / 2 ** 20)} MiB`);
-      assert.ok(r.exitMs < 1000 + 1000, `exit took ${fmt(r.exitMs, 0)} ms (bound 1000 ms)`);
+      // The exit keeps its one bound (test/reliability-exit.test.mjs has it per exit path).
+      const trail = exitTrail(r.stderr);
+      assert.equal(deadlinesSet(trail), 1, trail.join('\n'));
+      assert.ok(boundTimersFired(trail) <= 1, trail.join('\n'));
       // Each span is delivered once, or counted in a drop warning, or reported lost at exit.
       assert.equal(r.delivered + r.warned + r.lost, produced, `delivered ${r.delivered} + dropped ${r.warned} + lost at exit ${r.lost}`);
       if (r.condition === 'healthy') {
@@ -168,16 +160,18 @@ test('delivery resumes when a refusing collector comes back', async (t) => {
 });
 
 // Regression: "Retry-After: 0" (or a date in the past) was honoured literally, so a throttling
-// collector got the same batch again at once, hundreds of times a second.
+// collector got the same batch again at once, hundreds of times a second. Within a 4 s bound
+// the backoff (0.5, 1, 2 s, each -20% at most) leaves room for 4 requests at most, and the
+// first retry comes half a second in (the waits themselves: test/export-retry.test.mjs).
 test('Retry-After: 0 does not turn retries into a request loop', async (t) => {
   const collector = await startCollector({ tracesOnly: true });
   collector.mode = { kind: 'status', status: 503, headers: { 'retry-after': '0' } };
   try {
-    const r = await runApp({ script: `${fixtures}exit/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: collector.url, SPANS: '10', BUD_OBSERVE_SHUTDOWN_TIMEOUT: '2000', OTEL_METRICS_EXPORTER: 'none' } });
+    const r = await runApp({ script: `${fixtures}exit/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: collector.url, SPANS: '10', BUD_OBSERVE_SHUTDOWN_TIMEOUT: '4000', OTEL_METRICS_EXPORTER: 'none' } });
     const n = collector.traceRequests.length;
-    t.diagnostic(`${n} requests in the 2 s exit bound`);
+    t.diagnostic(`${n} requests in the 4 s exit bound`);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(n >= 2 && n <= 5, `${n} requests: retried with backoff`);
+    assert.ok(n >= 2 && n <= 4, `${n} requests: retried with backoff`);
   } finally {
     await collector.close();
   }

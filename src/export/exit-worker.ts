@@ -20,7 +20,10 @@ function post(p: Payload): Promise<number | string> {
   return new Promise((resolve) => {
     const url = new URL(p.url);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const timeout = Math.max(1, data.deadline - Date.now());
+    // A backstop only: the main thread stops waiting at the deadline and ends this thread. A
+    // timeout at the deadline itself raced that wait, and a collector that never answered
+    // was reported now and then as a failed request (ECONNRESET) instead of as a timeout.
+    const timeout = Math.max(1, data.deadline - Date.now()) + 1000;
     const failed = (e: unknown): void => resolve((e as NodeJS.ErrnoException | null)?.code ?? 'no answer');
     try {
       const req = send(url, { method: 'POST', headers: { ...p.headers, 'content-length': String(p.body.byteLength) }, timeout }, (res) => {

@@ -25,9 +25,13 @@ export function cleanEnv(extra = {}) {
  * @param {object} o
  * @param {string} o.script path of the app
  * @param {string[]} [o.preload] node flags, e.g. ['--import', register]
- * @param {Record<string,string>} [o.env]
+ * @param {Record<string, string | undefined>} [o.env] on top of cleanEnv(); undefined removes a variable
  * @param {string} [o.cwd]
- * @param {(child: import('node:child_process').ChildProcess, out: {stdout: string}) => void} [o.onSpawn]
+ * @param {string[]} [o.args] the app's arguments
+ * @param {(child: import('node:child_process').ChildProcess, out: { stdout: string, stderr: string }) => void} [o.onSpawn]
+ * @param {number} [o.timeoutMs] after which the app is killed (SIGKILL)
+ * @param {string} [o.node] the node binary (or a wrapper such as setpriv)
+ * @returns {Promise<{ code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }>}
  */
 export async function runApp({ script, preload = ['--import', register], env = {}, cwd, args = [], onSpawn, timeoutMs = 30_000, node = nodeBin }) {
   const child = spawn(node, [...preload, script, ...args], { cwd: cwd ?? fixtures, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });

@@ -53,10 +53,37 @@ const IGNORE_FILE = 'budobserve-ignore-file';
 const MODULE_ONLY = new Set(['ImportOutsideModule', 'ImportMetaOutsideModule', 'AwaitNotInAsyncContext']);
 
 /**
+ * Why a module is not rewritten, thrown by rewriteModule: 'syntax', the parser rejects the
+ * source (the cause is Babel's SyntaxError, with its `reasonCode` and `loc`); 'too-deep', it
+ * nests deeper than the parser's or the rewrite's recursion goes (the cause is the
+ * RangeError). The message is the cause's, as the load hook's warning quotes it. Any other
+ * exception out of rewriteModule is a bug of the rewrite (test/autotrace-fuzz.test.mjs).
+ */
+export class RewriteDeclined extends Error {
+  readonly reason: 'syntax' | 'too-deep';
+  constructor(reason: 'syntax' | 'too-deep', cause: Error) {
+    super(cause.message, { cause });
+    this.name = 'RewriteDeclined';
+    this.reason = reason;
+  }
+}
+
+/**
  * The rewritten module, or undefined when nothing was rewritten (no function to wrap,
- * already rewritten, `budobserve-ignore-file`). Throws when the source does not parse.
+ * already rewritten, `budobserve-ignore-file`). Throws RewriteDeclined when the source does
+ * not parse or nests too deep.
  */
 export function rewriteModule(source: string, options: RewriteOptions): RewriteResult | undefined {
+  try {
+    return rewrite(source, options);
+  } catch (error) {
+    if (error instanceof SyntaxError && typeof (error as { reasonCode?: unknown }).reasonCode === 'string') throw new RewriteDeclined('syntax', error);
+    if (error instanceof RangeError && error.message === 'Maximum call stack size exceeded') throw new RewriteDeclined('too-deep', error);
+    throw error;
+  }
+}
+
+function rewrite(source: string, options: RewriteOptions): RewriteResult | undefined {
   if (source.includes(MARKER) || source.includes(MARKER.replace(/'/g, '"'))) return undefined;
   // Node drops a byte-order mark before compiling, so positions count without it.
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
