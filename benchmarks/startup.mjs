@@ -134,7 +134,7 @@ function runOnce(node, v) {
     child.stdout.on('data', (c) => { out += c; });
     child.stderr.on('data', (c) => { err += c; });
     // Detached so a hung run can be killed as a group: killing `time` alone would orphan node.
-    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch {} }, RUN_TIMEOUT_MS);
+    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } }, RUN_TIMEOUT_MS);
     child.on('exit', () => { wallMs = Number(process.hrtime.bigint() - t0) / 1e6; });
     child.on('error', (e) => { clearTimeout(timer); done({ error: e.message }); });
     child.on('close', (code, signal) => {

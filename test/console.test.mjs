@@ -58,7 +58,7 @@ test('BUD_OBSERVE_CONSOLE_VERBOSE prints attributes under each span, indented wi
   const r = await runApp({ script: app, env: { BUD_OBSERVE_CONSOLE_VERBOSE: 'true' } });
   assert.equal(r.stdout, plain.stdout);
   const lines = r.stderr.split('\n');
-  const server = lines.findIndex((l) => /^\d\d:\d\d:\d\d\.\d{3}   GET/.test(l));
+  const server = lines.findIndex((l) => /^\d\d:\d\d:\d\d\.\d{3} {3}GET/.test(l));
   assert.ok(server > 0, r.stderr);
   const attrs = [];
   for (let i = server + 1; i < lines.length && lines[i].includes('│'); i++) attrs.push(lines[i]);

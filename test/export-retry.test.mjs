@@ -7,7 +7,7 @@
 // abort, per-attempt deadline, gzip. And the span batch processor's retrying batches at exit
 // (src/export/batch-processor.ts). test/reliability-collector.test.mjs has the same rules
 // through a real app.
-import { test, mock } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { makeProject } from './helpers/project.mjs';
 import { doctor } from './helpers/doctor.mjs';
 import { startCollector } from './helpers/faulty-collector.mjs';
-import { runApp, fixtures, register, registerCjs, nodeBin, waitForOutput } from './helpers/run.mjs';
+import { runApp, fixtures, register, registerCjs, waitForOutput } from './helpers/run.mjs';
 import { ensureNode } from './helpers/node-versions.mjs';
 
 const SERVER = 2;

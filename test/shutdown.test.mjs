@@ -8,7 +8,7 @@ import { runApp, fixtures, waitForOutput } from './helpers/run.mjs';
 const SPANS = 300;
 const app = `${fixtures}exit/app.mjs`;
 
-async function exitCase(mode, { signal, expectCode, expectSignal, expectStdout } = {}) {
+async function exitCase(mode, { signal } = {}) {
   const receiver = await startReceiver();
   try {
     const r = await runApp({

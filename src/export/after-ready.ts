@@ -13,6 +13,7 @@ interface Exporting<T> {
 
 export function exportAfter<T, E extends Exporting<T>>(exporter: E, ready: Promise<void> | undefined): E {
   if (ready === undefined) return exporter;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with its own receiver (own.call)
   const own = exporter.export;
   exporter.export = (items, resultCallback) => void ready.then(() => own.call(exporter, items, resultCallback));
   void ready.then(() => {

@@ -123,8 +123,8 @@ export class HttpTransport {
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) return settle();
-            const ra = res.headers['retry-after'];
-            settle(withHint(new ExportHttpError(status, `collector answered HTTP ${status}`), statusHint(status, Array.isArray(ra) ? ra[0] : ra)));
+            const ra: string | string[] | undefined = res.headers['retry-after'];
+            settle(withHint(new ExportHttpError(status, `collector answered HTTP ${status}`), statusHint(status, typeof ra === 'string' ? ra : ra?.[0])));
           });
           res.on('error', (e) => settle(e));
           // A connection cut in the middle of the answer ends the response without 'end'.

@@ -39,6 +39,7 @@ export function headerLists(user: unknown, config: ResolvedConfig): HeadersToSpa
  * @hono/node-server answer that way. Records the allow-listed ones as the response is written.
  */
 function captureWriteHead(span: Span, response: ServerResponse, names: ReadonlySet<string>): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called later with its own receiver (Reflect.apply)
   const original = response.writeHead as WriteHead & { [kCapturing]?: true };
   if (typeof original !== 'function' || original[kCapturing] === true) return;
   const wrapped = function writeHead(this: ServerResponse, ...args: unknown[]): ServerResponse {
