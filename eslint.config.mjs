@@ -19,7 +19,10 @@ export default tseslint.config(
       'max-lines': ['error', { max: 400 }],
       'max-lines-per-function': ['error', { max: 80 }],
       // A destructured name left out of a rest (`{ drop: _, ...rest }`) is how a key is removed.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       // A patch function has the patched object's `this`; the instrumentation is reached
       // through a named alias, as in OpenTelemetry's own instrumentations.
       '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['self', 'instrumentation'] }],

@@ -12,8 +12,16 @@ const app = `${root}fixtures/express-one/app.mjs`;
 const cache = `${root}node_modules/.cache/budobserve`;
 const at = process.argv.indexOf('--rounds');
 const rounds = at > 0 ? Number(process.argv[at + 1]) : 7;
-const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OTEL_|BUD_OBSERVE_|NODE_OPTIONS$)/.test(k)));
-const base = { ...clean, BUD_OBSERVE_CONSOLE: 'false', OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
+const clean = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^(OTEL_|BUD_OBSERVE_|NODE_OPTIONS$)/.test(k)),
+);
+const base = {
+  ...clean,
+  BUD_OBSERVE_CONSOLE: 'false',
+  OTEL_TRACES_EXPORTER: 'none',
+  OTEL_METRICS_EXPORTER: 'none',
+  OTEL_LOGS_EXPORTER: 'none',
+};
 const traced = { ...base, BUD_OBSERVE_AUTOTRACE_MODULES: 'node_modules/**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '1s' };
 
 function time(env, before) {
@@ -31,7 +39,13 @@ for (let i = 0; i < rounds; i++) {
 }
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const off = median(runs.off);
-console.log(`Auto-trace load cost, Express app with all of node_modules selected (medians of ${rounds}, Node ${process.versions.node})`);
+console.log(
+  `Auto-trace load cost, Express app with all of node_modules selected (medians of ${rounds}, Node ${process.versions.node})`,
+);
 console.log(`  auto-trace off         ${off.toFixed(0)} ms`);
-console.log(`  cold (cache empty)     ${median(runs.cold).toFixed(0)} ms   +${(median(runs.cold) - off).toFixed(0)} ms`);
-console.log(`  warm (cache filled)    ${median(runs.warm).toFixed(0)} ms   +${(median(runs.warm) - off).toFixed(0)} ms`);
+console.log(
+  `  cold (cache empty)     ${median(runs.cold).toFixed(0)} ms   +${(median(runs.cold) - off).toFixed(0)} ms`,
+);
+console.log(
+  `  warm (cache filled)    ${median(runs.warm).toFixed(0)} ms   +${(median(runs.warm) - off).toFixed(0)} ms`,
+);

@@ -45,18 +45,22 @@ const candidates = [
   ['node_modules/esbuild/lib/main.js', 'commonjs'],
   ['node_modules/js-yaml/dist/js-yaml.cjs.js', 'commonjs'],
 ];
-const files = candidates.filter(([f]) => existsSync(`${root}${f}`)).map(([f, format]) => {
-  const source = readFileSync(`${root}${f}`, 'utf8');
-  return { file: f, format, source, unmapped: source.replace(/\/\/# sourceMappingURL=\S+\s*$/, '') };
-});
+const files = candidates
+  .filter(([f]) => existsSync(`${root}${f}`))
+  .map(([f, format]) => {
+    const source = readFileSync(`${root}${f}`, 'utf8');
+    return { file: f, format, source, unmapped: source.replace(/\/\/# sourceMappingURL=\S+\s*$/, '') };
+  });
 
 const parseAs = ({ source, format }) => parse(source, { sourceType: format, attachComment: false });
 const variants = {
   parse: parseAs,
   'parse+analyze': (input) => analyze(parseAs(input).program, input.source, false),
-  'rewrite (splice)': ({ source, format, file }) => rewriteModule(source, { filename: `${root}${file}`, relPath: file, format }),
+  'rewrite (splice)': ({ source, format, file }) =>
+    rewriteModule(source, { filename: `${root}${file}`, relPath: file, format }),
   // The same without the compiled files' own maps (lru-cache, @grpc/grpc-js, js-yaml): what chaining costs.
-  'rewrite, no chain': ({ unmapped, format, file }) => rewriteModule(unmapped, { filename: `${root}${file}`, relPath: file, format }),
+  'rewrite, no chain': ({ unmapped, format, file }) =>
+    rewriteModule(unmapped, { filename: `${root}${file}`, relPath: file, format }),
   'parse+analyze+gen': (input) => {
     const ast = parseAs(input);
     analyze(ast.program, input.source, false);
@@ -102,13 +106,23 @@ const rounds = 3;
 const timings = Object.fromEntries(names.map((name) => [name, files.map(() => Infinity)]));
 for (let round = 0; round < rounds; round++) {
   for (const name of names) {
-    const ms = JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', name, '--runs', String(runs)], { encoding: 'utf8' }));
-    ms.forEach((m, i) => { timings[name][i] = Math.min(timings[name][i], m); });
+    const ms = JSON.parse(
+      execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', name, '--runs', String(runs)], {
+        encoding: 'utf8',
+      }),
+    );
+    ms.forEach((m, i) => {
+      timings[name][i] = Math.min(timings[name][i], m);
+    });
   }
 }
 
-console.log(`Auto-trace rewrite throughput, MB/s (best of ${rounds} processes x ${runs} runs after warm-up; Node ${process.versions.node})`);
-console.log(`${'file'.padEnd(40)} ${'kB'.padStart(4)} ${names.map((n) => n.padStart(19)).join('')}   functions  map kB`);
+console.log(
+  `Auto-trace rewrite throughput, MB/s (best of ${rounds} processes x ${runs} runs after warm-up; Node ${process.versions.node})`,
+);
+console.log(
+  `${'file'.padEnd(40)} ${'kB'.padStart(4)} ${names.map((n) => n.padStart(19)).join('')}   functions  map kB`,
+);
 const totals = Object.fromEntries(names.map((n) => [n, 0]));
 let bytes = 0;
 files.forEach((input, i) => {
@@ -117,12 +131,24 @@ files.forEach((input, i) => {
     return (input.source.length / 1e6 / (timings[name][i] / 1000)).toFixed(2).padStart(19);
   });
   bytes += input.source.length;
-  const out = rewriteModule(input.source, { filename: `${root}${input.file}`, relPath: input.file, format: input.format });
+  const out = rewriteModule(input.source, {
+    filename: `${root}${input.file}`,
+    relPath: input.file,
+    format: input.format,
+  });
   const mapKb = out === undefined ? 0 : JSON.stringify(out.map).length / 1024;
-  console.log(`${input.file.replace('node_modules/', '').padEnd(40)} ${(input.source.length / 1024).toFixed(0).padStart(4)} ${row.join('')}   ${String(out?.functions ?? 0).padStart(9)}  ${mapKb.toFixed(0).padStart(6)}`);
+  console.log(
+    `${input.file.replace('node_modules/', '').padEnd(40)} ${(input.source.length / 1024).toFixed(0).padStart(4)} ${row.join('')}   ${String(out?.functions ?? 0).padStart(9)}  ${mapKb.toFixed(0).padStart(6)}`,
+  );
 });
-console.log(`${'all files'.padEnd(40)} ${(bytes / 1024).toFixed(0).padStart(4)} ${names.map((n) => (bytes / 1e6 / (totals[n] / 1000)).toFixed(2).padStart(19)).join('')}`);
+console.log(
+  `${'all files'.padEnd(40)} ${(bytes / 1024).toFixed(0).padStart(4)} ${names.map((n) => (bytes / 1e6 / (totals[n] / 1000)).toFixed(2).padStart(19)).join('')}`,
+);
 const ratio = (a, b) => (totals[a] / totals[b]).toFixed(2);
 const chained = files.filter((f) => f.unmapped !== f.source).map((f) => f.file.split('/')[1]);
-console.log(`\nrewrite (splice) costs ${ratio('rewrite (splice)', 'parse')}x a parse (${ratio('rewrite, no chain', 'parse')}x without chaining onto the maps of ${chained.join(', ')}); regeneration at least ${ratio('parse+analyze+gen', 'parse')}x, ${ratio('parse+traverse+gen', 'parse')}x with traverse.`);
-console.log('map kB: the inline map of the rewritten file (with the sourcesContent of a chained map, when it has one).');
+console.log(
+  `\nrewrite (splice) costs ${ratio('rewrite (splice)', 'parse')}x a parse (${ratio('rewrite, no chain', 'parse')}x without chaining onto the maps of ${chained.join(', ')}); regeneration at least ${ratio('parse+analyze+gen', 'parse')}x, ${ratio('parse+traverse+gen', 'parse')}x with traverse.`,
+);
+console.log(
+  'map kB: the inline map of the rewritten file (with the sourcesContent of a chained map, when it has one).',
+);

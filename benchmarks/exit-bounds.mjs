@@ -14,7 +14,8 @@ import { median, fmt } from '../test/helpers/load.mjs';
 import { runApp, fixtures, waitForOutput } from '../test/helpers/run.mjs';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 18)) throw new Error(`Node ${process.versions.node} runs the agent off; use npm run bench:exit (Node 24)`);
+if (major < 22 || (major === 22 && minor < 18))
+  throw new Error(`Node ${process.versions.node} runs the agent off; use npm run bench:exit (Node 24)`);
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -24,7 +25,11 @@ const opt = (name, dflt) => {
 const rounds = opt('--rounds', 3);
 const bound = opt('--bound', 1000);
 const spans = opt('--spans', 300);
-for (const [name, v] of [['--rounds', rounds], ['--bound', bound], ['--spans', spans]]) {
+for (const [name, v] of [
+  ['--rounds', rounds],
+  ['--bound', bound],
+  ['--spans', spans],
+]) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`bad ${name}: ${v}`);
 }
 
@@ -47,9 +52,18 @@ async function timed(path, env, preload) {
     args: path.args,
     ...(preload === undefined ? {} : { preload }),
     env: { SPANS: String(spans), BUD_OBSERVE_SHUTDOWN_TIMEOUT: String(bound), OTEL_METRICS_EXPORTER: 'none', ...env },
-    onSpawn: path.signal === undefined ? undefined : (child, out) => {
-      waitForOutput(out, 'ready').then(() => { t0 = performance.now(); child.kill(path.signal); }, () => child.kill('SIGKILL'));
-    },
+    onSpawn:
+      path.signal === undefined
+        ? undefined
+        : (child, out) => {
+            waitForOutput(out, 'ready').then(
+              () => {
+                t0 = performance.now();
+                child.kill(path.signal);
+              },
+              () => child.kill('SIGKILL'),
+            );
+          },
   });
   return performance.now() - t0;
 }
@@ -76,7 +90,9 @@ try {
     }
     const r = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]));
     results.push({ path: path.name, ...r });
-    process.stdout.write(`${path.name}: plain ${fmt(r.plain, 0)} ms, refused ${fmt(r.refused, 0)} ms, hung ${fmt(r.hung, 0)} ms\n`);
+    process.stdout.write(
+      `${path.name}: plain ${fmt(r.plain, 0)} ms, refused ${fmt(r.refused, 0)} ms, hung ${fmt(r.hung, 0)} ms\n`,
+    );
   }
 } finally {
   hang.close();
@@ -85,8 +101,30 @@ try {
 
 const row = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(32) : String(c).padStart(12))).join(' ');
 console.log();
-console.log(row(['exit path', 'plain ms', 'healthy ms', 'refused ms', 'hung ms', 'healthy/plain', 'refused/plain', '(hung-plain)/bound']));
+console.log(
+  row([
+    'exit path',
+    'plain ms',
+    'healthy ms',
+    'refused ms',
+    'hung ms',
+    'healthy/plain',
+    'refused/plain',
+    '(hung-plain)/bound',
+  ]),
+);
 for (const r of results) {
-  console.log(row([r.path, fmt(r.plain, 0), fmt(r.healthy, 0), fmt(r.refused, 0), fmt(r.hung, 0), fmt(r.healthy / r.plain), fmt(r.refused / r.plain), fmt((r.hung - r.plain) / bound)]));
+  console.log(
+    row([
+      r.path,
+      fmt(r.plain, 0),
+      fmt(r.healthy, 0),
+      fmt(r.refused, 0),
+      fmt(r.hung, 0),
+      fmt(r.healthy / r.plain),
+      fmt(r.refused / r.plain),
+      fmt((r.hung - r.plain) / bound),
+    ]),
+  );
 }
 console.log('\nmedians over rounds; ms from spawn, or from the signal for signal paths, to exit');

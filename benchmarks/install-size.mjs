@@ -23,8 +23,17 @@ function npm(args, cwd) {
 // @opentelemetry/api below 1.10 and above it at once); --force is the least that installs it
 // with its peers, which it needs to run.
 const subjects = [
-  { label: '@budobserve/agent', spec: () => join(tmp, JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], root))[0].filename), flags: [] },
-  { label: '@opentelemetry/auto-instrumentations-node', spec: () => '@opentelemetry/auto-instrumentations-node', flags: [] },
+  {
+    label: '@budobserve/agent',
+    spec: () =>
+      join(tmp, JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], root))[0].filename),
+    flags: [],
+  },
+  {
+    label: '@opentelemetry/auto-instrumentations-node',
+    spec: () => '@opentelemetry/auto-instrumentations-node',
+    flags: [],
+  },
   { label: 'dd-trace', spec: () => 'dd-trace', flags: [] },
   { label: '@pydantic/logfire-node', spec: () => '@pydantic/logfire-node', flags: ['--force'] },
 ];
@@ -39,9 +48,13 @@ try {
     const { packages, bytes } = measureInstall(join(dir, 'node_modules'));
     const name = s.label;
     const { version } = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8'));
-    console.log(`| \`${name}\` | ${version} | ${packages.length} | ${(bytes / MB).toFixed(1)} MB | ${s.flags.join(' ') || '—'} |`);
+    console.log(
+      `| \`${name}\` | ${version} | ${packages.length} | ${(bytes / MB).toFixed(1)} MB | ${s.flags.join(' ') || '—'} |`,
+    );
   }
-  console.log(`\nmeasured ${new Date().toISOString().slice(0, 10)} with npm ${npm(['--version'], tmp).trim()}, Node ${process.versions.node}`);
+  console.log(
+    `\nmeasured ${new Date().toISOString().slice(0, 10)} with npm ${npm(['--version'], tmp).trim()}, Node ${process.versions.node}`,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

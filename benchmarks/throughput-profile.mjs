@@ -27,8 +27,18 @@ const CATEGORIES = [
   ['Bud processors and enrichers', (f) => /\/src\/(processors|console|integrations)\//.test(f.src)],
   ['attribute handling', (f) => /@opentelemetry\/core\/.*attributes|semantic-conventions/.test(f.src)],
   ['propagation', (f) => /W3CTraceContextPropagator|W3CBaggage|propagat/.test(f.src)],
-  ['span creation and context', (f) => /@opentelemetry\/(sdk-trace|api|context-async-hooks|core)\/|\/src\/autotrace\/runtime\/|\/src\/(runtime|boot)\//.test(f.src) || /async_context_frame|async_hooks/.test(f.src)],
-  ['instrumentation hooks', (f) => /instrumentation|require-in-the-middle|import-in-the-middle|shimmer|\/src\/(libraries|hooks|spans)\//.test(f.src)],
+  [
+    'span creation and context',
+    (f) =>
+      /@opentelemetry\/(sdk-trace|api|context-async-hooks|core)\/|\/src\/autotrace\/runtime\/|\/src\/(runtime|boot)\//.test(
+        f.src,
+      ) || /async_context_frame|async_hooks/.test(f.src),
+  ],
+  [
+    'instrumentation hooks',
+    (f) =>
+      /instrumentation|require-in-the-middle|import-in-the-middle|shimmer|\/src\/(libraries|hooks|spans)\//.test(f.src),
+  ],
   ['agent, other', (f) => f.bundle],
   ['app, libraries and Node', () => true],
 ];
@@ -63,13 +73,26 @@ function categorise(dir) {
   // under it is left out.
   const atExit = new Set();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const mark = (n) => { atExit.add(n.id); for (const c of n.children ?? []) mark(byId.get(c)); };
+  const mark = (n) => {
+    atExit.add(n.id);
+    for (const c of n.children ?? []) mark(byId.get(c));
+  };
   for (const n of profile.nodes) if (n.callFrame.functionName === 'flushAtExit') mark(n);
-  const category = new Map(profile.nodes.map((n) => {
-    const frame = frameOf(n.callFrame);
-    return [n.id, frame.fn === '(idle)' || atExit.has(n.id) ? undefined : CATEGORIES.find(([, test]) => test(frame))[0]];
-  }));
-  const where = new Map(profile.nodes.map((n) => [n.id, `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*\/node_modules\//, '').replace(`file://${root}`, '')}:${n.callFrame.lineNumber + 1}`]));
+  const category = new Map(
+    profile.nodes.map((n) => {
+      const frame = frameOf(n.callFrame);
+      return [
+        n.id,
+        frame.fn === '(idle)' || atExit.has(n.id) ? undefined : CATEGORIES.find(([, test]) => test(frame))[0],
+      ];
+    }),
+  );
+  const where = new Map(
+    profile.nodes.map((n) => [
+      n.id,
+      `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*\/node_modules\//, '').replace(`file://${root}`, '')}:${n.callFrame.lineNumber + 1}`,
+    ]),
+  );
   const micros = new Map();
   const functions = new Map();
   for (let i = 0; i < profile.samples.length; i++) {
@@ -83,7 +106,8 @@ function categorise(dir) {
   return { micros, functions };
 }
 
-if (mapOf(`file://${root}dist/boot.cjs`) === undefined) throw new Error('no dist/boot.cjs.map: build with BUILD_SOURCEMAP=1 (npm run bench:profile does)');
+if (mapOf(`file://${root}dist/boot.cjs`) === undefined)
+  throw new Error('no dist/boot.cjs.map: build with BUILD_SOURCEMAP=1 (npm run bench:profile does)');
 const sink = await startSink();
 const contenders = contendersFor(sink.url);
 const tmp = mkdtempSync(join(tmpdir(), 'budobserve-profile-'));
@@ -116,17 +140,24 @@ for (const c of names) {
   const p = perRequest.plain.get(c) ?? 0;
   const a = perRequest.budobserve.get(c) ?? 0;
   if (p < 0.5 && a < 0.5) continue;
-  console.log(`  ${c.padEnd(30)} ${p.toFixed(1).padStart(7)} ${a.toFixed(1).padStart(7)} ${(a - p).toFixed(1).padStart(7)}`);
+  console.log(
+    `  ${c.padEnd(30)} ${p.toFixed(1).padStart(7)} ${a.toFixed(1).padStart(7)} ${(a - p).toFixed(1).padStart(7)}`,
+  );
 }
 const tp = total(perRequest.plain);
 const ta = total(perRequest.budobserve);
-console.log(`  ${'total'.padEnd(30)} ${tp.toFixed(1).padStart(7)} ${ta.toFixed(1).padStart(7)} ${(ta - tp).toFixed(1).padStart(7)}`);
+console.log(
+  `  ${'total'.padEnd(30)} ${tp.toFixed(1).padStart(7)} ${ta.toFixed(1).padStart(7)} ${(ta - tp).toFixed(1).padStart(7)}`,
+);
 
 // The functions whose self time grew most, whatever their category: where the agent makes
 // Node, the libraries or the app itself do more.
 const top = Number(arg('top', '25'));
 const keys = new Set([...perFunction.plain.keys(), ...perFunction.budobserve.keys()]);
-const added = [...keys].map((k) => [k, (perFunction.budobserve.get(k) ?? 0) - (perFunction.plain.get(k) ?? 0)]).sort((a, b) => b[1] - a[1]).slice(0, top);
+const added = [...keys]
+  .map((k) => [k, (perFunction.budobserve.get(k) ?? 0) - (perFunction.plain.get(k) ?? 0)])
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, top);
 console.log(`\n  top ${top} functions by self time added, µs per request`);
 for (const [k, us] of added) {
   const [c, fn] = k.split('\t');

@@ -23,11 +23,27 @@ try {
   const [{ filename }] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], root));
   const stage = join(tmp, 'autoinstrumentation');
   mkdirSync(stage);
-  writeFileSync(join(stage, 'package.json'), `${JSON.stringify({ name: 'budobserve-autoinstrumentation', private: true }, null, 2)}\n`);
-  npm(['install', join(tmp, filename), '--omit=dev', '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline', '--loglevel=error'], stage);
+  writeFileSync(
+    join(stage, 'package.json'),
+    `${JSON.stringify({ name: 'budobserve-autoinstrumentation', private: true }, null, 2)}\n`,
+  );
+  npm(
+    [
+      'install',
+      join(tmp, filename),
+      '--omit=dev',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      '--prefer-offline',
+      '--loglevel=error',
+    ],
+    stage,
+  );
   const agent = join(stage, 'node_modules', '@budobserve', 'agent');
   // What only a developer reads or runs (type declarations, examples, the CLI's link) has no use in a pod.
-  for (const part of ['dist/types', 'examples', 'budobserve.config.example.ts']) rmSync(join(agent, part), { recursive: true, force: true });
+  for (const part of ['dist/types', 'examples', 'budobserve.config.example.ts'])
+    rmSync(join(agent, part), { recursive: true, force: true });
   rmSync(join(stage, 'node_modules', '.bin'), { recursive: true, force: true });
   writeFileSync(
     join(stage, 'autoinstrumentation.js'),
@@ -40,6 +56,11 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-const size = (p) => (lstatSync(p).isDirectory() ? readdirSync(p).reduce((n, f) => n + size(join(p, f)), 0) : lstatSync(p).size);
-const packages = readdirSync(join(out, 'node_modules')).flatMap((n) => (n.startsWith('@') ? readdirSync(join(out, 'node_modules', n)) : [n])).filter((n) => !n.startsWith('.'));
-console.log(`built dist-operator/autoinstrumentation/ (${(size(out) / 1e6).toFixed(1)} MB, ${packages.length} packages)`);
+const size = (p) =>
+  lstatSync(p).isDirectory() ? readdirSync(p).reduce((n, f) => n + size(join(p, f)), 0) : lstatSync(p).size;
+const packages = readdirSync(join(out, 'node_modules'))
+  .flatMap((n) => (n.startsWith('@') ? readdirSync(join(out, 'node_modules', n)) : [n]))
+  .filter((n) => !n.startsWith('.'));
+console.log(
+  `built dist-operator/autoinstrumentation/ (${(size(out) / 1e6).toFixed(1)} MB, ${packages.length} packages)`,
+);

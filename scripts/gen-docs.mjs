@@ -16,15 +16,25 @@ const code = (s) => `\`${s}\``;
 
 export function configTable() {
   const rows = options.map((o) => {
-    const otel = (o.otelEnv ?? []).map((r) => (r.key === undefined ? code(r.name) : `${code(r.name)} (${code(r.key)})`)).join(', ');
+    const otel = (o.otelEnv ?? [])
+      .map((r) => (r.key === undefined ? code(r.name) : `${code(r.name)} (${code(r.key)})`))
+      .join(', ');
     const def = o.defaultText ?? (o.default === undefined ? '—' : code(JSON.stringify(o.default)));
     return `| ${code(o.path)} | ${o.env === undefined ? '—' : code(o.env)} | ${otel || '—'} | ${cell(def)} | ${cell(o.doc)} |`;
   });
-  return ['| option (config file) | BUD_OBSERVE_* variable | standard OTel variable | default | meaning |', '|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| option (config file) | BUD_OBSERVE_* variable | standard OTel variable | default | meaning |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 export function codesTable() {
-  return ['| code | meaning |', '|---|---|', ...Object.entries(codes).map(([c, { doc }]) => `| ${code(c)} | ${cell(doc)} |`)].join('\n');
+  return [
+    '| code | meaning |',
+    '|---|---|',
+    ...Object.entries(codes).map(([c, { doc }]) => `| ${code(c)} | ${cell(doc)} |`),
+  ].join('\n');
 }
 
 export function render(readme) {

@@ -14,8 +14,15 @@ let failed = 0;
 for (const version of versions) {
   const bin = ensureNode(version, dirs[version]);
   console.log(`\n# Suite with apps on Node ${version} (${bin})`);
-  const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', 'test/*.test.mjs'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', env: { ...process.env, BUD_TEST_NODE: bin } });
-  const summary = r.stdout.split('\n').filter((l) => /^ℹ (tests|pass|fail|todo|skipped) /.test(l) || /^✖|^\s+(AssertionError|Error)/.test(l));
+  const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', 'test/*.test.mjs'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    env: { ...process.env, BUD_TEST_NODE: bin },
+  });
+  const summary = r.stdout
+    .split('\n')
+    .filter((l) => /^ℹ (tests|pass|fail|todo|skipped) /.test(l) || /^✖|^\s+(AssertionError|Error)/.test(l));
   console.log(summary.join('\n'));
   if (r.status !== 0) failed++;
 }

@@ -54,7 +54,9 @@ export function vendorTypes(typesDir, nodeModules) {
     const text = readFileSync(file, 'utf8');
     const rewritten = text.replace(SPECIFIER, (all, lead, quote, name) => {
       if (!vendored.has(name)) return all;
-      let rel = relative(dirname(file), join(vendorDir, name, 'index.mjs')).split(sep).join('/');
+      let rel = relative(dirname(file), join(vendorDir, name, 'index.mjs'))
+        .split(sep)
+        .join('/');
       if (!rel.startsWith('.')) rel = `./${rel}`;
       return `${lead}${quote}${rel}${quote}`;
     });

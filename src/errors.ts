@@ -18,11 +18,15 @@ export const codes = {
     doc: 'A configuration value is invalid; the default is used instead',
     messages: {
       extraPattern: 'scrubbing.extraPatterns: %s is not a valid regular expression (%s); it is ignored',
-      configureLate: 'configure() was called but the agent is already running (preloaded or configured before); set options in budobserve.config.* or BUD_OBSERVE_* variables',
+      configureLate:
+        'configure() was called but the agent is already running (preloaded or configured before); set options in budobserve.config.* or BUD_OBSERVE_* variables',
     },
   },
   BUDOBSERVE_CONFIG_UNKNOWN_KEY: { doc: 'A configuration file has a key the agent does not know', messages: {} },
-  BUDOBSERVE_CONFIG_LOAD_FAILED: { doc: 'The configuration file could not be loaded; environment variables and defaults are used', messages: {} },
+  BUDOBSERVE_CONFIG_LOAD_FAILED: {
+    doc: 'The configuration file could not be loaded; environment variables and defaults are used',
+    messages: {},
+  },
   BUDOBSERVE_UNSUPPORTED_NODE: { doc: 'This Node.js release is not supported; the agent stays off', messages: {} },
   BUDOBSERVE_BOOT_FAILED: {
     doc: 'The agent failed to start; the app runs without it',
@@ -73,7 +77,10 @@ export const codes = {
     doc: 'Spans were dropped (the export queue was full or the collector did not accept them); reported at most once a minute with the count, and counted by the budobserve.spans.dropped metric',
     messages: { dropped: '%s spans were dropped%s: %s; %s since start' },
   },
-  BUDOBSERVE_SHUTDOWN_TIMEOUT: { doc: 'Flushing telemetry at exit took longer than the configured bound; the rest was dropped', messages: {} },
+  BUDOBSERVE_SHUTDOWN_TIMEOUT: {
+    doc: 'Flushing telemetry at exit took longer than the configured bound; the rest was dropped',
+    messages: {},
+  },
   BUDOBSERVE_INTERNAL: {
     doc: 'An unexpected error inside the agent was contained',
     messages: {
@@ -147,14 +154,23 @@ export interface WarnOptions {
 }
 
 /** The catalog's message `name` of `code` with `args` in place of its `%s`. */
-export function messageOf<C extends BudCode, N extends MessageName<C>>(code: C, name: N, args: Args<Template<C, N>>): string {
+export function messageOf<C extends BudCode, N extends MessageName<C>>(
+  code: C,
+  name: N,
+  args: Args<Template<C, N>>,
+): string {
   const template = (codes[code].messages as Readonly<Record<string, string>>)[name] ?? name;
   let i = 0;
   return template.replace(/%s/g, () => String(args[i++]));
 }
 
 /** Emits one process warning, worded by the catalog. Never throws. */
-export function warn<C extends BudCode, N extends MessageName<C>>(code: C, name: N, args: Args<Template<C, N>>, options: WarnOptions = {}): void {
+export function warn<C extends BudCode, N extends MessageName<C>>(
+  code: C,
+  name: N,
+  args: Args<Template<C, N>>,
+  options: WarnOptions = {},
+): void {
   try {
     warnComposed(code, messageOf(code, name, args), options);
   } catch {

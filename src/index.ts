@@ -4,7 +4,15 @@ import { BudObserve } from './api/bud.ts';
 import type { BudObserveConfig } from './config/public-types.ts';
 
 export type { BudObserveConfig, ScrubMatch } from './config/public-types.ts';
-export type { Protocol, Level, LogLevel, ExporterName, SamplerName, ResourceDetectorName, SignalExportOptions } from './config/public-types.ts';
+export type {
+  Protocol,
+  Level,
+  LogLevel,
+  ExporterName,
+  SamplerName,
+  ResourceDetectorName,
+  SignalExportOptions,
+} from './config/public-types.ts';
 export type { SpanOptions, BudSettings } from './api/bud.ts';
 export type { InstrumentOptions } from './api/instrument.ts';
 export { BudObserve, BudSpan } from './api/bud.ts';

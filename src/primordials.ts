@@ -13,9 +13,12 @@ import { randomFillSync } from 'node:crypto';
 import { types } from 'node:util';
 
 // uncurryThis(f)(self, ...args) is f.call(self, ...args), resolved once, here.
-const uncurryThis = Function.prototype.bind.bind(Function.prototype.call) as <T, A extends unknown[], R>(fn: (this: T, ...args: A) => R) => (self: T, ...args: A) => R;
+const uncurryThis = Function.prototype.bind.bind(Function.prototype.call) as <T, A extends unknown[], R>(
+  fn: (this: T, ...args: A) => R,
+) => (self: T, ...args: A) => R;
 
-export const ReflectApply: (f: (...args: never[]) => unknown, self: unknown, args: ArrayLike<unknown>) => unknown = Reflect.apply;
+export const ReflectApply: (f: (...args: never[]) => unknown, self: unknown, args: ArrayLike<unknown>) => unknown =
+  Reflect.apply;
 export const hrtimeBigint: () => bigint = process.hrtime.bigint;
 export const DateNow: () => number = Date.now;
 export const MathRound: (x: number) => number = Math.round;
@@ -23,8 +26,15 @@ export const NumberOf: (x: unknown) => number = Number;
 export const StringOf: (x: unknown) => string = String;
 export const ObjectCreate = Object.create as <T>(proto: T, props: PropertyDescriptorMap) => T;
 export const ArrayIsArray: (v: unknown) => v is unknown[] = Array.isArray;
-export const ObjectPrototypeHasOwnProperty = uncurryThis(Object.prototype.hasOwnProperty) as (o: object, k: PropertyKey) => boolean;
-export const ObjectDefineProperty = Object.defineProperty as <T>(o: T, k: PropertyKey, d: PropertyDescriptor & ThisType<unknown>) => T;
+export const ObjectPrototypeHasOwnProperty = uncurryThis(Object.prototype.hasOwnProperty) as (
+  o: object,
+  k: PropertyKey,
+) => boolean;
+export const ObjectDefineProperty = Object.defineProperty as <T>(
+  o: T,
+  k: PropertyKey,
+  d: PropertyDescriptor & ThisType<unknown>,
+) => T;
 export const ObjectGetPrototypeOf: (o: object) => object | null = Object.getPrototypeOf;
 export const PromisePrototype = Promise.prototype;
 export const isPromise: (v: unknown) => v is Promise<unknown> = types.isPromise;
@@ -33,7 +43,11 @@ export const randomFill = randomFillSync as (buf: Uint8Array) => Uint8Array;
 
 export const PromiseResolve = uncurryThis(Promise.resolve) as (C: PromiseConstructor, v: unknown) => Promise<unknown>;
 export const PromiseCtor = Promise;
-export const PromisePrototypeThen = uncurryThis(Promise.prototype.then) as (p: Promise<unknown>, ok: (v: unknown) => void, err: (e: unknown) => void) => Promise<unknown>;
+export const PromisePrototypeThen = uncurryThis(Promise.prototype.then) as (
+  p: Promise<unknown>,
+  ok: (v: unknown) => void,
+  err: (e: unknown) => void,
+) => Promise<unknown>;
 export const ArrayPrototypePush = uncurryThis(Array.prototype.push) as <T>(a: T[], v: T) => number;
 export const ArrayPrototypeShift = uncurryThis(Array.prototype.shift) as <T>(a: T[]) => T | undefined;
 
@@ -41,9 +55,13 @@ export const MapPrototypeGet = uncurryThis(Map.prototype.get) as <K, V>(m: Map<K
 export const MapPrototypeSet = uncurryThis(Map.prototype.set) as <K, V>(m: Map<K, V>, k: K, v: V) => Map<K, V>;
 export const MapPrototypeHas = uncurryThis(Map.prototype.has) as <K, V>(m: Map<K, V>, k: K) => boolean;
 export const MapPrototypeDelete = uncurryThis(Map.prototype.delete) as <K, V>(m: Map<K, V>, k: K) => boolean;
-export const MapPrototypeGetSize = uncurryThis(Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!) as (m: Map<unknown, unknown>) => number;
+export const MapPrototypeGetSize = uncurryThis(Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!) as (
+  m: Map<unknown, unknown>,
+) => number;
 export const MapPrototypeKeys = uncurryThis(Map.prototype.keys) as <K, V>(m: Map<K, V>) => IterableIterator<K>;
-export const MapIteratorNext = uncurryThis((Object.getPrototypeOf(new Map().keys()) as Iterator<unknown>).next) as <K>(it: IterableIterator<K>) => IteratorResult<K>;
+export const MapIteratorNext = uncurryThis((Object.getPrototypeOf(new Map().keys()) as Iterator<unknown>).next) as <K>(
+  it: IterableIterator<K>,
+) => IteratorResult<K>;
 export const MapPrototypeClear = uncurryThis(Map.prototype.clear) as (m: Map<unknown, unknown>) => void;
 
 // AsyncLocalStorage's methods (an app may wrap them too: some APM shims do), to be made own

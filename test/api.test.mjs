@@ -12,7 +12,11 @@ import { runApp, fixtures, nodeBin } from './helpers/run.mjs';
 async function collect(script, { env = {}, preload } = {}) {
   const receiver = await startReceiver();
   try {
-    const r = await runApp({ script: `${fixtures}api/${script}`, env: { BUD_OBSERVE_ENDPOINT: receiver.url, ...env }, ...(preload === undefined ? {} : { preload }) });
+    const r = await runApp({
+      script: `${fixtures}api/${script}`,
+      env: { BUD_OBSERVE_ENDPOINT: receiver.url, ...env },
+      ...(preload === undefined ? {} : { preload }),
+    });
     return { r, spans: receiver.spans, requests: receiver.received.requests };
   } finally {
     await receiver.close();
@@ -22,7 +26,8 @@ async function collect(script, { env = {}, preload } = {}) {
 const byName = (spans, name) => spans.find((s) => s.name === name);
 
 // `using` declarations are syntax from Node 24 on; the Node under test may be 22.
-const hasUsing = spawnSync(nodeBin, ['-e', '{ using x = { [Symbol.dispose]() {} }; }'], { stdio: 'ignore' }).status === 0;
+const hasUsing =
+  spawnSync(nodeBin, ['-e', '{ using x = { [Symbol.dispose]() {} }; }'], { stdio: 'ignore' }).status === 0;
 
 test('spans and logs with the agent preloaded: names, messages, nesting, status, tags, JSON values', async () => {
   const { r, spans } = await collect('app.mjs', { env: { USING: hasUsing ? '1' : '0' } });
@@ -39,7 +44,11 @@ test('spans and logs with the agent preloaded: names, messages, nesting, status,
   assert.equal(cart.parentSpanId, checkout.spanId, 'a log inside a span callback is its child');
   assert.equal(cart.attributes['logfire.span_type'], 'log');
   assert.equal(cart.attributes['logfire.level_num'], 9);
-  assert.equal(byName(spans, 'inside async {missing} stays').parentSpanId, byName(spans, 'Async {step}').spanId, 'async callbacks keep the context');
+  assert.equal(
+    byName(spans, 'inside async {missing} stays').parentSpanId,
+    byName(spans, 'Async {step}').spanId,
+    'async callbacks keep the context',
+  );
   const failing = byName(spans, 'Failing {what}');
   assert.equal(failing.status.code, 2);
   assert.equal(failing.events[0].attributes['exception.type'], 'TypeError');
@@ -50,7 +59,12 @@ test('spans and logs with the agent preloaded: names, messages, nesting, status,
   const charged = byName(spans, 'Charged {amount:,.2f} {currency}');
   assert.equal(charged.attributes['logfire.msg'], 'Charged 1,234.50 EUR');
   assert.deepEqual(charged.attributes['logfire.tags'], ['billing']);
-  if (hasUsing) assert.equal(byName(spans, 'inside using').parentSpanId, byName(spans, 'Using block').spanId, '`using` makes the span active for its block');
+  if (hasUsing)
+    assert.equal(
+      byName(spans, 'inside using').parentSpanId,
+      byName(spans, 'Using block').spanId,
+      '`using` makes the span active for its block',
+    );
   const add = byName(spans, 'Calling add');
   assert.equal(add.attributes.a, 2);
   assert.equal(add.attributes.return, 5);
@@ -59,9 +73,23 @@ test('spans and logs with the agent preloaded: names, messages, nesting, status,
 
 test('levels: Logfire numbers, and BUD_OBSERVE_MIN_LEVEL drops what is below', async () => {
   const all = await collect('levels.mjs');
-  assert.deepEqual(all.spans.map((s) => [s.name, s.attributes['logfire.level_num']]), [['at trace', 1], ['at debug', 5], ['at info', 9], ['at notice', 10], ['at warn', 13], ['at error', 17], ['at fatal', 21]]);
+  assert.deepEqual(
+    all.spans.map((s) => [s.name, s.attributes['logfire.level_num']]),
+    [
+      ['at trace', 1],
+      ['at debug', 5],
+      ['at info', 9],
+      ['at notice', 10],
+      ['at warn', 13],
+      ['at error', 17],
+      ['at fatal', 21],
+    ],
+  );
   const some = await collect('levels.mjs', { env: { BUD_OBSERVE_MIN_LEVEL: 'warn' } });
-  assert.deepEqual(some.spans.map((s) => s.name), ['at warn', 'at error', 'at fatal']);
+  assert.deepEqual(
+    some.spans.map((s) => s.name),
+    ['at warn', 'at error', 'at fatal'],
+  );
 });
 
 test('message templates: every lookup form, format specs, missing keys never throw', async () => {
@@ -69,8 +97,18 @@ test('message templates: every lookup form, format specs, missing keys never thr
   assert.equal(r.code, 0, r.stderr);
   const msgs = spans.map((s) => s.attributes['logfire.msg']);
   assert.deepEqual(msgs, [
-    'Hello ada', 'First first, tag y', 'word="hi"', 'price=1234.5', 'Price 1,234.50', 'Ratio 25.6%',
-    'Padded [   hi]', 'Missing {nope} and {user.nope}', 'Braces {literal} hi', 'Date 2026-01-02T00:00:00.000Z', 'Broken {', 'Empty {}',
+    'Hello ada',
+    'First first, tag y',
+    'word="hi"',
+    'price=1234.5',
+    'Price 1,234.50',
+    'Ratio 25.6%',
+    'Padded [   hi]',
+    'Missing {nope} and {user.nope}',
+    'Braces {literal} hi',
+    'Date 2026-01-02T00:00:00.000Z',
+    'Broken {',
+    'Empty {}',
   ]);
   const a = spans[0].attributes;
   const schema = JSON.parse(a['logfire.json_schema']).properties;
@@ -96,7 +134,12 @@ test('without preload: calls before configure() are replayed, nesting kept; metr
   const { r, spans, requests } = await collect('preconfig.mjs', { preload: [] });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'done\n');
-  assert.deepEqual(spans.map((s) => s.name).sort(), ['after configure', 'before configure {n}', 'early child', 'early parent']);
+  assert.deepEqual(spans.map((s) => s.name).sort(), [
+    'after configure',
+    'before configure {n}',
+    'early child',
+    'early parent',
+  ]);
   assert.equal(byName(spans, 'early child').parentSpanId, byName(spans, 'early parent').spanId);
   assert.equal(byName(spans, 'before configure {n}').attributes['logfire.msg'], 'before configure 1');
   assert.equal(spans[0].resource['service.name'], 'configured-in-code');
@@ -121,7 +164,14 @@ test('configure() when preloaded: one warning, the preloaded configuration stays
 
 test('the standard method decorator, as TypeScript compiles it', async (t) => {
   const out = `${fixtures}api/decorator.build.mjs`;
-  writeFileSync(out, transformSync(readFileSync(`${fixtures}api/decorator.ts`, 'utf8'), { loader: 'ts', format: 'esm', target: 'es2022' }).code);
+  writeFileSync(
+    out,
+    transformSync(readFileSync(`${fixtures}api/decorator.ts`, 'utf8'), {
+      loader: 'ts',
+      format: 'esm',
+      target: 'es2022',
+    }).code,
+  );
   t.after(() => rmSync(out, { force: true }));
   const { r, spans } = await collect('decorator.build.mjs');
   assert.equal(r.code, 0, r.stderr);

@@ -17,11 +17,20 @@ import { startReceiver } from './helpers/otlp-receiver.mjs';
 import { runApp, fixtures, hasSyncLoadHooks, nodeVersion } from './helpers/run.mjs';
 
 const dir = `${fixtures}autotrace-builtins/`;
-const skip = hasSyncLoadHooks ? false : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): the agent warns and does not rewrite there`;
+const skip = hasSyncLoadHooks
+  ? false
+  : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): the agent warns and does not rewrite there`;
 const asyncContextFrame = Number(nodeVersion.split('.')[0]) >= 24;
 const keep = asyncContextFrame ? '' : 'Array.prototype.pop';
 
-const phases = (stdout) => Object.fromEntries(stdout.trim().split('\n').map((l) => JSON.parse(l)).map((p) => [p.phase, p]));
+const phases = (stdout) =>
+  Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .map((p) => [p.phase, p]),
+  );
 const comparable = (counts) => {
   const c = { ...counts };
   if (asyncContextFrame) delete c['MapIterator.next'];
@@ -44,8 +53,16 @@ for (const minDuration of ['0', '60s']) {
     let r;
     try {
       r = await runApp({
-        script: `${dir}app.mjs`, cwd: dir,
-        env: { BUILTINS_KEEP: keep, BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: 'work.mjs', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: minDuration, OTEL_METRICS_EXPORTER: 'none', OTEL_BSP_MAX_QUEUE_SIZE: '100000' },
+        script: `${dir}app.mjs`,
+        cwd: dir,
+        env: {
+          BUILTINS_KEEP: keep,
+          BUD_OBSERVE_ENDPOINT: receiver.url,
+          BUD_OBSERVE_AUTOTRACE_MODULES: 'work.mjs',
+          BUD_OBSERVE_AUTOTRACE_MIN_DURATION: minDuration,
+          OTEL_METRICS_EXPORTER: 'none',
+          OTEL_BSP_MAX_QUEUE_SIZE: '100000',
+        },
       });
     } finally {
       await receiver.close();
@@ -54,14 +71,21 @@ for (const minDuration of ['0', '60s']) {
     assert.doesNotMatch(r.stderr, /BUDOBSERVE_/);
     const got = phases(r.stdout);
     assert.deepEqual(got.count.unexpected, [], 'nothing escaped while counting');
-    assert.deepEqual(comparable(got.count.counts), comparable(expected.count.counts), 'the same calls of each replaced built-in');
+    assert.deepEqual(
+      comparable(got.count.counts),
+      comparable(expected.count.counts),
+      'the same calls of each replaced built-in',
+    );
     assert.deepEqual(got.throw.unexpected, [], 'no throwing built-in reached the traced code through the agent');
     assert.deepEqual(comparable(got.throw.counts), comparable(expected.throw.counts));
     const traced = receiver.spans.filter((s) => s.attributes['code.file.path'] === 'work.mjs');
     if (minDuration === '0') {
       // 2 x 20 rounds, every call a span: the path that makes spans ran while counting.
       assert.ok(traced.length > 1000, `${traced.length} auto-traced spans`);
-      assert.ok(traced.some((s) => s.name === 'Calling rejects' && s.status.code === 2), 'failed calls recorded');
+      assert.ok(
+        traced.some((s) => s.name === 'Calling rejects' && s.status.code === 2),
+        'failed calls recorded',
+      );
     } else {
       assert.equal(traced.length, 0);
     }

@@ -22,9 +22,29 @@ import { transformSync } from 'esbuild';
 import { rewriteModule, RewriteDeclined } from '../src/autotrace/transform/rewrite.ts';
 import { root, nodeBin } from './helpers/run.mjs';
 
-const PACKAGES = ['express', 'router', 'body-parser', 'qs', 'js-yaml', 'cosmiconfig', 'esbuild', '@babel/parser', 'require-in-the-middle', 'import-in-the-middle', '@grpc/grpc-js', 'protobufjs'];
+const PACKAGES = [
+  'express',
+  'router',
+  'body-parser',
+  'qs',
+  'js-yaml',
+  'cosmiconfig',
+  'esbuild',
+  '@babel/parser',
+  'require-in-the-middle',
+  'import-in-the-middle',
+  '@grpc/grpc-js',
+  'protobufjs',
+];
 const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
-const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod']);
+const FUNCTION_TYPES = new Set([
+  'FunctionDeclaration',
+  'FunctionExpression',
+  'ArrowFunctionExpression',
+  'ObjectMethod',
+  'ClassMethod',
+  'ClassPrivateMethod',
+]);
 
 function* scripts(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -35,7 +55,10 @@ function* scripts(dir) {
   }
 }
 
-const pluginsFor = (name, typescript) => [...(typescript ? ['typescript'] : []), ...(/\.[jt]sx$/.test(name) ? ['jsx'] : [])];
+const pluginsFor = (name, typescript) => [
+  ...(typescript ? ['typescript'] : []),
+  ...(/\.[jt]sx$/.test(name) ? ['jsx'] : []),
+];
 
 /** Functions a rewrite could wrap (not generators), counted by an independent walk of Babel's AST. */
 function wrappable(source, format, plugins) {
@@ -83,8 +106,13 @@ function v8CompilesScript(code) {
  */
 function v8CompilesModules(codes) {
   if (codes.length === 0) return [];
-  const script = "const vm = require('node:vm'); let input = ''; process.stdin.setEncoding('utf8').on('data', (d) => { input += d; }).on('end', () => { process.stdout.write(JSON.stringify(JSON.parse(input).map((code) => { try { new vm.SourceTextModule(code); return true; } catch { return false; } }))); });";
-  const r = spawnSync(nodeBin, ['--experimental-vm-modules', '--no-warnings', '-e', script], { input: JSON.stringify(codes), encoding: 'utf8', maxBuffer: 1 << 30 });
+  const script =
+    "const vm = require('node:vm'); let input = ''; process.stdin.setEncoding('utf8').on('data', (d) => { input += d; }).on('end', () => { process.stdout.write(JSON.stringify(JSON.parse(input).map((code) => { try { new vm.SourceTextModule(code); return true; } catch { return false; } }))); });";
+  const r = spawnSync(nodeBin, ['--experimental-vm-modules', '--no-warnings', '-e', script], {
+    input: JSON.stringify(codes),
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -100,20 +128,31 @@ function classify(name, source, format, { typescript = false, filename = `/fuzz/
   try {
     out = rewriteModule(source, { filename, relPath: name, format, typescript });
   } catch (error) {
-    if (!(error instanceof RewriteDeclined)) return { outcome: 'crashed', detail: error instanceof Error ? error.stack : String(error) };
+    if (!(error instanceof RewriteDeclined))
+      return { outcome: 'crashed', detail: error instanceof Error ? error.stack : String(error) };
     if (error.reason === 'syntax') {
-      assert.ok(error.cause instanceof SyntaxError && typeof error.cause.reasonCode === 'string', `${name}: a syntax decline carries Babel's error`);
+      assert.ok(
+        error.cause instanceof SyntaxError && typeof error.cause.reasonCode === 'string',
+        `${name}: a syntax decline carries Babel's error`,
+      );
       // What Node would do with it: a CommonJS file with module syntax is loaded as a module.
       if (plainJs) {
-        if (format === 'commonjs') assert.ok(!v8CompilesScript(source), `${name}: declined as a syntax error, but V8 compiles it as CommonJS`);
-        pending.push({ name, code: source, want: false, what: 'declined as a syntax error, but V8 compiles it as an ES module' });
+        if (format === 'commonjs')
+          assert.ok(!v8CompilesScript(source), `${name}: declined as a syntax error, but V8 compiles it as CommonJS`);
+        pending.push({
+          name,
+          code: source,
+          want: false,
+          what: 'declined as a syntax error, but V8 compiles it as an ES module',
+        });
       }
     }
     return { outcome: `declined:${error.reason}` };
   }
   if (out === undefined) {
     // Or the file asks not to be traced, or each function maps nowhere in the compiler's map.
-    if (!/budobserve-ignore-file|sourceMappingURL=/.test(source)) assert.equal(wrappable(source, format, plugins), 0, `${name}: left unchanged, but it has functions to wrap`);
+    if (!/budobserve-ignore-file|sourceMappingURL=/.test(source))
+      assert.equal(wrappable(source, format, plugins), 0, `${name}: left unchanged, but it has functions to wrap`);
     return { outcome: 'unchanged' };
   }
   // Parsed as the input parses: a file called CommonJS that has module syntax is a module.
@@ -123,11 +162,13 @@ function classify(name, source, format, { typescript = false, filename = `/fuzz/
   assert.ok(out.functions > 0, `${name}: rewritten, but no function wrapped`);
   // Without a compiler's map every function but a generator is wrapped (behind one, the
   // compiler's own helpers, which map to no original line, are not).
-  if (plainJs && !/sourceMappingURL=/.test(source)) assert.equal(out.functions, wrappable(source, format, plugins), `${name}: functions wrapped`);
+  if (plainJs && !/sourceMappingURL=/.test(source))
+    assert.equal(out.functions, wrappable(source, format, plugins), `${name}: functions wrapped`);
   const js = typescript ? stripTypeScriptTypes(out.code) : out.code;
   if (!/\.[jt]sx$/.test(name)) {
     // As Node loads it: CommonJS if the input is, an ES module if it has module syntax.
-    if (format === 'commonjs' && v8CompilesScript(typescript ? stripTypeScriptTypes(source) : source)) assert.ok(v8CompilesScript(js), `${name}: output does not compile in V8 as CommonJS`);
+    if (format === 'commonjs' && v8CompilesScript(typescript ? stripTypeScriptTypes(source) : source))
+      assert.ok(v8CompilesScript(js), `${name}: output does not compile in V8 as CommonJS`);
     else pending.push({ name, code: js, want: true, what: 'output does not compile in V8 as an ES module' });
   }
   return { outcome: 'rewritten', functions: out.functions };
@@ -159,21 +200,35 @@ test('every script of real packages, and a minified bundle: zero crashes, every 
       count(name, classify(name, source, format, { filename: file }, pending));
     }
   }
-  const bundle = transformSync(readFileSync(join(root, 'node_modules/qs/lib/utils.js'), 'utf8'), { minify: true, format: 'cjs' }).code;
+  const bundle = transformSync(readFileSync(join(root, 'node_modules/qs/lib/utils.js'), 'utf8'), {
+    minify: true,
+    format: 'cjs',
+  }).code;
   const minified = classify('minified-qs-utils.js', bundle, 'commonjs', {}, pending);
   count('minified-qs-utils.js', minified);
   settle(pending);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  t.diagnostic(`inputs tried: ${total} files, ${(bytes / 1e6).toFixed(1)} MB: ${JSON.stringify(counts)}; ${pending.length} compiled as ES modules`);
+  t.diagnostic(
+    `inputs tried: ${total} files, ${(bytes / 1e6).toFixed(1)} MB: ${JSON.stringify(counts)}; ${pending.length} compiled as ES modules`,
+  );
   assert.deepEqual(crashes, [], 'the rewriter crashed');
-  assert.deepEqual([...perPackage].filter(([, n]) => n === 0).map(([p]) => p), [], 'every package has scripts to try (is it installed?)');
+  assert.deepEqual(
+    [...perPackage].filter(([, n]) => n === 0).map(([p]) => p),
+    [],
+    'every package has scripts to try (is it installed?)',
+  );
   assert.equal(minified.outcome, 'rewritten');
   // Published packages are valid JavaScript that the parser handles: nothing is declined.
-  assert.deepEqual(Object.keys(counts).filter((o) => o.startsWith('declined')), [], JSON.stringify(counts));
+  assert.deepEqual(
+    Object.keys(counts).filter((o) => o.startsWith('declined')),
+    [],
+    JSON.stringify(counts),
+  );
 });
 
 const b64 = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64');
-const mapped = (map) => `function f(a) { return a; }\nconst g = () => 2;\n//# sourceMappingURL=data:application/json;base64,${b64(map)}\n`;
+const mapped = (map) =>
+  `function f(a) { return a; }\nconst g = () => 2;\n//# sourceMappingURL=data:application/json;base64,${b64(map)}\n`;
 
 test('syntax errors, odd bytes, BOMs, shebangs, JSX, TypeScript, Flow, deep nesting, broken source maps, a huge file', (t) => {
   // [source, format, expected outcome, options]
@@ -182,31 +237,80 @@ test('syntax errors, odd bytes, BOMs, shebangs, JSX, TypeScript, Flow, deep nest
     'unterminated.mjs': ['export const s = "abc;\nexport function f() {}', 'module', 'declined:syntax'],
     'await-outside.js': ['function f() {}\nawait f();\n', 'commonjs', 'rewritten'], // top-level await: an ES module, as Node loads it
     'import-in-script.js': ['import x from "y";\nfunction f() { return x; }\n', 'commonjs', 'rewritten'],
-    'non-utf8.js': [Buffer.from([0x66, 0x75, 0x6e, 0x63, 0x74, 0x69, 0x6f, 0x6e, 0x20, 0x66, 0x28, 0x29, 0x7b, 0x72, 0x65, 0x74, 0x75, 0x72, 0x6e, 0x20, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('utf8'), 'commonjs', 'rewritten'],
+    'non-utf8.js': [
+      Buffer.from([
+        0x66, 0x75, 0x6e, 0x63, 0x74, 0x69, 0x6f, 0x6e, 0x20, 0x66, 0x28, 0x29, 0x7b, 0x72, 0x65, 0x74, 0x75, 0x72,
+        0x6e, 0x20, 0x22, 0xff, 0xfe, 0x22, 0x7d,
+      ]).toString('utf8'),
+      'commonjs',
+      'rewritten',
+    ],
     'bom.js': ['\ufefffunction f() { return 1; }\nmodule.exports = f;\n', 'commonjs', 'rewritten'],
     'shebang.js': ['#!/usr/bin/env node\nfunction main() { return 0; }\nmain();\n', 'commonjs', 'rewritten'],
     'component.jsx': ['export function App() { return <div onClick={() => 1}>hi</div>; }\n', 'module', 'rewritten'],
-    'typed.ts': ['export function add(a: number, b: number): number { return a + b; }\n', 'module', 'rewritten', { typescript: true }],
-    'typed-error.ts': ['export function add(a: number, b: number): number { return a + ; }\n', 'module', 'declined:syntax', { typescript: true }],
+    'typed.ts': [
+      'export function add(a: number, b: number): number { return a + b; }\n',
+      'module',
+      'rewritten',
+      { typescript: true },
+    ],
+    'typed-error.ts': [
+      'export function add(a: number, b: number): number { return a + ; }\n',
+      'module',
+      'declined:syntax',
+      { typescript: true },
+    ],
     'flow.js': ['// @flow\nfunction f(x: number): string { return String(x); }\n', 'commonjs', 'declined:syntax'],
     'empty.js': ['', 'commonjs', 'unchanged'],
     'only-comments.js': ['// nothing here\n/* at all */\n', 'commonjs', 'unchanged'],
     'only-generators.js': ['function* g() { yield 1; }\nmodule.exports = g;\n', 'commonjs', 'unchanged'],
     'ignored-file.js': ['// budobserve-ignore-file\nfunction f() {}\n', 'commonjs', 'unchanged'],
-    'huge.js': [Array.from({ length: 20_000 }, (_, i) => `function f${i}(a) { return a + ${i}; }`).join('\n'), 'commonjs', 'rewritten'],
+    'huge.js': [
+      Array.from({ length: 20_000 }, (_, i) => `function f${i}(a) { return a + ${i}; }`).join('\n'),
+      'commonjs',
+      'rewritten',
+    ],
     // Nesting the parser's recursion does not reach the end of (V8 compiles it).
-    'deep.js': [`module.exports = ${'['.repeat(1500)}1${']'.repeat(1500)};\nfunction f() {}\n`, 'commonjs', 'declined:too-deep'],
+    'deep.js': [
+      `module.exports = ${'['.repeat(1500)}1${']'.repeat(1500)};\nfunction f() {}\n`,
+      'commonjs',
+      'declined:too-deep',
+    ],
     // A chain of 4,000 `+` in a function: the parser's loop reads it, the rewrite's recursive
     // walk (src/autotrace/analyze.ts) overflows on it (at about 3,000 here).
-    'long-chain.js': [`module.exports = function () { return ${Array(4000).fill('1').join(' + ')}; };\n`, 'commonjs', 'declined:too-deep'],
+    'long-chain.js': [
+      `module.exports = function () { return ${Array(4000).fill('1').join(' + ')}; };\n`,
+      'commonjs',
+      'declined:too-deep',
+    ],
     // A compiler's map the rewrite cannot use is ignored; one whose positions point nowhere
     // leaves no function with an original position.
-    'map-bad-base64.js': ['function f(a) { return a; }\n//# sourceMappingURL=data:application/json;base64,!!!!\n', 'commonjs', 'rewritten'],
+    'map-bad-base64.js': [
+      'function f(a) { return a; }\n//# sourceMappingURL=data:application/json;base64,!!!!\n',
+      'commonjs',
+      'rewritten',
+    ],
     'map-not-json.js': [mapped('{nope'), 'commonjs', 'rewritten'],
-    'map-bad-mappings.js': [mapped({ version: 3, sources: ['a.ts'], names: [], mappings: '!!!;@@' }), 'commonjs', 'rewritten'],
-    'map-missing-file.js': ['function f(a) { return a; }\n//# sourceMappingURL=does-not-exist.js.map\n', 'commonjs', 'rewritten'],
-    'map-source-out-of-range.js': [mapped({ version: 3, sources: ['a.ts'], names: [], mappings: 'AKAA,CAAC;AKAA' }), 'commonjs', 'unchanged'],
-    'map-null-source.js': [mapped({ version: 3, sources: [null], names: [], mappings: 'AAAA;AAAA' }), 'commonjs', 'unchanged'],
+    'map-bad-mappings.js': [
+      mapped({ version: 3, sources: ['a.ts'], names: [], mappings: '!!!;@@' }),
+      'commonjs',
+      'rewritten',
+    ],
+    'map-missing-file.js': [
+      'function f(a) { return a; }\n//# sourceMappingURL=does-not-exist.js.map\n',
+      'commonjs',
+      'rewritten',
+    ],
+    'map-source-out-of-range.js': [
+      mapped({ version: 3, sources: ['a.ts'], names: [], mappings: 'AKAA,CAAC;AKAA' }),
+      'commonjs',
+      'unchanged',
+    ],
+    'map-null-source.js': [
+      mapped({ version: 3, sources: [null], names: [], mappings: 'AAAA;AAAA' }),
+      'commonjs',
+      'unchanged',
+    ],
   };
   const pending = [];
   const got = {};

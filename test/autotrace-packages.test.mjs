@@ -26,13 +26,24 @@ const PACKAGES = [
   // where its devDependencies are mostly browser and build tooling.
   // `minDuration`: its suite makes ~300,000 calls; every one is still timed, and rewritten.
   { name: 'abstract-level', version: '3.1.1', run: ['test/self.js'], deps: ['tape@^5.9.0'], minDuration: '50us' },
-  { name: 'events', version: '3.3.0', run: ['tests/index.js'], deps: ['tape@^5.0.0', 'functions-have-names@^1.2.1', 'has@^1.0.3', 'has-symbols@^1.0.1', 'isarray@^2.0.5'] },
+  {
+    name: 'events',
+    version: '3.3.0',
+    run: ['tests/index.js'],
+    deps: ['tape@^5.0.0', 'functions-have-names@^1.2.1', 'has@^1.0.3', 'has-symbols@^1.0.1', 'isarray@^2.0.5'],
+  },
 ];
 // Tooling the test files do not import: left out to keep the installs small.
-const TOOLING = /^(@ljharb\/|eslint|nyc|aud$|auto-changelog|npmignore|safe-publish-latest|in-publish|eclint|browserify|@browserify\/|bundle-collapser|common-shakeify|evalmd|typescript|@types\/|@arethetypeswrong\/|@pkgjs\/|tap$|cross-env|npm-run-posix-or-windows|uglify|mkdirp$)/;
+const TOOLING =
+  /^(@ljharb\/|eslint|nyc|aud$|auto-changelog|npmignore|safe-publish-latest|in-publish|eclint|browserify|@browserify\/|bundle-collapser|common-shakeify|evalmd|typescript|@types\/|@arethetypeswrong\/|@pkgjs\/|tap$|cross-env|npm-run-posix-or-windows|uglify|mkdirp$)/;
 const cache = join(root, '.cache', 'packages');
 const npm = (args, cwd) => {
-  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', env: cleanEnv({ PATH: pathWith(nodeBin) }), timeout: 300_000 });
+  const r = spawnSync('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    env: cleanEnv({ PATH: pathWith(nodeBin) }),
+    timeout: 300_000,
+  });
   if (r.status !== 0) throw new Error(`npm ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 };
@@ -42,40 +53,84 @@ function prepare({ name, version, deps }) {
   if (existsSync(join(dir, '.ready'))) return dir;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const tgz = npm(['pack', `${name}@${version}`, '--silent', '--pack-destination', cache], cache).trim().split('\n').pop();
+  const tgz = npm(['pack', `${name}@${version}`, '--silent', '--pack-destination', cache], cache)
+    .trim()
+    .split('\n')
+    .pop();
   spawnSync('tar', ['xzf', join(cache, tgz), '-C', dir, '--strip-components=1']);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  const testDeps = deps ?? Object.entries(pkg.devDependencies ?? {}).filter(([d]) => !TOOLING.test(d)).map(([d, v]) => `${d}@${v}`);
+  const testDeps =
+    deps ??
+    Object.entries(pkg.devDependencies ?? {})
+      .filter(([d]) => !TOOLING.test(d))
+      .map(([d, v]) => `${d}@${v}`);
   delete pkg.devDependencies;
   delete pkg.scripts;
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
-  npm(['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...testDeps], dir);
+  npm(
+    [
+      'install',
+      '--no-save',
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--loglevel=error',
+      ...testDeps,
+    ],
+    dir,
+  );
   writeFileSync(join(dir, '.ready'), '');
   return dir;
 }
 
 /** The TAP result lines that must match: every ok / not ok with its description, the test names, and the totals. */
-const results = (out) => out.split('\n').filter((l) => /^(not )?ok \d+|^# /.test(l)).join('\n');
+const results = (out) =>
+  out
+    .split('\n')
+    .filter((l) => /^(not )?ok \d+|^# /.test(l))
+    .join('\n');
 
-const skip = hasSyncLoadHooks ? false : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): the agent warns and does not rewrite there`;
+const skip = hasSyncLoadHooks
+  ? false
+  : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): the agent warns and does not rewrite there`;
 
 for (const p of PACKAGES) {
-  test(`${p.name}@${p.version}: its own test suite passes identically with all its modules auto-traced`, { timeout: 600_000, skip }, async (t) => {
-    const dir = prepare(p);
-    const args = p.run ?? [join(dir, 'node_modules', 'tape', 'bin', 'tape'), 'test/**/*.js'];
-    const plain = await runApp({ script: args[0], args: args.slice(1), cwd: dir, preload: [], timeoutMs: 300_000 });
-    assert.equal(plain.code, 0, `${p.name} passes without the agent:\n${plain.stdout.slice(-2000)}${plain.stderr}`);
-    const receiver = await startReceiver();
-    t.after(() => receiver.close());
-    const traced = await runApp({
-      script: args[0], args: args.slice(1), cwd: dir, timeoutMs: 300_000,
-      env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: '**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: p.minDuration ?? '0', OTEL_METRICS_EXPORTER: 'none', OTEL_BSP_MAX_QUEUE_SIZE: '100000', BUD_OBSERVE_INSTRUMENTATIONS: 'http' },
-    });
-    assert.equal(traced.code, plain.code, traced.stderr);
-    assert.equal(results(traced.stdout), results(plain.stdout));
-    assert.doesNotMatch(traced.stderr, /BUDOBSERVE_/, `no agent warning:\n${traced.stderr.slice(0, 2000)}`);
-    const own = receiver.spans.filter((s) => s.attributes['code.file.path'] !== undefined);
-    assert.ok(own.length > 20, `the package's functions were traced (${own.length} spans)`);
-    t.diagnostic(`${p.name}: ${results(plain.stdout).split('\n').filter((l) => /^# (tests|pass|fail)/.test(l)).join(', ')}; ${own.length} auto-traced spans`);
-  });
+  test(
+    `${p.name}@${p.version}: its own test suite passes identically with all its modules auto-traced`,
+    { timeout: 600_000, skip },
+    async (t) => {
+      const dir = prepare(p);
+      const args = p.run ?? [join(dir, 'node_modules', 'tape', 'bin', 'tape'), 'test/**/*.js'];
+      const plain = await runApp({ script: args[0], args: args.slice(1), cwd: dir, preload: [], timeoutMs: 300_000 });
+      assert.equal(plain.code, 0, `${p.name} passes without the agent:\n${plain.stdout.slice(-2000)}${plain.stderr}`);
+      const receiver = await startReceiver();
+      t.after(() => receiver.close());
+      const traced = await runApp({
+        script: args[0],
+        args: args.slice(1),
+        cwd: dir,
+        timeoutMs: 300_000,
+        env: {
+          BUD_OBSERVE_ENDPOINT: receiver.url,
+          BUD_OBSERVE_AUTOTRACE_MODULES: '**',
+          BUD_OBSERVE_AUTOTRACE_MIN_DURATION: p.minDuration ?? '0',
+          OTEL_METRICS_EXPORTER: 'none',
+          OTEL_BSP_MAX_QUEUE_SIZE: '100000',
+          BUD_OBSERVE_INSTRUMENTATIONS: 'http',
+        },
+      });
+      assert.equal(traced.code, plain.code, traced.stderr);
+      assert.equal(results(traced.stdout), results(plain.stdout));
+      assert.doesNotMatch(traced.stderr, /BUDOBSERVE_/, `no agent warning:\n${traced.stderr.slice(0, 2000)}`);
+      const own = receiver.spans.filter((s) => s.attributes['code.file.path'] !== undefined);
+      assert.ok(own.length > 20, `the package's functions were traced (${own.length} spans)`);
+      t.diagnostic(
+        `${p.name}: ${results(plain.stdout)
+          .split('\n')
+          .filter((l) => /^# (tests|pass|fail)/.test(l))
+          .join(', ')}; ${own.length} auto-traced spans`,
+      );
+    },
+  );
 }

@@ -11,7 +11,9 @@ import { runApp, fixtures, hasSyncLoadHooks, nodeVersion, waitForOutput } from '
 
 const dir = `${fixtures}autotrace-request-id/`;
 const REQUESTS = 1000;
-const skip = hasSyncLoadHooks ? false : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): no auto-trace there`;
+const skip = hasSyncLoadHooks
+  ? false
+  : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): no auto-trace there`;
 
 /** Runs the app, sends REQUESTS concurrent requests with distinct ids, then stops it. */
 async function underLoad(t, env) {
@@ -32,8 +34,16 @@ async function underLoad(t, env) {
       load = (async () => {
         await waitForOutput(out, '\n');
         const base = `http://127.0.0.1:${out.stdout.trim()}`;
-        const bodies = await Promise.all(Array.from({ length: REQUESTS }, (_, i) => fetch(`${base}/r${i}`, { headers: { 'x-request-id': `req-${i}`, 'x-user': `user-${i}` } }).then((res) => res.text())));
-        await fetch(`${base}/quit`, { headers: { 'x-request-id': 'quit', 'x-user': 'quit' } }).then((res) => res.text());
+        const bodies = await Promise.all(
+          Array.from({ length: REQUESTS }, (_, i) =>
+            fetch(`${base}/r${i}`, { headers: { 'x-request-id': `req-${i}`, 'x-user': `user-${i}` } }).then((res) =>
+              res.text(),
+            ),
+          ),
+        );
+        await fetch(`${base}/quit`, { headers: { 'x-request-id': 'quit', 'x-user': 'quit' } }).then((res) =>
+          res.text(),
+        );
         return bodies;
       })().catch((error) => {
         child.kill();
@@ -64,41 +74,63 @@ function assertCarried(spans) {
     assert.equal(servers.length, 1, 'one server span per trace');
     const id = servers[0].attributes['bud.request.id'];
     const user = servers[0].attributes['enduser.id'];
-    assert.ok(typeof id === 'string' && user === (id === 'quit' ? 'quit' : id.replace('req', 'user')), `server span attributes: ${id} ${user}`);
+    assert.ok(
+      typeof id === 'string' && user === (id === 'quit' ? 'quit' : id.replace('req', 'user')),
+      `server span attributes: ${id} ${user}`,
+    );
     ids.add(id);
     for (const s of list) {
-      if (s.attributes['bud.request.id'] !== id || s.attributes['enduser.id'] !== user) missing.push(`${s.name} (${s.attributes['bud.request.id']}, ${s.attributes['enduser.id']}; want ${id}, ${user})`);
+      if (s.attributes['bud.request.id'] !== id || s.attributes['enduser.id'] !== user)
+        missing.push(
+          `${s.name} (${s.attributes['bud.request.id']}, ${s.attributes['enduser.id']}; want ${id}, ${user})`,
+        );
     }
   }
   assert.equal(ids.size, REQUESTS + 1, 'each trace is a different request');
-  assert.deepEqual(missing.slice(0, 10), [], `${missing.length} of ${spans.length} spans lack their request's attributes`);
+  assert.deepEqual(
+    missing.slice(0, 10),
+    [],
+    `${missing.length} of ${spans.length} spans lack their request's attributes`,
+  );
 }
 
 const named = (spans, name) => spans.filter((s) => s.name === name);
 
 test('bud.request.id and enduser.id on every span of 1,000 concurrent requests, auto-trace off', async (t) => {
   const spans = await underLoad(t, {});
-  assert.equal(spans.length, (REQUESTS + 1) + REQUESTS * 3, 'server span; two fetch spans and a log per request');
+  assert.equal(spans.length, REQUESTS + 1 + REQUESTS * 3, 'server span; two fetch spans and a log per request');
   assertCarried(spans);
 });
 
-test('bud.request.id and enduser.id on every auto-traced span and the library spans under them', { skip }, async (t) => {
-  const spans = await underLoad(t, { BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**' });
-  for (const name of ['handle', 'startLookup', 'lookup', 'note', 'pause']) assert.equal(named(spans, `Calling ${name}`).length, REQUESTS, `Calling ${name}`);
-  assertCarried(spans);
-});
+test(
+  'bud.request.id and enduser.id on every auto-traced span and the library spans under them',
+  { skip },
+  async (t) => {
+    const spans = await underLoad(t, { BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**' });
+    for (const name of ['handle', 'startLookup', 'lookup', 'note', 'pause'])
+      assert.equal(named(spans, `Calling ${name}`).length, REQUESTS, `Calling ${name}`);
+    assertCarried(spans);
+  },
+);
 
 test('bud.request.id and enduser.id on library spans re-parented from dropped fast calls', { skip }, async (t) => {
   // 20ms: far below pause() (60ms of timer, so handle() is always kept) and far above a
   // startLookup() call, which only starts a fetch.
-  const spans = await underLoad(t, { BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '20ms' });
+  const spans = await underLoad(t, {
+    BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**',
+    BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '20ms',
+  });
   const handles = named(spans, 'Calling handle');
   assert.equal(handles.length, REQUESTS);
   const handleIds = new Set(handles.map((s) => s.spanId));
   const fetchA = spans.filter((s) => s.kind === 3 && s.attributes['url.full']?.includes('/a?'));
   assert.equal(fetchA.length, REQUESTS);
   const reparented = fetchA.filter((s) => handleIds.has(s.parentSpanId)).length;
-  assert.equal(reparented + named(spans, 'Calling startLookup').length, REQUESTS, "each /a fetch span hangs under its startLookup() call or, dropped, under handle()");
+  assert.equal(
+    reparented + named(spans, 'Calling startLookup').length,
+    REQUESTS,
+    'each /a fetch span hangs under its startLookup() call or, dropped, under handle()',
+  );
   assert.ok(reparented >= REQUESTS / 2, `most startLookup() calls are fast and dropped (${reparented} re-parented)`);
   const byId = new Set(spans.map((s) => s.spanId));
   for (const s of spans) if (s.parentSpanId) assert.ok(byId.has(s.parentSpanId), `${s.name} has an exported parent`);

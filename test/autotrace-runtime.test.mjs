@@ -11,7 +11,11 @@ test('min-duration is exact and the trace stays connected', async (t) => {
   t.after(() => receiver.close());
   const r = await runApp({
     script: `${fixtures}autotrace-runtime/app.mjs`,
-    env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: 'none-selected/**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '100ms' },
+    env: {
+      BUD_OBSERVE_ENDPOINT: receiver.url,
+      BUD_OBSERVE_AUTOTRACE_MODULES: 'none-selected/**',
+      BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '100ms',
+    },
   });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'done\nslow failure\nreparented\n');
@@ -32,7 +36,11 @@ test('min-duration is exact and the trace stays connected', async (t) => {
   assert.equal(busy[0].parentSpanId, handler.spanId);
 
   const client = spans.find((s) => s.kind === 3);
-  assert.equal(client.parentSpanId, handler.spanId, 'the HTTP client span started in the dropped fastWrapper() hangs under slowHandler');
+  assert.equal(
+    client.parentSpanId,
+    handler.spanId,
+    'the HTTP client span started in the dropped fastWrapper() hangs under slowHandler',
+  );
   const server = spans.find((s) => s.kind === 2);
   assert.equal(server.parentSpanId, client.spanId);
   assert.equal(new Set([handler, client, server, busy[0]].map((s) => s.traceId)).size, 1, 'one trace id throughout');
@@ -58,7 +66,10 @@ test('min-duration is exact and the trace stays connected', async (t) => {
 test('min-duration 0: every call is a span', async (t) => {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  const r = await runApp({ script: `${fixtures}autotrace-runtime/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: 'none-selected/**' } });
+  const r = await runApp({
+    script: `${fixtures}autotrace-runtime/app.mjs`,
+    env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: 'none-selected/**' },
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(receiver.spans.filter((s) => s.name === 'Calling busy').length, 6);
   assert.equal(receiver.spans.filter((s) => s.name === 'Calling fastWrapper').length, 1);

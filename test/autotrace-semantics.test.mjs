@@ -21,8 +21,15 @@ async function both(script, { preload = [], env = {}, code = 0 } = {}) {
   const stats = JSON.parse(line.slice('AUTOTRACE_STATS '.length));
   // Node 22 names a source-mapped static method's frame by its receiver type (Function.make,
   // where 24 prints Widget.make): the same frame, only printed otherwise.
-  const frames = (out) => out.replace(/\bFunction\.(\w+) /g, '<static>.$1 ').replace(/\b[A-Z]\w*\.(\w+) (fixtures\/autotrace\/stack\.cjs:33:)/g, '<static>.$1 $2');
-  assert.equal(frames(rewritten.stdout), frames(plain.stdout), `stdout differs for ${script}\n--- stderr:\n${rewritten.stderr}`);
+  const frames = (out) =>
+    out
+      .replace(/\bFunction\.(\w+) /g, '<static>.$1 ')
+      .replace(/\b[A-Z]\w*\.(\w+) (fixtures\/autotrace\/stack\.cjs:33:)/g, '<static>.$1 $2');
+  assert.equal(
+    frames(rewritten.stdout),
+    frames(plain.stdout),
+    `stdout differs for ${script}\n--- stderr:\n${rewritten.stderr}`,
+  );
   assert.equal(rewritten.code, plain.code, `exit code differs for ${script}:\n${rewritten.stderr}`);
   assert.deepEqual(stats.errors, [], 'enter/exit/fail calls pair up');
   assert.equal(stats.exit, stats.enter, 'every synchronous call exits');
@@ -35,7 +42,12 @@ const calls = (stats, name) => stats.names[name] ?? {};
 
 test('CommonJS, sloppy: this, mapped arguments, hoisting, new.target, names and lengths, thrown values, generators, eval, exports', async () => {
   const { stats } = await both('cjs-sloppy.cjs');
-  assert.deepEqual(stats.rewritten, ['cjs-sloppy.cjs', 'cjs-exports-fn.cjs', 'cjs-exports-class.cjs', 'cjs-exports-props.cjs'].map((f) => `fixtures/autotrace/${f}`));
+  assert.deepEqual(
+    stats.rewritten,
+    ['cjs-sloppy.cjs', 'cjs-exports-fn.cjs', 'cjs-exports-class.cjs', 'cjs-exports-props.cjs'].map(
+      (f) => `fixtures/autotrace/${f}`,
+    ),
+  );
   assert.equal(calls(stats, 'fib').enter, 1973);
   assert.equal(calls(stats, 'Animal.speak').enter, 3);
   assert.equal(calls(stats, 'usesInnerBeforeDeclaration.inner').enter, 1);
@@ -61,7 +73,11 @@ test('CommonJS, strict (hashbang, directive without semicolon): classes, super, 
   assert.equal(calls(stats, 'twoDeclarations.d').enter, 1);
   assert.equal(stats.sites['Base.create'], 'fixtures/autotrace/cjs-strict.cjs:37:2');
   assert.equal(calls(stats, 'closure.add').enter, 2, 'a declaration after statements, closing over a const');
-  assert.equal(calls(stats, 'redeclaresParam').async, 1, 'async, `var` redeclaring a parameter: the same binding, in the same function');
+  assert.equal(
+    calls(stats, 'redeclaresParam').async,
+    1,
+    'async, `var` redeclaring a parameter: the same binding, in the same function',
+  );
 });
 
 test('ES modules: private and static members, super in classes and objects, live bindings, circular imports, default exports', async () => {
@@ -89,7 +105,10 @@ test('async functions, methods and arrows: order, this/arguments/super, rejectio
 
 test('stack traces and error positions point at the original file, line and column', async () => {
   const { plain, stats } = await both('stack.cjs');
-  assert.match(plain.stdout, /moved declarations:\n {2}helper fixtures\/autotrace\/stack\.cjs:20:29\n {2}inner fixtures\/autotrace\/stack\.cjs:18:29/);
+  assert.match(
+    plain.stdout,
+    /moved declarations:\n {2}helper fixtures\/autotrace\/stack\.cjs:20:29\n {2}inner fixtures\/autotrace\/stack\.cjs:18:29/,
+  );
   assert.equal(calls(stats, 'outer.helper').enter, 1);
   assert.equal(calls(stats, 'recurse').enter, 4);
   await both('stack-esm.mjs');
@@ -101,28 +120,50 @@ test('an uncaught error: same exit code, same stack frames and source line', asy
   assert.deepEqual(frames(rewritten.stderr), frames(plain.stderr));
   // The header names the file and line and quotes the line. Node takes them from the first
   // stack frame of a source-mapped error, and from the throw otherwise: the caret may differ.
-  const header = (s) => s.split('\n').filter((l) => !l.startsWith('AUTOTRACE_STATS')).slice(0, 2);
+  const header = (s) =>
+    s
+      .split('\n')
+      .filter((l) => !l.startsWith('AUTOTRACE_STATS'))
+      .slice(0, 2);
   assert.deepEqual(header(rewritten.stderr), header(plain.stderr));
 });
 
 test('budobserve-ignore, budobserve-ignore-file, direct eval and generators are left untouched', async () => {
   const { stats } = await both('ignore.mjs');
-  assert.deepEqual(Object.keys(stats.names).sort(), ['Mixed.traced', 'handlers.traced', 'indirectEvalIsFine', 'tracedWithEvalInside.sibling']);
+  assert.deepEqual(Object.keys(stats.names).sort(), [
+    'Mixed.traced',
+    'handlers.traced',
+    'indirectEvalIsFine',
+    'tracedWithEvalInside.sibling',
+  ]);
   assert.deepEqual(stats.rewritten, ['fixtures/autotrace/ignore.mjs'], 'the ignored file is not rewritten');
 });
 
 for (const [label, options] of [
   ["TypeScript through Node's type stripping, the stripped JavaScript rewritten", {}],
-  ["TypeScript through Node's type stripping, rewritten as TypeScript (typescript: true)", { env: { AUTOTRACE_TS: 'typescript' } }],
-  ['TypeScript through tsx, its output rewritten with the map chained onto tsx\'s inline map', { preload: ['--import', 'tsx'] }],
+  [
+    "TypeScript through Node's type stripping, rewritten as TypeScript (typescript: true)",
+    { env: { AUTOTRACE_TS: 'typescript' } },
+  ],
+  [
+    "TypeScript through tsx, its output rewritten with the map chained onto tsx's inline map",
+    { preload: ['--import', 'tsx'] },
+  ],
 ]) {
   test(label, async () => {
     const { plain, stats } = await both('ts-app.ts', options);
-    assert.match(plain.stdout, /error at: fixtures\/autotrace\/ts-lib\.ts:10:34 < fixtures\/autotrace\/ts-app\.ts:45:12/);
+    assert.match(
+      plain.stdout,
+      /error at: fixtures\/autotrace\/ts-lib\.ts:10:34 < fixtures\/autotrace\/ts-app\.ts:45:12/,
+    );
     assert.equal(calls(stats, 'Users.load').async, 1);
     assert.equal(calls(stats, 'Users.find').enter, 3);
     assert.equal(calls(stats, 'overloaded').enter, 2);
-    assert.equal(stats.sites['Repository.get'], 'fixtures/autotrace/ts-lib.ts:8:2', 'positions in the TypeScript source');
+    assert.equal(
+      stats.sites['Repository.get'],
+      'fixtures/autotrace/ts-lib.ts:8:2',
+      'positions in the TypeScript source',
+    );
     assert.equal(stats.sites['Base.add'], 'fixtures/autotrace/ts-app.ts:17:2');
     if (options.preload === undefined) assert.equal(calls(stats, 'greet').enter, 1, 'the .cts module too');
     else assert.equal(stats.names.__name, undefined, "tsx's helpers (no original position) are not traced");

@@ -16,11 +16,21 @@ const cacheDir = join(dir, 'node_modules/.cache/budobserve/autotrace');
 mkdirSync(join(dir, 'node_modules'), { recursive: true });
 // The app imports dist/price.js, compiled here the way tsc or esbuild would, with its map.
 mkdirSync(join(dir, 'dist'), { recursive: true });
-const compiled = transformSync(readFileSync(join(dir, 'src/ts/price.ts'), 'utf8'), { loader: 'ts', format: 'esm', sourcemap: 'external', sourcefile: '../src/ts/price.ts' });
+const compiled = transformSync(readFileSync(join(dir, 'src/ts/price.ts'), 'utf8'), {
+  loader: 'ts',
+  format: 'esm',
+  sourcemap: 'external',
+  sourcefile: '../src/ts/price.ts',
+});
 writeFileSync(join(dir, 'dist/price.js'), `${compiled.code}//# sourceMappingURL=price.js.map\n`);
 writeFileSync(join(dir, 'dist/price.js.map'), compiled.map);
 
-const env = (receiver, extra = {}) => ({ BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '60ms', ...extra });
+const env = (receiver, extra = {}) => ({
+  BUD_OBSERVE_ENDPOINT: receiver.url,
+  BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**',
+  BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '60ms',
+  ...extra,
+});
 
 async function traced(script, extra) {
   const receiver = await startReceiver();
@@ -32,7 +42,9 @@ async function traced(script, extra) {
   }
 }
 
-const skip = hasSyncLoadHooks ? false : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): the agent warns and does not rewrite there`;
+const skip = hasSyncLoadHooks
+  ? false
+  : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): the agent warns and does not rewrite there`;
 
 test('the app behaves the same and its slow functions become spans', { skip }, async () => {
   rmSync(cacheDir, { recursive: true, force: true });
@@ -41,8 +53,15 @@ test('the app behaves the same and its slow functions become spans', { skip }, a
   assert.equal(r.code, plain.code, r.stderr);
   assert.equal(r.stdout, plain.stdout, 'same output, and the error points at the same file:line:column');
   assert.equal(r.stderr, '');
-  const names = spans.filter((s) => s.name.startsWith('Calling ')).map((s) => s.name).sort();
-  assert.deepEqual(names, ['Calling UserService.getUser', 'Calling runJob', 'Calling slow', 'Calling total'], 'slow selected functions only: not formatName (fast), not lib/ (unselected)');
+  const names = spans
+    .filter((s) => s.name.startsWith('Calling '))
+    .map((s) => s.name)
+    .sort();
+  assert.deepEqual(
+    names,
+    ['Calling UserService.getUser', 'Calling runJob', 'Calling slow', 'Calling total'],
+    'slow selected functions only: not formatName (fast), not lib/ (unselected)',
+  );
   const getUser = spans.find((s) => s.name === 'Calling UserService.getUser');
   assert.equal(getUser.attributes['code.function.name'], 'UserService.getUser');
   assert.equal(getUser.attributes['code.file.path'], 'src/services/user.js');
@@ -73,7 +92,10 @@ test('the rewrite cache: entries are private, reused, and a tampered one is rebu
 });
 
 test('a module the rewrite cannot parse loads unchanged, with one warning naming it', { skip }, async () => {
-  writeFileSync(join(dir, 'src/services/deep.js'), `export const data = ${'['.repeat(1200)}1${']'.repeat(1200)};\nexport function f() { return data; }\n`);
+  writeFileSync(
+    join(dir, 'src/services/deep.js'),
+    `export const data = ${'['.repeat(1200)}1${']'.repeat(1200)};\nexport function f() { return data; }\n`,
+  );
   const plain = await runApp({ script: `${dir}deep.mjs`, cwd: dir, preload: [] });
   const { r } = await traced('deep.mjs');
   assert.equal(r.code, plain.code);
@@ -86,12 +108,20 @@ test('a module the rewrite cannot parse loads unchanged, with one warning naming
 test('worker threads and child processes (through NODE_OPTIONS) are auto-traced too', { skip }, async () => {
   const receiver = await startReceiver();
   try {
-    const r = await runApp({ script: `${dir}threads.mjs`, cwd: dir, preload: [], env: { ...env(receiver), NODE_OPTIONS: `--import ${register}` } });
+    const r = await runApp({
+      script: `${dir}threads.mjs`,
+      cwd: dir,
+      preload: [],
+      env: { ...env(receiver), NODE_OPTIONS: `--import ${register}` },
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'worker slow done\nchild slow done\n');
     const slow = receiver.spans.filter((s) => s.name === 'Calling slow');
     assert.equal(slow.length, 2, 'one from the worker, one from the child');
-    assert.notEqual(slow[0].resource['process.pid'] === slow[1].resource['process.pid'] && slow[0].resource['service.instance.id'], slow[1].resource['service.instance.id']);
+    assert.notEqual(
+      slow[0].resource['process.pid'] === slow[1].resource['process.pid'] && slow[0].resource['service.instance.id'],
+      slow[1].resource['service.instance.id'],
+    );
   } finally {
     await receiver.close();
   }

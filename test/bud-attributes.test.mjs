@@ -32,7 +32,10 @@ test('bud.request.id and enduser.id on the request and every span below it', asy
 test('BUD_OBSERVE_REQUEST_ID_HEADER names another header', async (t) => {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  const r = await runApp({ script: `${fixtures}request-id/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_REQUEST_ID_HEADER: 'X-User' } });
+  const r = await runApp({
+    script: `${fixtures}request-id/app.mjs`,
+    env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_REQUEST_ID_HEADER: 'X-User' },
+  });
   assert.equal(r.code, 0, r.stderr);
   const outer = receiver.spans.find((s) => s.kind === 2 && s.attributes['url.path'] === '/outer');
   assert.equal(outer.attributes['bud.request.id'], 'ada');

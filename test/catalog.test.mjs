@@ -15,7 +15,9 @@ import { ownCatalog } from '../src/integrations/own-catalog.ts';
 test('the catalog is up to date with the installed auto-instrumentations-node', () => {
   const r = spawnSync(nodeBin, [`${root}scripts/gen-catalog.mjs`, '--check'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  const installed = JSON.parse(readFileSync(`${root}node_modules/@opentelemetry/auto-instrumentations-node/package.json`, 'utf8'));
+  const installed = JSON.parse(
+    readFileSync(`${root}node_modules/@opentelemetry/auto-instrumentations-node/package.json`, 'utf8'),
+  );
   const bundled = Object.keys(installed.dependencies).filter((d) => d.startsWith('@opentelemetry/instrumentation-'));
   assert.deepEqual(generatedCatalog.map((e) => e.source).sort(), bundled.sort());
 });
@@ -27,8 +29,14 @@ test('own entries replace generated ones of the same name, and each name appears
   assert.ok(ownCatalog.length >= 8, `${ownCatalog.length} own entries`);
   const names = catalog.map((e) => e.name);
   assert.deepEqual(names, [...new Set(names)]);
-  for (const own of ownCatalog) assert.equal(catalog.find((e) => e.name === own.name), own, own.name);
-  for (const own of ownCatalog) assert.match(own.source, /^\.\.\/libraries\/[\w/-]+\.ts$/, `${own.name}: one file of src/libraries/`);
+  for (const own of ownCatalog)
+    assert.equal(
+      catalog.find((e) => e.name === own.name),
+      own,
+      own.name,
+    );
+  for (const own of ownCatalog)
+    assert.match(own.source, /^\.\.\/libraries\/[\w/-]+\.ts$/, `${own.name}: one file of src/libraries/`);
 });
 
 test('every catalog entry has a built chunk exporting its instrumentation class', () => {

@@ -17,7 +17,6 @@ import { cli, doctorJson } from './helpers/cli.mjs';
 const template = readFileSync(`${root}budobserve.config.example.ts`, 'utf8');
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 
-
 function project(t) {
   const p = makeProject();
   t.after(p.cleanup);
@@ -73,21 +72,32 @@ test('init writes the example config, refuses to overwrite, --force overwrites; 
 test('doctor prints its sections', async (t) => {
   const r = await cli(['doctor'], { cwd: project(t) });
   assert.equal(r.code, 0, r.stderr);
-  for (const section of ['Configuration', 'Instrumentations', 'Auto-trace', 'Resource', 'Export']) assert.match(r.stdout, new RegExp(`^${section}`, 'm'), r.stdout);
+  for (const section of ['Configuration', 'Instrumentations', 'Auto-trace', 'Resource', 'Export'])
+    assert.match(r.stdout, new RegExp(`^${section}`, 'm'), r.stdout);
   assert.match(r.stdout, /^ +serviceName = "demo-app" +<- package\.json name$/m);
 });
 
 test('doctor shows each resource attribute and which detector or the configuration set it, in text and --json', async (t) => {
   const dir = project(t);
-  const env = { OTEL_NODE_RESOURCE_DETECTORS: 'host,serviceinstance,aws', OTEL_RESOURCE_ATTRIBUTES: 'team=core,service.instance.id=pod-1' };
+  const env = {
+    OTEL_NODE_RESOURCE_DETECTORS: 'host,serviceinstance,aws',
+    OTEL_RESOURCE_ATTRIBUTES: 'team=core,service.instance.id=pod-1',
+  };
   const r = await cli(['doctor'], { cwd: dir, env });
   assert.equal(r.code, 0, r.stderr);
   const section = r.stdout.slice(r.stdout.indexOf('\nResource'), r.stdout.indexOf('\nExport:'));
   assert.match(section, /^ +host\.name = ".+" +<- host$/m);
   assert.match(section, /^ +team = "core" +<- configuration$/m);
-  assert.match(section, /^ +service\.instance\.id = "pod-1" +<- configuration$/m, 'the configuration wins over serviceinstance');
+  assert.match(
+    section,
+    /^ +service\.instance\.id = "pod-1" +<- configuration$/m,
+    'the configuration wins over serviceinstance',
+  );
   assert.match(section, /^ +telemetry\.sdk\.name = "opentelemetry" +<- sdk$/m);
-  assert.match(section, /what aws finds: asked over the network when the agent starts \(the first export waits at most 1000 ms\); doctor does not ask/);
+  assert.match(
+    section,
+    /what aws finds: asked over the network when the agent starts \(the first export waits at most 1000 ms\); doctor does not ask/,
+  );
   assert.doesNotMatch(section, /os\.type/, 'os was not named');
   const report = await doctorJson(dir, { env });
   const at = (k) => report.resource.find((a) => a.attribute === k);
@@ -99,14 +109,17 @@ test('doctor shows each resource attribute and which detector or the configurati
   assert.deepEqual([...new Set(none.resource.map((a) => a.source))].sort(), ['config', 'sdk']);
 });
 
-
 const exportSection = (stdout) => stdout.slice(stdout.indexOf('\nExport:'));
 
 test('doctor: a closed port is reported unreachable', async (t) => {
   const port = await closedPort();
   const r = await cli(['doctor'], { cwd: project(t), env: { BUD_OBSERVE_ENDPOINT: `http://127.0.0.1:${port}` } });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(exportSection(r.stdout), new RegExp(`traces .*http://127\\.0\\.0\\.1:${port}/v1/traces +unreachable \\(ECONNREFUSED\\)`), r.stdout);
+  assert.match(
+    exportSection(r.stdout),
+    new RegExp(`traces .*http://127\\.0\\.0\\.1:${port}/v1/traces +unreachable \\(ECONNREFUSED\\)`),
+    r.stdout,
+  );
 });
 
 test('doctor: a live collector answers', async (t) => {
@@ -114,8 +127,15 @@ test('doctor: a live collector answers', async (t) => {
   t.after(() => receiver.close());
   const r = await cli(['doctor'], { cwd: project(t), env: { BUD_OBSERVE_ENDPOINT: receiver.url } });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(exportSection(r.stdout), new RegExp(`traces .*${receiver.url.replaceAll('.', '\\.')}/v1/traces +answers \\(HTTP 200\\)`), r.stdout);
-  assert.ok(receiver.received.requests.some((q) => q.path === '/v1/traces'), 'the probe reached the collector');
+  assert.match(
+    exportSection(r.stdout),
+    new RegExp(`traces .*${receiver.url.replaceAll('.', '\\.')}/v1/traces +answers \\(HTTP 200\\)`),
+    r.stdout,
+  );
+  assert.ok(
+    receiver.received.requests.some((q) => q.path === '/v1/traces'),
+    'the probe reached the collector',
+  );
 });
 
 test('init writes to the project root from a subfolder, where the agent finds it', async (t) => {
@@ -144,13 +164,23 @@ test('init writes nothing when another config would be read instead, and names i
 });
 
 test('regression 15.2: doctor names a config file it found and could not load, with file:line:column and the reason', async (t) => {
-  const p = makeProject({ 'budobserve.config.ts': "import { defineConfig } from '@budobserve/agent';\n\nexport default defineConfig({ serviceName: ,, });\n" }, { pkg: { name: 'cjs-app', type: 'commonjs' } });
+  const p = makeProject(
+    {
+      'budobserve.config.ts':
+        "import { defineConfig } from '@budobserve/agent';\n\nexport default defineConfig({ serviceName: ,, });\n",
+    },
+    { pkg: { name: 'cjs-app', type: 'commonjs' } },
+  );
   t.after(p.cleanup);
   const r = await cli(['doctor'], { cwd: p.dir });
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
   const at = lines.findIndex((l) => l.startsWith('Config file:'));
-  assert.equal(lines[at], 'Config file: budobserve.config.ts, found but not loaded (environment variables and defaults are used):', r.stdout);
+  assert.equal(
+    lines[at],
+    'Config file: budobserve.config.ts, found but not loaded (environment variables and defaults are used):',
+    r.stdout,
+  );
   assert.match(lines[at + 1], /^ {2}budobserve\.config\.ts:3:44: SyntaxError: \S/);
   const report = await doctorJson(p.dir);
   assert.equal(report.configFile, 'budobserve.config.ts');
@@ -171,11 +201,17 @@ function unsupportedNode() {
 test('regression 15.2: under an unsupported Node (20) doctor says first that the agent will not run and why, and claims nothing loads', async (t) => {
   const node20 = unsupportedNode();
   if (node20 === undefined) return t.skip('no Node 20 on PATH');
-  const p = makeProject({ 'budobserve.config.ts': "import { defineConfig } from '@budobserve/agent';\nexport default defineConfig({ serviceName: 'ts' as string });\n" });
+  const p = makeProject({
+    'budobserve.config.ts':
+      "import { defineConfig } from '@budobserve/agent';\nexport default defineConfig({ serviceName: 'ts' as string });\n",
+  });
   t.after(p.cleanup);
   const r = await cli(['doctor'], { cwd: p.dir, node: node20.bin });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout.split('\n')[0], `The agent will not run here: Node.js ${node20.version} is not supported (needs ^22.18.0 || >=24.11.0); the app runs without the agent.`);
+  assert.equal(
+    r.stdout.split('\n')[0],
+    `The agent will not run here: Node.js ${node20.version} is not supported (needs ^22.18.0 || >=24.11.0); the app runs without the agent.`,
+  );
   assert.doesNotMatch(r.stdout, /will load|will start|are printed to stderr/);
   assert.match(r.stdout, /^ {2}http +would load: http, https found$/m);
   assert.match(r.stdout, /no OTLP endpoint: spans would be printed to stderr/);
@@ -189,12 +225,17 @@ test('doctor: a disabled agent is said not to run, first', async (t) => {
   assert.equal(r.stdout.split('\n')[0], 'The agent will not run here: it is disabled (OTEL_SDK_DISABLED).');
 });
 
-test('regression 15.2: doctor does not count the agent\'s own dependencies as the app\'s libraries; aws-lambda is idle outside Lambda', async (t) => {
+test("regression 15.2: doctor does not count the agent's own dependencies as the app's libraries; aws-lambda is idle outside Lambda", async (t) => {
   // npm hoists the agent's @grpc/grpc-js next to the app's packages: the very same folder.
   const own = `${root}node_modules/@grpc/grpc-js`;
   for (const [deps, inLambda, grpc, lambda] of [
     [{}, false, 'idle: @grpc/grpc-js not installed', 'idle: not in AWS Lambda (AWS_LAMBDA_FUNCTION_NAME is unset)'],
-    [{ '@grpc/grpc-js': '*' }, true, 'will load: @grpc/grpc-js found', 'will start with the agent (AWS_LAMBDA_FUNCTION_NAME is set)'],
+    [
+      { '@grpc/grpc-js': '*' },
+      true,
+      'will load: @grpc/grpc-js found',
+      'will start with the agent (AWS_LAMBDA_FUNCTION_NAME is set)',
+    ],
   ]) {
     const p = makeProject({}, { pkg: { name: 'app', dependencies: { '@budobserve/agent': '*', ...deps } } });
     t.after(p.cleanup);
@@ -210,19 +251,24 @@ test('regression 15.2: doctor does not count the agent\'s own dependencies as th
   }
 });
 
-test('regression 15.2: doctor\'s probe posts a valid empty export request in the configured protocol, with the configured headers', async (t) => {
+test("regression 15.2: doctor's probe posts a valid empty export request in the configured protocol, with the configured headers", async (t) => {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
   for (const protocol of ['http/json', 'http/protobuf']) {
     const before = receiver.received.requests.length;
-    const r = await cli(['doctor'], { cwd: project(t), env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_PROTOCOL: protocol, BUD_OBSERVE_TOKEN: 'probe-token' } });
+    const r = await cli(['doctor'], {
+      cwd: project(t),
+      env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_PROTOCOL: protocol, BUD_OBSERVE_TOKEN: 'probe-token' },
+    });
     assert.equal(r.code, 0, r.stderr);
     const sent = receiver.received.requests.slice(before);
     assert.deepEqual(sent.map((q) => q.path).sort(), ['/v1/logs', '/v1/metrics', '/v1/traces']);
     for (const q of sent) {
       if (protocol === 'http/json') {
         assert.equal(q.contentType, 'application/json');
-        const root = { '/v1/traces': 'resourceSpans', '/v1/metrics': 'resourceMetrics', '/v1/logs': 'resourceLogs' }[q.path];
+        const root = { '/v1/traces': 'resourceSpans', '/v1/metrics': 'resourceMetrics', '/v1/logs': 'resourceLogs' }[
+          q.path
+        ];
         assert.deepEqual(JSON.parse(q.body.toString('utf8')), { [root]: [] });
       } else {
         assert.equal(q.contentType, 'application/x-protobuf');

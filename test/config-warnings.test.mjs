@@ -15,11 +15,17 @@ const NODE_HINT = '(Use `node --trace-warnings ...` to show where the warning wa
 
 /** The agent's warning lines, after checking that stderr holds nothing else and is bounded. */
 function checkedWarnings(stderr) {
-  assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/.test(stderr), `a control character reached stderr: ${JSON.stringify(stderr.slice(0, 2000))}`);
+  assert.ok(
+    !/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/.test(stderr),
+    `a control character reached stderr: ${JSON.stringify(stderr.slice(0, 2000))}`,
+  );
   const lines = stderr.split('\n').filter((l) => l !== '');
   for (const l of lines) {
     assert.ok(l.length <= 300, `a ${l.length}-character line: ${l.slice(0, 200)}…`);
-    assert.ok(l === NODE_HINT || /^\(node:\d+\) \[BUDOBSERVE_[A-Z_]+\] BudObserveWarning: budobserve: /.test(l), `a line that is not a warning: ${JSON.stringify(l)}`);
+    assert.ok(
+      l === NODE_HINT || /^\(node:\d+\) \[BUDOBSERVE_[A-Z_]+\] BudObserveWarning: budobserve: /.test(l),
+      `a line that is not a warning: ${JSON.stringify(l)}`,
+    );
   }
   return lines.filter((l) => l !== NODE_HINT);
 }
@@ -30,32 +36,51 @@ test('regression 14.6: a 20 KB BUD_OBSERVE_CONFIG gives one bounded warning line
   assert.equal(r.stdout, plain.stdout);
   const w = checkedWarnings(r.stderr);
   assert.equal(w.length, 1, r.stderr);
-  assert.match(w[0], /\[BUDOBSERVE_CONFIG_LOAD_FAILED\] .*could not load .*aaa.*; going on with environment variables and defaults$/);
+  assert.match(
+    w[0],
+    /\[BUDOBSERVE_CONFIG_LOAD_FAILED\] .*could not load .*aaa.*; going on with environment variables and defaults$/,
+  );
 });
 
 test('regression 14.6: long values and control characters in PROPAGATORS, SCRUBBING_PATTERNS and other values are quoted, escaped and cut', async () => {
-  const r = await runApp({ script: app, env: {
-    BUD_OBSERVE_CONSOLE: 'false',
-    BUD_OBSERVE_PROPAGATORS: `${BIG},${FORGE},tracecontext`,
-    BUD_OBSERVE_SCRUBBING_PATTERNS: `(${FORGE}`,
-    BUD_OBSERVE_SAMPLE_RATE: `${FORGE}${BIG}`,
-    BUD_OBSERVE_INSTRUMENTATIONS: `http,${FORGE}`,
-    [`BUD_OBSERVE_${FORGE.replace(/[=\r\n]/g, '')}`]: '1',
-  } });
+  const r = await runApp({
+    script: app,
+    env: {
+      BUD_OBSERVE_CONSOLE: 'false',
+      BUD_OBSERVE_PROPAGATORS: `${BIG},${FORGE},tracecontext`,
+      BUD_OBSERVE_SCRUBBING_PATTERNS: `(${FORGE}`,
+      BUD_OBSERVE_SAMPLE_RATE: `${FORGE}${BIG}`,
+      BUD_OBSERVE_INSTRUMENTATIONS: `http,${FORGE}`,
+      [`BUD_OBSERVE_${FORGE.replace(/[=\r\n]/g, '')}`]: '1',
+    },
+  });
   assert.equal(r.code, plain.code);
   assert.equal(r.stdout, plain.stdout);
   const w = checkedWarnings(r.stderr);
   assert.equal(w.length, 5, r.stderr);
   const line = (source) => w.find((l) => l.includes(source)) ?? assert.fail(`no warning names ${source}:\n${r.stderr}`);
   assert.match(line('BUD_OBSERVE_PROPAGATORS: '), /unknown propagators 'a{10,}\.\.\.', '\\u001b\[31mred/);
-  assert.match(line('BUD_OBSERVE_SCRUBBING_PATTERNS: '), /not a valid regular expression \(Range out of order in character class\); ignored, no pattern is left; using \[\] from default$/);
-  assert.match(line('BUD_OBSERVE_SAMPLE_RATE = '), /= "\\u001b\[31mred.*\.\.\." is invalid: expected a number from 0 to 1; using 1 from default$/);
+  assert.match(
+    line('BUD_OBSERVE_SCRUBBING_PATTERNS: '),
+    /not a valid regular expression \(Range out of order in character class\); ignored, no pattern is left; using \[\] from default$/,
+  );
+  assert.match(
+    line('BUD_OBSERVE_SAMPLE_RATE = '),
+    /= "\\u001b\[31mred.*\.\.\." is invalid: expected a number from 0 to 1; using 1 from default$/,
+  );
   assert.match(line('BUD_OBSERVE_INSTRUMENTATIONS: '), /unknown instrumentation '\\u001b\[31mred/);
   assert.match(line('unknown environment variable'), /unknown environment variable BUD_OBSERVE_\\u001b\[31mred/);
 });
 
 test('regression 14.6: a config file key or value with control characters is escaped in doctor and in the warning', async () => {
-  const p = makeProject({ 'budobserve.config.json': JSON.stringify({ [`servic${FORGE}`]: 1, propagators: [FORGE], console: { enabled: false } }), 'app.mjs': `import '${app}';\n` });
+  const p = makeProject({
+    'budobserve.config.json': JSON.stringify({
+      [`servic${FORGE}`]: 1,
+      propagators: [FORGE],
+      console: { enabled: false },
+    }),
+    'app.mjs': `import '${app}';\n`,
+  });
   try {
     const r = await runApp({ script: `${p.dir}/app.mjs`, cwd: p.dir });
     assert.equal(r.stdout, plain.stdout);

@@ -13,15 +13,20 @@ const ANSI = /\x1b\[[0-9;]*m/;
 const HINT = /BUD_OBSERVE_ENDPOINT/;
 
 /** Timestamps, durations (before a failed span's message, or last) and ports change from run to run; the rest must not. */
-const normalise = (text) => text
-  .replace(/^\d\d:\d\d:\d\d\.\d{3} /gm, 'HH:MM:SS.mmm ')
-  .replace(/ (?:\d+(\.\d)?ms|\d+µs|\d+\.\d\ds)(?= |$)/gm, ' <dur>')
-  .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>');
+const normalise = (text) =>
+  text
+    .replace(/^\d\d:\d\d:\d\d\.\d{3} /gm, 'HH:MM:SS.mmm ')
+    .replace(/ (?:\d+(\.\d)?ms|\d+µs|\d+\.\d\ds)(?= |$)/gm, ' <dur>')
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>');
 
-const normaliseColour = (t) => t.replace(/\d\d:\d\d:\d\d\.\d{3}/g, 'HH:MM:SS.mmm').replace(/\d+(?:\.\d+)?(?:ms|µs|s)(?=\x1b|$)/gm, '<dur>').replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>');
+const normaliseColour = (t) =>
+  t
+    .replace(/\d\d:\d\d:\d\d\.\d{3}/g, 'HH:MM:SS.mmm')
+    .replace(/\d+(?:\.\d+)?(?:ms|µs|s)(?=\x1b|$)/gm, '<dur>')
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>');
 
 const spanLines = (stderr) => stderr.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{3} /.test(l));
-const depth = (line) => (line.slice(13).match(/^ */)[0].length) / 2;
+const depth = (line) => line.slice(13).match(/^ */)[0].length / 2;
 
 const plain = await runApp({ script: app, preload: [] });
 
@@ -44,7 +49,10 @@ test('colours: FORCE_COLOR turns them on, NO_COLOR off, BUD_OBSERVE_CONSOLE_COLO
   assert.ok(spanLines(noColor.stderr).length >= 2, noColor.stderr);
   assert.doesNotMatch(noColor.stderr, ANSI);
 
-  const never = await runApp({ script: app, env: { NO_COLOR: undefined, FORCE_COLOR: '1', BUD_OBSERVE_CONSOLE_COLORS: 'never' } });
+  const never = await runApp({
+    script: app,
+    env: { NO_COLOR: undefined, FORCE_COLOR: '1', BUD_OBSERVE_CONSOLE_COLORS: 'never' },
+  });
   assert.ok(spanLines(never.stderr).length >= 2, never.stderr);
   assert.doesNotMatch(never.stderr, ANSI);
 
@@ -76,7 +84,10 @@ test('with an endpoint the console is off unless BUD_OBSERVE_CONSOLE=true asks f
     await receiver.waitFor((s) => s.length >= 2);
     receiver.spans.length = 0;
 
-    const both = await runApp({ script: app, env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_CONSOLE: 'true' } });
+    const both = await runApp({
+      script: app,
+      env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_CONSOLE: 'true' },
+    });
     assert.equal(both.code, 0);
     assert.equal(both.stdout, plain.stdout);
     assert.deepEqual(spanLines(both.stderr).map(depth), [0, 1], both.stderr);
@@ -101,7 +112,8 @@ test('two overlapping requests: each request is printed as one block', async () 
   const seq = printed.map((p) => `${p.depth}${p.path}`);
   assert.equal(seq.length, 4, r.stderr);
   assert.ok(
-    JSON.stringify(seq) === JSON.stringify(['0/a', '1/a', '0/b', '1/b']) || JSON.stringify(seq) === JSON.stringify(['0/b', '1/b', '0/a', '1/a']),
+    JSON.stringify(seq) === JSON.stringify(['0/a', '1/a', '0/b', '1/b']) ||
+      JSON.stringify(seq) === JSON.stringify(['0/b', '1/b', '0/a', '1/a']),
     `blocks mixed: ${seq.join(', ')}\n${r.stderr}`,
   );
 });
@@ -110,10 +122,24 @@ test('a request with logs at three levels and a DB-like child span, colour off a
   const env = { BUD_OBSERVE_CONSOLE_MIN_LEVEL: 'debug' };
   const off = await runApp({ script: `${fixtures}console/service.mjs`, env });
   assert.equal(off.code, 0, off.stderr);
-  assert.equal(normalise(off.stderr), readFileSync(`${fixtures}console/service.golden.txt`, 'utf8'), `raw stderr:\n${off.stderr}`);
-  const on = await runApp({ script: `${fixtures}console/service.mjs`, env: { ...env, NO_COLOR: undefined, BUD_OBSERVE_CONSOLE_COLORS: 'always' } });
-  assert.equal(normaliseColour(on.stderr), readFileSync(`${fixtures}console/service.colour.golden.txt`, 'utf8'), `raw stderr:\n${JSON.stringify(on.stderr)}`);
-  const quiet = await runApp({ script: `${fixtures}console/service.mjs`, env: { BUD_OBSERVE_CONSOLE_MIN_LEVEL: 'warn' } });
+  assert.equal(
+    normalise(off.stderr),
+    readFileSync(`${fixtures}console/service.golden.txt`, 'utf8'),
+    `raw stderr:\n${off.stderr}`,
+  );
+  const on = await runApp({
+    script: `${fixtures}console/service.mjs`,
+    env: { ...env, NO_COLOR: undefined, BUD_OBSERVE_CONSOLE_COLORS: 'always' },
+  });
+  assert.equal(
+    normaliseColour(on.stderr),
+    readFileSync(`${fixtures}console/service.colour.golden.txt`, 'utf8'),
+    `raw stderr:\n${JSON.stringify(on.stderr)}`,
+  );
+  const quiet = await runApp({
+    script: `${fixtures}console/service.mjs`,
+    env: { BUD_OBSERVE_CONSOLE_MIN_LEVEL: 'warn' },
+  });
   assert.doesNotMatch(quiet.stderr, /Loading user|cache miss/, 'console.minLevel hides lower logs');
   assert.match(quiet.stderr, /\[warn\] Slow query for 7/);
 });
@@ -126,33 +152,52 @@ test('failed spans are tagged in words without colour: [500] on HTTP spans, [err
   assert.equal(off.code, 0, off.stderr);
   assert.equal(off.stdout, 'refused: ECONNREFUSED\n');
   assert.doesNotMatch(off.stderr, ANSI);
-  assert.equal(normalise(off.stderr), readFileSync(`${fixtures}console/errors.golden.txt`, 'utf8'), `raw stderr:\n${off.stderr}`);
+  assert.equal(
+    normalise(off.stderr),
+    readFileSync(`${fixtures}console/errors.golden.txt`, 'utf8'),
+    `raw stderr:\n${off.stderr}`,
+  );
   const on = await runApp({ script, env: { NO_COLOR: undefined, BUD_OBSERVE_CONSOLE_COLORS: 'always' } });
-  assert.equal(normaliseColour(on.stderr), readFileSync(`${fixtures}console/errors.colour.golden.txt`, 'utf8'), `raw stderr:\n${JSON.stringify(on.stderr)}`);
+  assert.equal(
+    normaliseColour(on.stderr),
+    readFileSync(`${fixtures}console/errors.colour.golden.txt`, 'utf8'),
+    `raw stderr:\n${JSON.stringify(on.stderr)}`,
+  );
 });
 
 const autoTraced = `${fixtures}console-autotrace/`;
 const autoTraceEnv = { BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**', BUD_OBSERVE_AUTOTRACE_MIN_DURATION: '100ms' };
-const noSyncHooks = hasSyncLoadHooks ? false : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): no auto-trace there`;
+const noSyncHooks = hasSyncLoadHooks
+  ? false
+  : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929): no auto-trace there`;
 
-test('auto-trace on: library spans the gate held or re-parented print under their auto-traced call, ESM, CJS and TS (golden file)', { skip: noSyncHooks }, async () => {
-  await requireService('postgres');
-  await requireService('redis');
-  const expected = readFileSync(`${autoTraced}golden.txt`, 'utf8');
-  for (const ext of ['mjs', 'cjs', 'ts']) {
-    const r = await runApp({ script: `${autoTraced}app.mjs`, cwd: autoTraced, args: [ext], env: autoTraceEnv });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, '200 Ada Lovelace\n');
-    assert.equal(normalise(r.stderr), expected, `${ext}: raw stderr:\n${r.stderr}`);
-  }
-});
+test(
+  'auto-trace on: library spans the gate held or re-parented print under their auto-traced call, ESM, CJS and TS (golden file)',
+  { skip: noSyncHooks },
+  async () => {
+    await requireService('postgres');
+    await requireService('redis');
+    const expected = readFileSync(`${autoTraced}golden.txt`, 'utf8');
+    for (const ext of ['mjs', 'cjs', 'ts']) {
+      const r = await runApp({ script: `${autoTraced}app.mjs`, cwd: autoTraced, args: [ext], env: autoTraceEnv });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '200 Ada Lovelace\n');
+      assert.equal(normalise(r.stderr), expected, `${ext}: raw stderr:\n${r.stderr}`);
+    }
+  },
+);
 
-test('auto-trace on: the console tree is the OTLP export\'s tree, span for span', { skip: noSyncHooks }, async (t) => {
+test("auto-trace on: the console tree is the OTLP export's tree, span for span", { skip: noSyncHooks }, async (t) => {
   await requireService('postgres');
   await requireService('redis');
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  const r = await runApp({ script: `${autoTraced}app.mjs`, cwd: autoTraced, args: ['mjs'], env: { ...autoTraceEnv, BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_CONSOLE: 'true' } });
+  const r = await runApp({
+    script: `${autoTraced}app.mjs`,
+    cwd: autoTraced,
+    args: ['mjs'],
+    env: { ...autoTraceEnv, BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_CONSOLE: 'true' },
+  });
   assert.equal(r.code, 0, r.stderr);
   // The console names HTTP spans by method and path; the export by method alone.
   const short = (name) => (/^GET /.test(name) ? 'GET' : name);
@@ -168,5 +213,8 @@ test('auto-trace on: the console tree is the OTLP export\'s tree, span for span'
   const byId = new Map(receiver.spans.map((s) => [s.spanId, s]));
   const exported = receiver.spans.map((s) => `${s.name} < ${byId.get(s.parentSpanId)?.name ?? '-'}`);
   assert.deepEqual(printed.sort(), exported.sort(), r.stderr);
-  assert.ok(printed.includes('exists < Calling UserService.getUser'), 'the span of the dropped lookup() call, re-parented');
+  assert.ok(
+    printed.includes('exists < Calling UserService.getUser'),
+    'the span of the dropped lookup() call, re-parented',
+  );
 });

@@ -25,5 +25,9 @@ test('the warning codes: the catalog, the codes the sources emit and the README 
   // The README's table lists exactly the catalog, and its prose names no other code.
   const table = [...readme.matchAll(/^\| `(BUDOBSERVE_[A-Z_]+)` \|/gm)].map((m) => m[1]);
   assert.deepEqual(table, Object.keys(codes), 'the table, in catalog order');
-  assert.deepEqual([...new Set(readme.match(/\bBUDOBSERVE_[A-Z_]+/g))].filter((c) => !(c in codes)), [], 'codes the README names that do not exist');
+  assert.deepEqual(
+    [...new Set(readme.match(/\bBUDOBSERVE_[A-Z_]+/g))].filter((c) => !(c in codes)),
+    [],
+    'codes the README names that do not exist',
+  );
 });

@@ -25,7 +25,12 @@ const exitApp = `${fixtures}exit/app.mjs`;
 async function hungCollector() {
   const server = createServer(() => {}).listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => { server.close(); } };
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => {
+      server.close();
+    },
+  };
 }
 
 /**
@@ -36,11 +41,20 @@ async function signalled(mode, endpoint, { signals = ['SIGTERM'], gapMs = 200, e
   const r = await runApp({
     script: exitApp,
     args: [mode],
-    env: { ...TRAIL_ENV, BUD_OBSERVE_ENDPOINT: endpoint, BUD_OBSERVE_SHUTDOWN_TIMEOUT: String(BOUND), SPANS: String(SPANS), ...env },
+    env: {
+      ...TRAIL_ENV,
+      BUD_OBSERVE_ENDPOINT: endpoint,
+      BUD_OBSERVE_SHUTDOWN_TIMEOUT: String(BOUND),
+      SPANS: String(SPANS),
+      ...env,
+    },
     onSpawn: (child, out) => {
-      waitForOutput(out, 'ready').then(() => {
-        signals.forEach((s, i) => setTimeout(() => child.kill(s), i * gapMs));
-      }, () => child.kill('SIGKILL'));
+      waitForOutput(out, 'ready').then(
+        () => {
+          signals.forEach((s, i) => setTimeout(() => child.kill(s), i * gapMs));
+        },
+        () => child.kill('SIGKILL'),
+      );
     },
   });
   return { ...r, stderr: withoutDebug(r.stderr), trail: exitTrail(r.stderr), lines: warnings(r.stderr) };
@@ -85,9 +99,15 @@ test('regression 14.2: the logs pipeline keeps the one exit bound too', async ()
   const hung = await hungCollector();
   const refused = `http://127.0.0.1:${await closedPort()}`;
   try {
-    for (const [kind, url, bound] of [['hung', hung.url, String(BOUND)], ['refused', refused, FAR_BOUND]]) {
+    for (const [kind, url, bound] of [
+      ['hung', hung.url, String(BOUND)],
+      ['refused', refused, FAR_BOUND],
+    ]) {
       // With the bug, the logs exports held the exit for their export timeout (10 minutes here).
-      const r = await runApp({ script: `${fixtures}logs/app.mjs`, env: { ...TRAIL_ENV, BUD_OBSERVE_ENDPOINT: url, BUD_OBSERVE_SHUTDOWN_TIMEOUT: bound } });
+      const r = await runApp({
+        script: `${fixtures}logs/app.mjs`,
+        env: { ...TRAIL_ENV, BUD_OBSERVE_ENDPOINT: url, BUD_OBSERVE_SHUTDOWN_TIMEOUT: bound },
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.signal, null, `${kind}: ended by itself, not killed`);
       assertExitBound(exitTrail(r.stderr), kind === 'hung', `${kind} collector`);
@@ -100,7 +120,7 @@ test('regression 14.2: the logs pipeline keeps the one exit bound too', async ()
   }
 });
 
-test('a second signal shares the first one\'s bound, and the process dies of the first', async () => {
+test("a second signal shares the first one's bound, and the process dies of the first", async () => {
   const hung = await hungCollector();
   try {
     const r = await signalled('sigterm', hung.url, { signals: ['SIGTERM', 'SIGINT', 'SIGTERM'] });
@@ -112,20 +132,29 @@ test('a second signal shares the first one\'s bound, and the process dies of the
   }
 });
 
-test('regression 14.3: a signal exit with no handler of the app\'s reports the spans it lost, in one line', async (t) => {
+test("regression 14.3: a signal exit with no handler of the app's reports the spans it lost, in one line", async (t) => {
   const hung = await hungCollector();
   const refused = `http://127.0.0.1:${await closedPort()}`;
   try {
-    for (const [mode, signal] of [['sigterm', 'SIGTERM'], ['sigint', 'SIGINT']]) {
-      for (const [kind, url] of [['hung', hung.url], ['refused', refused]]) {
+    for (const [mode, signal] of [
+      ['sigterm', 'SIGTERM'],
+      ['sigint', 'SIGINT'],
+    ]) {
+      for (const [kind, url] of [
+        ['hung', hung.url],
+        ['refused', refused],
+      ]) {
         // The fixture keeps an interval alive, as a server would.
         const r = await signalled(mode, url, { signals: [signal] });
         t.diagnostic(`${signal}, ${kind} collector: ${r.lines[0] ?? '(nothing on stderr)'}`);
         assert.equal(r.signal, signal, r.stderr);
         assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, `exactly one line on stderr:\n${r.stderr}`);
-        assert.match(r.lines[0] ?? '', kind === 'hung'
-          ? /\[BUDOBSERVE_SHUTDOWN_TIMEOUT\].* 300 spans were not confirmed/
-          : /\[BUDOBSERVE_EXPORT_FAILED\].* 300 spans could not be delivered .*ECONNREFUSED/);
+        assert.match(
+          r.lines[0] ?? '',
+          kind === 'hung'
+            ? /\[BUDOBSERVE_SHUTDOWN_TIMEOUT\].* 300 spans were not confirmed/
+            : /\[BUDOBSERVE_EXPORT_FAILED\].* 300 spans could not be delivered .*ECONNREFUSED/,
+        );
       }
     }
   } finally {
@@ -137,13 +166,30 @@ test('regression 14.4 (transport): a request Node refuses to build is final, nam
   const collector = await startCollector();
   try {
     const secret = 'tok\r\nX-Injected: 1';
-    const transport = new HttpTransport({ url: `${collector.url}/v1/traces`, headers: { authorization: `Bearer ${secret}` }, contentType: 'application/x-protobuf', timeoutMs: 5000, compression: 'none' });
+    const transport = new HttpTransport({
+      url: `${collector.url}/v1/traces`,
+      headers: { authorization: `Bearer ${secret}` },
+      contentType: 'application/x-protobuf',
+      timeoutMs: 5000,
+      compression: 'none',
+    });
     // The transport's http module, counted: each attempt is one http.request() call.
     const http = process.getBuiltinModule('node:http');
     const request = http.request;
     let attempts = 0;
-    http.request = (...args) => { attempts++; return request.apply(http, args); };
-    const error = await transport.send(new Uint8Array([1, 2, 3])).then(() => undefined, (e) => e).finally(() => { http.request = request; });
+    http.request = (...args) => {
+      attempts++;
+      return request.apply(http, args);
+    };
+    const error = await transport
+      .send(new Uint8Array([1, 2, 3]))
+      .then(
+        () => undefined,
+        (e) => e,
+      )
+      .finally(() => {
+        http.request = request;
+      });
     assert.ok(error instanceof Error, 'the send fails');
     assert.equal(error.code, 'ERR_INVALID_CHAR');
     assert.match(error.message, /ERR_INVALID_CHAR/);
@@ -162,7 +208,18 @@ test('regression 14.4: a header value with CR/LF costs no retries and no exit bo
   try {
     for (const mode of ['natural', 'exit']) {
       // The bug spent the whole bound retrying: here ten minutes, and the run would be killed.
-      const r = await runApp({ script: exitApp, args: [mode], env: { ...TRAIL_ENV, BUD_OBSERVE_SHUTDOWN_TIMEOUT: FAR_BOUND, BUD_OBSERVE_ENDPOINT: collector.url, BUD_OBSERVE_HEADERS: 'x-h=bad\r\nX-Injected: 1', SPANS: '20', OTEL_METRICS_EXPORTER: 'none' } });
+      const r = await runApp({
+        script: exitApp,
+        args: [mode],
+        env: {
+          ...TRAIL_ENV,
+          BUD_OBSERVE_SHUTDOWN_TIMEOUT: FAR_BOUND,
+          BUD_OBSERVE_ENDPOINT: collector.url,
+          BUD_OBSERVE_HEADERS: 'x-h=bad\r\nX-Injected: 1',
+          SPANS: '20',
+          OTEL_METRICS_EXPORTER: 'none',
+        },
+      });
       const lines = warnings(r.stderr);
       t.diagnostic(`${mode}: ${lines.join(' | ')}`);
       assert.equal(r.code, mode === 'exit' ? 3 : 0, r.stderr);

@@ -13,7 +13,18 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { gunzipSync } from 'node:zlib';
 import { ExportResultCode } from '@opentelemetry/core';
-import { abortError, hintFor, INITIAL_BACKOFF_MS, MAX_BACKOFF_MS, networkHint, nextBackoff, parseRetryAfter, retryWait, statusHint, withHint } from '../src/export/retry.ts';
+import {
+  abortError,
+  hintFor,
+  INITIAL_BACKOFF_MS,
+  MAX_BACKOFF_MS,
+  networkHint,
+  nextBackoff,
+  parseRetryAfter,
+  retryWait,
+  statusHint,
+  withHint,
+} from '../src/export/retry.ts';
 import { ExportHttpError, HttpTransport } from '../src/export/transport.ts';
 import { BudBatchSpanProcessor } from '../src/export/batch-processor.ts';
 import { closedPort } from './helpers/net.mjs';
@@ -24,7 +35,9 @@ const realSetTimeout = globalThis.setTimeout;
 /** `promise`, or a rejection after `ms` of real time: a wait nobody woke fails the test instead of hanging it. */
 function within(promise, ms, what) {
   let timer;
-  const late = new Promise((_, reject) => { timer = realSetTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms of real time`)), ms); });
+  const late = new Promise((_, reject) => {
+    timer = realSetTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms of real time`)), ms);
+  });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
@@ -37,26 +50,54 @@ async function until(done, turns = 10_000) {
 // ---- retry.ts: the rules --------------------------------------------------------------------
 
 test('statusHint: 429, 502, 503 and 504 are retried, every other answer is final; Retry-After is read', () => {
-  for (const status of [429, 502, 503, 504]) assert.deepEqual(statusHint(status, undefined), { retryable: true }, String(status));
-  for (const status of [200, 400, 401, 403, 404, 408, 413, 500, 501, 505]) assert.deepEqual(statusHint(status, undefined), { retryable: false }, String(status));
+  for (const status of [429, 502, 503, 504])
+    assert.deepEqual(statusHint(status, undefined), { retryable: true }, String(status));
+  for (const status of [200, 400, 401, 403, 404, 408, 413, 500, 501, 505])
+    assert.deepEqual(statusHint(status, undefined), { retryable: false }, String(status));
   assert.deepEqual(statusHint(503, '2'), { retryable: true, retryAfterMs: 2000 });
-  assert.deepEqual(statusHint(400, '2'), { retryable: false, retryAfterMs: 2000 }, 'read, though a final answer is not retried');
+  assert.deepEqual(
+    statusHint(400, '2'),
+    { retryable: false, retryAfterMs: 2000 },
+    'read, though a final answer is not retried',
+  );
   assert.deepEqual(statusHint(429, 'soon'), { retryable: true }, 'an unreadable Retry-After is none');
 });
 
 test('parseRetryAfter: delta-seconds or an HTTP-date, never negative', () => {
   const now = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT');
   const cases = [
-    ['1', 1000], ['0', 0], ['1.5', 1500], [' 2 ', 2000], ['-1', 0], ['-0', 0],
-    ['Wed, 21 Oct 2015 07:28:02 GMT', 2000], ['Wed, 21 Oct 2015 07:27:00 GMT', 0], ['Thu, 01 Jan 1970 00:00:00 GMT', 0],
-    [undefined, undefined], ['', undefined], ['   ', undefined], ['abc', undefined], ['1e400', undefined], ['\u00ff', undefined],
+    ['1', 1000],
+    ['0', 0],
+    ['1.5', 1500],
+    [' 2 ', 2000],
+    ['-1', 0],
+    ['-0', 0],
+    ['Wed, 21 Oct 2015 07:28:02 GMT', 2000],
+    ['Wed, 21 Oct 2015 07:27:00 GMT', 0],
+    ['Thu, 01 Jan 1970 00:00:00 GMT', 0],
+    [undefined, undefined],
+    ['', undefined],
+    ['   ', undefined],
+    ['abc', undefined],
+    ['1e400', undefined],
+    ['\u00ff', undefined],
   ];
   for (const [value, ms] of cases) assert.equal(parseRetryAfter(value, now), ms, JSON.stringify(value));
 });
 
 test('networkHint: every failure below HTTP is retryable; connection refused and no such host mean nobody listens', () => {
-  for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']) assert.deepEqual(networkHint(Object.assign(new Error(code), { code })), { retryable: true, unreachable: true }, code);
-  for (const code of ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', undefined]) assert.deepEqual(networkHint(Object.assign(new Error('x'), { code })), { retryable: true, unreachable: false }, String(code));
+  for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'])
+    assert.deepEqual(
+      networkHint(Object.assign(new Error(code), { code })),
+      { retryable: true, unreachable: true },
+      code,
+    );
+  for (const code of ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', undefined])
+    assert.deepEqual(
+      networkHint(Object.assign(new Error('x'), { code })),
+      { retryable: true, unreachable: false },
+      String(code),
+    );
   assert.deepEqual(networkHint(undefined), { retryable: true, unreachable: false });
   assert.deepEqual(networkHint(null), { retryable: true, unreachable: false });
 });
@@ -66,7 +107,8 @@ test('withHint and hintFor: a hint rides on the error; anything else has none', 
   const tagged = withHint(e, { retryable: false });
   assert.equal(tagged, e, 'the same error');
   assert.deepEqual(hintFor(e), { retryable: false });
-  for (const v of [new Error('plain'), undefined, null, 'text', { retry: 'yes' }, { retry: null }]) assert.equal(hintFor(v), undefined, String(v));
+  for (const v of [new Error('plain'), undefined, null, 'text', { retry: 'yes' }, { retry: null }])
+    assert.equal(hintFor(v), undefined, String(v));
   const aborted = abortError();
   assert.equal(aborted.message, 'export aborted: the exit bound was reached');
   assert.deepEqual(hintFor(aborted), { retryable: false, aborted: true });
@@ -91,12 +133,20 @@ test('retryWait: none for final answers, aborts and no hint; the backoff with ±
   random.mock.mockImplementation(() => 0.9999);
   assert.ok(Math.abs(retryWait({ retryable: true }, 1000, undefined) - 1199.96) < 1e-6);
   random.mock.mockImplementation(() => 0.5);
-  assert.equal(retryWait({ retryable: true, unreachable: true }, 1000, undefined), 1000, 'a refused collector is retried while the app runs');
+  assert.equal(
+    retryWait({ retryable: true, unreachable: true }, 1000, undefined),
+    1000,
+    'a refused collector is retried while the app runs',
+  );
 });
 
 test('retryWait: Retry-After is a lower bound, capped at 5 minutes; 0 or a past date is no request loop', (t) => {
   t.mock.method(Math, 'random', () => 0.5);
-  assert.equal(retryWait({ retryable: true, retryAfterMs: 0 }, 500, undefined), 500, 'Retry-After: 0 still waits the backoff');
+  assert.equal(
+    retryWait({ retryable: true, retryAfterMs: 0 }, 500, undefined),
+    500,
+    'Retry-After: 0 still waits the backoff',
+  );
   assert.equal(retryWait({ retryable: true, retryAfterMs: 100 }, 500, undefined), 500);
   assert.equal(retryWait({ retryable: true, retryAfterMs: 2000 }, 500, undefined), 2000);
   assert.equal(retryWait({ retryable: true, retryAfterMs: 99_999_999_000 }, 500, undefined), 300_000);
@@ -109,7 +159,11 @@ test('retryWait while exiting: no retry of a refused collector, no wait ending a
   assert.equal(retryWait({ retryable: true }, 500, now + 60_000, now), 500);
   assert.equal(retryWait({ retryable: true }, 500, now + 501, now), 500);
   assert.equal(retryWait({ retryable: true }, 500, now + 500, now), undefined, 'a wait ending at the deadline is none');
-  assert.equal(retryWait({ retryable: true, retryAfterMs: 2000 }, 500, now + 1000, now), undefined, 'Retry-After past the deadline');
+  assert.equal(
+    retryWait({ retryable: true, retryAfterMs: 2000 }, 500, now + 1000, now),
+    undefined,
+    'Retry-After past the deadline',
+  );
 });
 
 // ---- transport.ts: the requests --------------------------------------------------------------
@@ -119,17 +173,22 @@ async function collector(answer) {
   const requests = [];
   const server = createServer((req, res) => {
     const chunks = [];
-    req.on('data', (c) => chunks.push(c)).on('end', () => {
-      requests.push({ headers: req.headers, body: Buffer.concat(chunks) });
-      answer(req, res, requests.length);
-    });
+    req
+      .on('data', (c) => chunks.push(c))
+      .on('end', () => {
+        requests.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        answer(req, res, requests.length);
+      });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${server.address().port}/v1/traces`,
     requests,
-    close: () => { server.closeAllConnections(); server.close(); },
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
   };
 }
 
@@ -145,8 +204,15 @@ function watchHttp(t) {
   t.mock.method(http, 'request', (...args) => {
     seen.requests++;
     const req = request.apply(http, args);
-    req.on('response', (res) => { seen.responses++; res.on('end', () => { seen.answered++; }); });
-    req.on('error', () => { seen.failed++; });
+    req.on('response', (res) => {
+      seen.responses++;
+      res.on('end', () => {
+        seen.answered++;
+      });
+    });
+    req.on('error', () => {
+      seen.failed++;
+    });
     return req;
   });
   return seen;
@@ -155,13 +221,27 @@ function watchHttp(t) {
 /** One turn of the event loop: the microtasks queued by what just happened have run. */
 const turn = () => new Promise((r) => setImmediate(r));
 
-const transportTo = (url, opts = {}) => new HttpTransport({ url, headers: { authorization: 'Bearer t' }, contentType: 'application/x-protobuf', timeoutMs: 600_000, compression: 'none', ...opts });
-const failure = (promise) => promise.then(() => assert.fail('the send succeeded'), (e) => e);
+const transportTo = (url, opts = {}) =>
+  new HttpTransport({
+    url,
+    headers: { authorization: 'Bearer t' },
+    contentType: 'application/x-protobuf',
+    timeoutMs: 600_000,
+    compression: 'none',
+    ...opts,
+  });
+const failure = (promise) =>
+  promise.then(
+    () => assert.fail('the send succeeded'),
+    (e) => e,
+  );
 
 test('HttpTransport: one POST with the headers, the body and its length; a 2xx is success', async (t) => {
   const c = await collector((req, res) => res.writeHead(202).end());
   t.after(c.close);
-  await transportTo(c.url, { headers: { authorization: 'Bearer t', 'x-team': 'core' } }).send(new Uint8Array([1, 2, 3]));
+  await transportTo(c.url, { headers: { authorization: 'Bearer t', 'x-team': 'core' } }).send(
+    new Uint8Array([1, 2, 3]),
+  );
   assert.equal(c.requests.length, 1);
   const [q] = c.requests;
   assert.deepEqual(q.body, Buffer.from([1, 2, 3]));
@@ -198,7 +278,9 @@ test('HttpTransport: a retryable answer is tried again after the backoff, until 
   t.mock.method(Math, 'random', () => 0);
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const http = watchHttp(t);
-  const c = await collector((req, res, n) => res.writeHead(n < 3 ? 503 : 200, n < 3 ? { 'retry-after': '0' } : {}).end());
+  const c = await collector((req, res, n) =>
+    res.writeHead(n < 3 ? 503 : 200, n < 3 ? { 'retry-after': '0' } : {}).end(),
+  );
   t.after(c.close);
   const sent = transportTo(c.url).send(new Uint8Array(1));
   await until(() => http.answered === 1);
@@ -255,10 +337,16 @@ test('HttpTransport: abort() fails what is in flight and what waits to retry, as
   const http = watchHttp(t);
   const hung = await collector(() => {});
   const throttling = await collector((req, res) => res.writeHead(503).end());
-  t.after(() => { hung.close(); throttling.close(); });
+  t.after(() => {
+    hung.close();
+    throttling.close();
+  });
   const inFlight = transportTo(hung.url);
   const retrying = transportTo(throttling.url);
-  const sends = [['in flight', inFlight, failure(inFlight.send(new Uint8Array(1)))], ['waiting to retry', retrying, failure(retrying.send(new Uint8Array(1)))]];
+  const sends = [
+    ['in flight', inFlight, failure(inFlight.send(new Uint8Array(1)))],
+    ['waiting to retry', retrying, failure(retrying.send(new Uint8Array(1)))],
+  ];
   await until(() => hung.requests.length === 1 && http.answered === 1);
   await turn();
   for (const [what, transport, sent] of sends) {
@@ -297,7 +385,10 @@ test('HttpTransport: within its export timeout with retry on, attempts stop when
   t.after(c.close);
   const sent = failure(transportTo(c.url, { timeoutMs: 1500 }).send(new Uint8Array(1)));
   // Waits of 400 and 800 ms fit into 1500; the third (1600) does not.
-  for (const [n, wait] of [[1, 400], [2, 800]]) {
+  for (const [n, wait] of [
+    [1, 400],
+    [2, 800],
+  ]) {
     await until(() => http.answered === n);
     await turn();
     t.mock.timers.tick(wait);
@@ -315,15 +406,30 @@ const span = (i) => ({ name: `s${i}`, spanContext: () => ({ traceFlags: 1 }) });
 function processor(result) {
   const exports = [];
   const p = new BudBatchSpanProcessor({
-    exporter: { export: (batch, done) => { exports.push(batch.length); done(result(exports.length)); }, shutdown: async () => {} },
+    exporter: {
+      export: (batch, done) => {
+        exports.push(batch.length);
+        done(result(exports.length));
+      },
+      shutdown: async () => {},
+    },
     scheduleDelayMs: 1000,
     maxQueueSize: 100,
     maxExportBatchSize: 10,
   });
   return { p, exports };
 }
-const refused = () => ({ code: ExportResultCode.FAILED, error: withHint(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), { retryable: true, unreachable: true }) });
-const throttled = (retryAfterMs) => () => ({ code: ExportResultCode.FAILED, error: withHint(new Error('collector answered HTTP 503'), { retryable: true, retryAfterMs }) });
+const refused = () => ({
+  code: ExportResultCode.FAILED,
+  error: withHint(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), {
+    retryable: true,
+    unreachable: true,
+  }),
+});
+const throttled = (retryAfterMs) => () => ({
+  code: ExportResultCode.FAILED,
+  error: withHint(new Error('collector answered HTTP 503'), { retryable: true, retryAfterMs }),
+});
 
 test('batch processor: a batch retrying a refused collector is given up when the exit begins, not at its next try', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
@@ -362,7 +468,10 @@ test('batch processor at exit: a throttled batch is retried when its wait ends b
 test('batch processor: a batch failing during the exit is given up at once when its retry could not come in time, or the collector refuses', async (t) => {
   t.mock.method(Math, 'random', () => 0.5);
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
-  for (const [what, result] of [['Retry-After past the deadline', throttled(10_000)], ['refused', refused]]) {
+  for (const [what, result] of [
+    ['Retry-After past the deadline', throttled(10_000)],
+    ['refused', refused],
+  ]) {
     const { p, exports } = processor(result);
     p.beginExit(Date.now() + 5000);
     p.onEnd(span(0));
@@ -381,5 +490,12 @@ test('batch processor: when the exit bound is reached, retrying batches are cut 
   p.beginExit(Date.now() + 60_000);
   p.abortRetries();
   await within(flushed, 5000, 'the flush');
-  assert.deepEqual(p.exitLoss(), { queueFull: 0, failedBefore: 0, failedAtExit: 0, error: undefined, timedOut: 15, droppedTotal: 15 });
+  assert.deepEqual(p.exitLoss(), {
+    queueFull: 0,
+    failedBefore: 0,
+    failedAtExit: 0,
+    error: undefined,
+    timedOut: 15,
+    droppedTotal: 15,
+  });
 });

@@ -118,7 +118,14 @@ test('metrics go to /v1/metrics: the HTTP duration histograms', async () => {
 test('log records go to /v1/logs (the logs SDK loads on the first record)', async () => {
   const receiver = await startReceiver();
   try {
-    const r = await runApp({ script: `${fixtures}logs/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_PROTOCOL: 'http/json', BUD_OBSERVE_SERVICE_NAME: 'logs-test' } });
+    const r = await runApp({
+      script: `${fixtures}logs/app.mjs`,
+      env: {
+        BUD_OBSERVE_ENDPOINT: receiver.url,
+        BUD_OBSERVE_PROTOCOL: 'http/json',
+        BUD_OBSERVE_SERVICE_NAME: 'logs-test',
+      },
+    });
     assert.equal(r.code, 0, r.stderr);
     const logs = receiver.received.requests.filter((q) => q.path === '/v1/logs');
     assert.equal(logs.length, 1);
@@ -126,7 +133,10 @@ test('log records go to /v1/logs (the logs SDK loads on the first record)', asyn
     const record = body.resourceLogs[0].scopeLogs[0].logRecords[0];
     assert.equal(record.body.stringValue, 'disk almost full');
     assert.equal(record.severityText, 'WARN');
-    assert.equal(body.resourceLogs[0].resource.attributes.find((a) => a.key === 'service.name').value.stringValue, 'logs-test');
+    assert.equal(
+      body.resourceLogs[0].resource.attributes.find((a) => a.key === 'service.name').value.stringValue,
+      'logs-test',
+    );
   } finally {
     await receiver.close();
   }
@@ -136,7 +146,10 @@ test('OTLP/gRPC: spans, metrics and logs over gRPC with the token as metadata', 
   const { startGrpcReceiver } = await import('./helpers/grpc-receiver.mjs');
   const receiver = await startGrpcReceiver();
   try {
-    const r = await runApp({ script: `${fixtures}http/app.mjs`, env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_PROTOCOL: 'grpc', BUD_OBSERVE_TOKEN: 'grpc-tok' } });
+    const r = await runApp({
+      script: `${fixtures}http/app.mjs`,
+      env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_PROTOCOL: 'grpc', BUD_OBSERVE_TOKEN: 'grpc-tok' },
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     assert.ok(receiver.received.spans.some((s) => s.kind === SERVER));

@@ -20,11 +20,14 @@ let base;
 let bin;
 let receiver;
 
-before(async () => {
-  base = packAndInstall(tmp, 'base', { name: 'base', private: true });
-  bin = join(base, 'node_modules/.bin/budobserve');
-  receiver = await startReceiver();
-}, { timeout: 360_000 });
+before(
+  async () => {
+    base = packAndInstall(tmp, 'base', { name: 'base', private: true });
+    bin = join(base, 'node_modules/.bin/budobserve');
+    receiver = await startReceiver();
+  },
+  { timeout: 360_000 },
+);
 
 after(async () => {
   await receiver?.close();
@@ -49,21 +52,35 @@ for (const type of ['commonjs', 'module', undefined]) {
   const prefix = type === 'commonjs' ? 'regression 15.1: ' : 'installed package: ';
   test(`${prefix}budobserve.config.ts written by init loads in ${kind} project (installed package: init, the app with --import and --require, doctor)`, async () => {
     const dir = project(`app-${type ?? 'typeless'}`, type);
-    assert.equal(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type, type, 'npm wrote the type under test');
+    assert.equal(
+      JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type,
+      type,
+      'npm wrote the type under test',
+    );
     const init = await cli(['init'], { cwd: dir, bin });
     assert.equal(init.code, 0, init.stderr);
     const file = join(dir, 'budobserve.config.ts');
     const serviceName = `packed-init-${type ?? 'typeless'}`;
-    writeFileSync(file, editTemplate(readFileSync(file, 'utf8'), { serviceName, endpoint: receiver.url, typescript: true }));
+    writeFileSync(
+      file,
+      editTemplate(readFileSync(file, 'utf8'), { serviceName, endpoint: receiver.url, typescript: true }),
+    );
 
-    for (const [script, flag] of [['app.mjs', '--import'], ['app.cjs', '--require']]) {
+    for (const [script, flag] of [
+      ['app.mjs', '--import'],
+      ['app.cjs', '--require'],
+    ]) {
       const before = receiver.spans.length;
       const r = await runApp({ script: join(dir, script), preload: [flag, '@budobserve/agent/register'], cwd: dir });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, '200 hello /greet?name=bud\n');
       assert.equal(r.stderr, '', `${flag}: no warning`);
       const spans = await receiver.waitFor((s) => s.slice(before).some((x) => x.kind === SERVER));
-      assert.equal(spans.slice(before).find((x) => x.kind === SERVER).resource['service.name'], serviceName, `${flag}: the file's serviceName`);
+      assert.equal(
+        spans.slice(before).find((x) => x.kind === SERVER).resource['service.name'],
+        serviceName,
+        `${flag}: the file's serviceName`,
+      );
     }
 
     const doctor = await cli(['doctor', '--json'], { cwd: dir, bin });

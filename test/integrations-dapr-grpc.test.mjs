@@ -24,29 +24,53 @@ const APP_CALLBACK = 'dapr.proto.runtime.v1.AppCallback';
 test('dapr over gRPC: client calls are CLIENT/PRODUCER spans whose context reaches the sidecar, AppCallback calls are SERVER spans in the same trace', async () => {
   const receiver = await startReceiver();
   const appPort = await closedPort();
-  const sidecar = await startFakeGrpcSidecar({ appId: 'app-a', apps: { 'app-b': appPort }, bindings: { 'queue-out': { app: 'app-b', name: 'queue-in' } } });
+  const sidecar = await startFakeGrpcSidecar({
+    appId: 'app-a',
+    apps: { 'app-b': appPort },
+    bindings: { 'queue-out': { app: 'app-b', name: 'queue-in' } },
+  });
   try {
     const env = { BUD_OBSERVE_ENDPOINT: receiver.url, DAPR_GRPC_PORT: String(sidecar.port) };
     let bOut;
     const appB = runApp({
       script: `${fixtures}integrations-dapr/grpc-app-b.mjs`,
       env: { ...env, BUD_OBSERVE_SERVICE_NAME: 'app-b', APP_PORT: String(appPort) },
-      onSpawn: (_child, out) => { bOut = out; },
+      onSpawn: (_child, out) => {
+        bOut = out;
+      },
     });
     await waitForOutput(bOut, 'ready', 20_000);
-    const a = await runApp({ script: `${fixtures}integrations-dapr/grpc-app-a.mjs`, env: { ...env, BUD_OBSERVE_SERVICE_NAME: 'app-a' } });
+    const a = await runApp({
+      script: `${fixtures}integrations-dapr/grpc-app-a.mjs`,
+      env: { ...env, BUD_OBSERVE_SERVICE_NAME: 'app-a' },
+    });
     assert.equal(a.code, 0, a.stderr);
     const b = await appB;
     assert.equal(b.code, 0, b.stderr);
     const out = JSON.parse(a.stdout.trim());
     assert.equal(out.status, 200, out.body);
-    assert.deepEqual(JSON.parse(out.body), { invoked: { accepted: 42 }, refund: 'failed', stored: { status: 'placed' }, published: {}, unpublished: 'failed', missing: 'failed' });
-    assert.deepEqual(JSON.parse(b.stdout.trim().split('\n').at(-1)), { invocations: 1, events: [{ order: 42 }], refunds: 1, bindings: [{ order: 42 }] });
+    assert.deepEqual(JSON.parse(out.body), {
+      invoked: { accepted: 42 },
+      refund: 'failed',
+      stored: { status: 'placed' },
+      published: {},
+      unpublished: 'failed',
+      missing: 'failed',
+    });
+    assert.deepEqual(JSON.parse(b.stdout.trim().split('\n').at(-1)), {
+      invocations: 1,
+      events: [{ order: 42 }],
+      refunds: 1,
+      bindings: [{ order: 42 }],
+    });
 
-    const spans = await receiver.waitFor((s) => s.some((x) => x.name === 'dapr process pubsub/orders')
-      && s.some((x) => x.name === 'dapr process pubsub/refunds')
-      && s.some((x) => x.name === 'dapr binding.receive queue-in')
-      && s.some((x) => x.kind === SERVER && x.attributes['url.path'] === '/order'));
+    const spans = await receiver.waitFor(
+      (s) =>
+        s.some((x) => x.name === 'dapr process pubsub/orders') &&
+        s.some((x) => x.name === 'dapr process pubsub/refunds') &&
+        s.some((x) => x.name === 'dapr binding.receive queue-in') &&
+        s.some((x) => x.kind === SERVER && x.attributes['url.path'] === '/order'),
+    );
     const inA = spans.filter((s) => s.resource['service.name'] === 'app-a');
     const inB = spans.filter((s) => s.resource['service.name'] === 'app-b');
     const request = inA.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/order');
@@ -58,7 +82,9 @@ test('dapr over gRPC: client calls are CLIENT/PRODUCER spans whose context reach
     const traceparentOf = (span) => `00-${span.traceId}-${span.spanId}-01`;
     /** App B's SERVER span for one AppCallback call. */
     const callback = (method, match) => {
-      const found = inB.filter((s) => s.kind === SERVER && s.scope === SCOPE && s.name === `grpc.${APP_CALLBACK}/${method}` && match(s));
+      const found = inB.filter(
+        (s) => s.kind === SERVER && s.scope === SCOPE && s.name === `grpc.${APP_CALLBACK}/${method}` && match(s),
+      );
       assert.equal(found.length, 1, `one ${method} span; got ${inB.map((s) => s.name)}`);
       const [span] = found;
       assert.equal(span.attributes['rpc.system'], 'grpc');
@@ -81,12 +107,19 @@ test('dapr over gRPC: client calls are CLIENT/PRODUCER spans whose context reach
     assert.equal(invoke.attributes['rpc.method'], 'InvokeService');
     assert.equal(invoke.attributes['server.address'], '127.0.0.1');
     assert.equal(invoke.attributes['server.port'], sidecar.port);
-    assert.ok(!inA.some((s) => s.parentSpanId === invoke.spanId), 'no transport span under the Dapr span: it is the gRPC call');
+    assert.ok(
+      !inA.some((s) => s.parentSpanId === invoke.spanId),
+      'no transport span under the Dapr span: it is the gRPC call',
+    );
     const invocation = sidecar.record.invocations.find((i) => i.target === 'app-b');
-    assert.equal(invocation.traceparent, traceparentOf(invoke), 'the Dapr span\'s context reached the sidecar as traceparent metadata');
+    assert.equal(
+      invocation.traceparent,
+      traceparentOf(invoke),
+      "the Dapr span's context reached the sidecar as traceparent metadata",
+    );
 
     const onInvoke = callback('OnInvoke', (s) => s.attributes['dapr.method'] === 'checkout');
-    assert.equal(onInvoke.parentSpanId, invoke.spanId, 'app B continues the caller\'s trace from the metadata');
+    assert.equal(onInvoke.parentSpanId, invoke.spanId, "app B continues the caller's trace from the metadata");
     assert.equal(onInvoke.attributes['dapr.operation'], 'invoke');
     assert.equal(onInvoke.attributes['dapr.method'], 'checkout');
     assert.equal(onInvoke.attributes['dapr.caller.app_id'], 'app-a');
@@ -102,9 +135,14 @@ test('dapr over gRPC: client calls are CLIENT/PRODUCER spans whose context reach
     assert.equal(onRefund.status.message, 'no refunds today');
     assert.equal(onRefund.attributes['rpc.grpc.status_code'], 2);
     assert.equal(onRefund.attributes['error.type'], 'Error');
-    assert.ok(onRefund.events.some((e) => e.name === 'exception' && e.attributes['exception.message'] === 'no refunds today'));
+    assert.ok(
+      onRefund.events.some((e) => e.name === 'exception' && e.attributes['exception.message'] === 'no refunds today'),
+    );
 
-    for (const [name, operation, rpc] of [['dapr state.save statestore', 'state.save', 'SaveState'], ['dapr state.get statestore', 'state.get', 'GetState']]) {
+    for (const [name, operation, rpc] of [
+      ['dapr state.save statestore', 'state.save', 'SaveState'],
+      ['dapr state.get statestore', 'state.get', 'GetState'],
+    ]) {
       const span = dapr(name);
       assert.equal(span.kind, CLIENT);
       assert.equal(span.parentSpanId, request.spanId);
@@ -143,7 +181,7 @@ test('dapr over gRPC: client calls are CLIENT/PRODUCER spans whose context reach
     assert.equal(failed.status.code, ERROR, 'a failing handler is an error');
     assert.equal(failed.status.message, 'refund window closed');
     const exception = failed.events.find((e) => e.name === 'exception');
-    assert.ok(exception, 'the handler\'s exception is recorded');
+    assert.ok(exception, "the handler's exception is recorded");
     assert.equal(exception.attributes['exception.message'], 'refund window closed');
 
     // gRPC publish rejects with { error: ConnectError }: the span records the error inside.
@@ -175,10 +213,18 @@ test('dapr over gRPC: client calls are CLIENT/PRODUCER spans whose context reach
 
     // The SDKs polling GetMetadata on start and the sidecar asking ListTopicSubscriptions are
     // untraced: every span there is belongs to the request.
-    assert.deepEqual(inB.map((x) => x.name).sort(), [
-      'dapr binding.receive queue-in', 'dapr process pubsub/orders', 'dapr process pubsub/refunds',
-      ...['OnBindingEvent', 'OnInvoke', 'OnInvoke', 'OnTopicEvent', 'OnTopicEvent'].map((m) => `grpc.${APP_CALLBACK}/${m}`),
-    ], 'app B has the AppCallback calls and their handlers, once each');
+    assert.deepEqual(
+      inB.map((x) => x.name).sort(),
+      [
+        'dapr binding.receive queue-in',
+        'dapr process pubsub/orders',
+        'dapr process pubsub/refunds',
+        ...['OnBindingEvent', 'OnInvoke', 'OnInvoke', 'OnTopicEvent', 'OnTopicEvent'].map(
+          (m) => `grpc.${APP_CALLBACK}/${m}`,
+        ),
+      ],
+      'app B has the AppCallback calls and their handlers, once each',
+    );
     assert.equal(inA.filter((x) => x.scope === SCOPE).length, 9, 'app A has one span per Dapr call');
     const ofRequest = [...inA, ...inB];
     const traces = new Set(ofRequest.map((x) => x.traceId));

@@ -26,21 +26,34 @@ test('dapr: client calls are CLIENT/PRODUCER spans, the sidecar hop keeps one tr
     const appB = runApp({
       script: `${fixtures}integrations-dapr/app-b.mjs`,
       env: { ...env, BUD_OBSERVE_SERVICE_NAME: 'app-b', APP_PORT: String(appPort) },
-      onSpawn: (_child, out) => { bOut = out; },
+      onSpawn: (_child, out) => {
+        bOut = out;
+      },
     });
     await waitForOutput(bOut, 'ready', 20_000);
-    const a = await runApp({ script: `${fixtures}integrations-dapr/app-a.mjs`, env: { ...env, BUD_OBSERVE_SERVICE_NAME: 'app-a' } });
+    const a = await runApp({
+      script: `${fixtures}integrations-dapr/app-a.mjs`,
+      env: { ...env, BUD_OBSERVE_SERVICE_NAME: 'app-a' },
+    });
     assert.equal(a.code, 0, a.stderr);
     const b = await appB;
     assert.equal(b.code, 0, b.stderr);
     const out = JSON.parse(a.stdout.trim());
     assert.equal(out.status, 200, out.body);
-    assert.deepEqual(JSON.parse(out.body), { invoked: { accepted: 42 }, stored: { status: 'placed' }, published: {}, missing: 'failed' });
+    assert.deepEqual(JSON.parse(out.body), {
+      invoked: { accepted: 42 },
+      stored: { status: 'placed' },
+      published: {},
+      missing: 'failed',
+    });
     assert.equal(sidecar.record.delivered[0]?.status, 200, 'the event reached app B');
 
-    const spans = await receiver.waitFor((s) => s.some((x) => x.name === 'dapr process pubsub/orders')
-      && s.some((x) => x.kind === SERVER && x.attributes['url.path'] === '/order')
-      && s.filter((x) => x.resource['service.name'] === 'app-b' && x.kind === SERVER).length >= 2);
+    const spans = await receiver.waitFor(
+      (s) =>
+        s.some((x) => x.name === 'dapr process pubsub/orders') &&
+        s.some((x) => x.kind === SERVER && x.attributes['url.path'] === '/order') &&
+        s.filter((x) => x.resource['service.name'] === 'app-b' && x.kind === SERVER).length >= 2,
+    );
     const inA = spans.filter((s) => s.resource['service.name'] === 'app-a');
     const inB = spans.filter((s) => s.resource['service.name'] === 'app-b');
     const request = inA.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/order');
@@ -65,7 +78,11 @@ test('dapr: client calls are CLIENT/PRODUCER spans, the sidecar hop keeps one tr
     assert.equal(invoke.attributes['dapr.http_method'], 'POST');
     const invokeHttp = httpChild(invoke);
     const invocation = sidecar.record.invocations.find((i) => i.target === 'app-b');
-    assert.equal(invocation.traceparent, `00-${invoke.traceId}-${invokeHttp.spanId}-01`, 'traceparent of the SDK request reached the sidecar');
+    assert.equal(
+      invocation.traceparent,
+      `00-${invoke.traceId}-${invokeHttp.spanId}-01`,
+      'traceparent of the SDK request reached the sidecar',
+    );
 
     const bServer = inB.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/checkout');
     assert.ok(bServer, 'app B has a server span for the invocation');
@@ -76,7 +93,10 @@ test('dapr: client calls are CLIENT/PRODUCER spans, the sidecar hop keeps one tr
     assert.equal(bServer.attributes['dapr.caller.app_id'], 'app-a');
     assert.equal(bServer.attributes['dapr.app_id'], 'app-b');
 
-    for (const [name, operation] of [['dapr state.save statestore', 'state.save'], ['dapr state.get statestore', 'state.get']]) {
+    for (const [name, operation] of [
+      ['dapr state.save statestore', 'state.save'],
+      ['dapr state.get statestore', 'state.get'],
+    ]) {
       const span = dapr(name);
       assert.equal(span.kind, CLIENT);
       assert.equal(span.parentSpanId, request.spanId);
@@ -96,13 +116,20 @@ test('dapr: client calls are CLIENT/PRODUCER spans, the sidecar hop keeps one tr
     const delivery = inB.find((s) => s.kind === SERVER && s.attributes['dapr.topic'] === 'orders');
     assert.ok(delivery, 'app B has a server span for the delivery, with dapr.topic');
     assert.equal(delivery.traceId, request.traceId);
-    assert.equal(delivery.parentSpanId, publishHttp.spanId, 'the delivery joins the publisher trace through the sidecar');
+    assert.equal(
+      delivery.parentSpanId,
+      publishHttp.spanId,
+      'the delivery joins the publisher trace through the sidecar',
+    );
     assert.equal(delivery.attributes['dapr.component'], 'pubsub');
     const consumer = inB.find((s) => s.name === 'dapr process pubsub/orders');
     assert.equal(consumer.kind, CONSUMER);
     assert.equal(consumer.scope, SCOPE);
     assert.equal(consumer.traceId, request.traceId);
-    assert.ok(inB.some((s) => s.spanId === consumer.parentSpanId && s.traceId === delivery.traceId), 'the handler span hangs under the delivery request');
+    assert.ok(
+      inB.some((s) => s.spanId === consumer.parentSpanId && s.traceId === delivery.traceId),
+      'the handler span hangs under the delivery request',
+    );
     assert.equal(consumer.attributes['messaging.operation.type'], 'process');
 
     const binding = dapr('dapr binding.send queue-out');
@@ -117,7 +144,11 @@ test('dapr: client calls are CLIENT/PRODUCER spans, the sidecar hop keeps one tr
 
     // App B's own start-up (the SDK polling the sidecar's /metadata) and the sidecar reading
     // /dapr/subscribe are traces of their own; everything else belongs to the request.
-    const ofRequest = [...inA, ...inB.filter((x) => x.kind === SERVER && x.attributes['url.path'] !== '/dapr/subscribe'), ...inB.filter((x) => x.scope === SCOPE)];
+    const ofRequest = [
+      ...inA,
+      ...inB.filter((x) => x.kind === SERVER && x.attributes['url.path'] !== '/dapr/subscribe'),
+      ...inB.filter((x) => x.scope === SCOPE),
+    ];
     const traces = new Set(ofRequest.map((x) => x.traceId));
     assert.equal(traces.size, 1, 'every span of the request is in one trace');
   } finally {

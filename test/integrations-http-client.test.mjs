@@ -23,13 +23,18 @@ test('fetch, http, https and axios: CLIENT spans whose id the downstream receive
   const seen = new Map();
   const handler = (req, res) => {
     seen.set(req.headers['x-call'], req.headers.traceparent);
-    res.writeHead(req.url.startsWith('/missing') ? 404 : 200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    res
+      .writeHead(req.url.startsWith('/missing') ? 404 : 200, { 'content-type': 'application/json' })
+      .end('{"ok":true}');
   };
   const plain = createServer(handler);
-  const secure = createTlsServer({
-    key: readFileSync(`${fixtures}integrations-data/loopback-tls.key.pem`),
-    cert: readFileSync(`${fixtures}integrations-data/loopback-tls.cert.pem`),
-  }, handler);
+  const secure = createTlsServer(
+    {
+      key: readFileSync(`${fixtures}integrations-data/loopback-tls.key.pem`),
+      cert: readFileSync(`${fixtures}integrations-data/loopback-tls.cert.pem`),
+    },
+    handler,
+  );
   const receiver = await startReceiver();
   try {
     const plainPort = await listen(plain);
@@ -45,11 +50,41 @@ test('fetch, http, https and axios: CLIENT spans whose id the downstream receive
     const clients = spans.filter((s) => s.kind === CLIENT);
 
     const cases = [
-      { call: 'fetch', scope: '@opentelemetry/instrumentation-undici', url: `http://127.0.0.1:${plainPort}/items/1?via=fetch`, port: plainPort, status: 200 },
-      { call: 'http', scope: '@opentelemetry/instrumentation-http', url: `http://127.0.0.1:${plainPort}/items/2?via=http`, port: plainPort, status: 200 },
-      { call: 'https', scope: '@opentelemetry/instrumentation-http', url: `https://127.0.0.1:${securePort}/items/3?via=https`, port: securePort, status: 200 },
-      { call: 'axios', scope: '@opentelemetry/instrumentation-http', url: `http://127.0.0.1:${plainPort}/items/4?via=axios`, port: plainPort, status: 200 },
-      { call: 'fetch-404', scope: '@opentelemetry/instrumentation-undici', url: `http://127.0.0.1:${plainPort}/missing`, port: plainPort, status: 404 },
+      {
+        call: 'fetch',
+        scope: '@opentelemetry/instrumentation-undici',
+        url: `http://127.0.0.1:${plainPort}/items/1?via=fetch`,
+        port: plainPort,
+        status: 200,
+      },
+      {
+        call: 'http',
+        scope: '@opentelemetry/instrumentation-http',
+        url: `http://127.0.0.1:${plainPort}/items/2?via=http`,
+        port: plainPort,
+        status: 200,
+      },
+      {
+        call: 'https',
+        scope: '@opentelemetry/instrumentation-http',
+        url: `https://127.0.0.1:${securePort}/items/3?via=https`,
+        port: securePort,
+        status: 200,
+      },
+      {
+        call: 'axios',
+        scope: '@opentelemetry/instrumentation-http',
+        url: `http://127.0.0.1:${plainPort}/items/4?via=axios`,
+        port: plainPort,
+        status: 200,
+      },
+      {
+        call: 'fetch-404',
+        scope: '@opentelemetry/instrumentation-undici',
+        url: `http://127.0.0.1:${plainPort}/missing`,
+        port: plainPort,
+        status: 404,
+      },
     ];
     for (const c of cases) {
       const span = clients.find((s) => s.attributes['url.full'] === c.url);

@@ -17,9 +17,15 @@ const OPENAI = '@budobserve/instrumentation-openai';
 const ANTHROPIC = '@budobserve/instrumentation-anthropic';
 
 // List prices of the built-in table (src/libraries/genai/prices.ts), USD per 1M tokens.
-const PRICE = { 'gpt-4o-mini': [0.15, 0.6], 'gpt-4.1': [2, 8], 'text-embedding-3-small': [0.02, 0], 'claude-haiku-4-5': [1, 5] };
+const PRICE = {
+  'gpt-4o-mini': [0.15, 0.6],
+  'gpt-4.1': [2, 8],
+  'text-embedding-3-small': [0.02, 0],
+  'claude-haiku-4-5': [1, 5],
+};
 const cost = ([pin, pout], input, output) => (input * pin + output * pout) / 1e6;
-const close = (actual, expected, what = '') => assert.ok(Math.abs(actual - expected) < 1e-12, `${what ? `${what}: ` : ''}${actual} ≈ ${expected}`);
+const close = (actual, expected, what = '') =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${what ? `${what}: ` : ''}${actual} ≈ ${expected}`);
 
 async function run(env = {}) {
   const provider = await startProviderServer();
@@ -37,28 +43,37 @@ async function run(env = {}) {
     });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '', 'nothing on stderr');
-    assert.equal(r.stdout, [
-      'chat: Bud observes your Node.js services with zero code.',
-      'chat stream: Streaming from Bud.',
-      'chat stream: stopped early',
-      'responses: Traces, metrics and logs, with no code changes.',
-      'responses stream: Streamed responses.',
-      'embeddings: 4',
-      'anthropic: Hello! Bud sees every request.',
-      'anthropic stream: Streaming from Claude.',
-      'anthropic helper stream: Streaming from Claude.',
-      'openai error: 429',
-      'anthropic error: 500',
-      'litellm: Routed through LiteLLM.',
-      'route: Bud observes your Node.js services with zero code.',
-      '',
-    ].join('\n'), 'the app receives what the providers sent, unchanged');
-    const spans = await receiver.waitFor((s) => s.filter((x) => x.scope === OPENAI || x.scope === ANTHROPIC).length >= 13);
-    const genai = spans.filter((s) => s.scope === OPENAI || s.scope === ANTHROPIC).sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1));
+    assert.equal(
+      r.stdout,
+      [
+        'chat: Bud observes your Node.js services with zero code.',
+        'chat stream: Streaming from Bud.',
+        'chat stream: stopped early',
+        'responses: Traces, metrics and logs, with no code changes.',
+        'responses stream: Streamed responses.',
+        'embeddings: 4',
+        'anthropic: Hello! Bud sees every request.',
+        'anthropic stream: Streaming from Claude.',
+        'anthropic helper stream: Streaming from Claude.',
+        'openai error: 429',
+        'anthropic error: 500',
+        'litellm: Routed through LiteLLM.',
+        'route: Bud observes your Node.js services with zero code.',
+        '',
+      ].join('\n'),
+      'the app receives what the providers sent, unchanged',
+    );
+    const spans = await receiver.waitFor(
+      (s) => s.filter((x) => x.scope === OPENAI || x.scope === ANTHROPIC).length >= 13,
+    );
+    const genai = spans
+      .filter((s) => s.scope === OPENAI || s.scope === ANTHROPIC)
+      .sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1));
     const metrics = [];
     for (const q of receiver.received.requests.filter((x) => x.path === '/v1/metrics')) {
       for (const rm of JSON.parse(q.body.toString('utf8')).resourceMetrics ?? []) {
-        for (const sm of rm.scopeMetrics ?? []) for (const m of sm.metrics ?? []) metrics.push({ scope: sm.scope.name, ...m });
+        for (const sm of rm.scopeMetrics ?? [])
+          for (const m of sm.metrics ?? []) metrics.push({ scope: sm.scope.name, ...m });
       }
     }
     return { spans, genai, metrics, requests: provider.requests };
@@ -69,7 +84,8 @@ async function run(env = {}) {
 }
 
 const dump = (span) => JSON.stringify({ attributes: span.attributes, events: span.events, status: span.status });
-const attrs = (points) => points.map((p) => Object.fromEntries(p.attributes.map((a) => [a.key, Object.values(a.value)[0]])));
+const attrs = (points) =>
+  points.map((p) => Object.fromEntries(p.attributes.map((a) => [a.key, Object.values(a.value)[0]])));
 
 // Both runs at once: each app has its own provider server and collector.
 const plain = run();
@@ -80,12 +96,24 @@ const withContent = run({
 
 test('one gen_ai CLIENT span per call, named "<operation> <model>", under the caller and over the HTTP request', async () => {
   const { spans, genai } = await plain;
-  assert.deepEqual(genai.map((s) => `${s.scope === OPENAI ? 'openai' : 'anthropic'}: ${s.name}`), [
-    'openai: chat gpt-4o-mini', 'openai: chat gpt-4o-mini', 'openai: chat gpt-4o-mini',
-    'openai: chat gpt-4.1', 'openai: chat gpt-4.1', 'openai: embeddings text-embedding-3-small',
-    'anthropic: chat claude-haiku-4-5', 'anthropic: chat claude-haiku-4-5', 'anthropic: chat claude-haiku-4-5',
-    'openai: chat rate-limited', 'anthropic: chat claude-broken', 'openai: chat team-default', 'openai: chat gpt-4o-mini',
-  ]);
+  assert.deepEqual(
+    genai.map((s) => `${s.scope === OPENAI ? 'openai' : 'anthropic'}: ${s.name}`),
+    [
+      'openai: chat gpt-4o-mini',
+      'openai: chat gpt-4o-mini',
+      'openai: chat gpt-4o-mini',
+      'openai: chat gpt-4.1',
+      'openai: chat gpt-4.1',
+      'openai: embeddings text-embedding-3-small',
+      'anthropic: chat claude-haiku-4-5',
+      'anthropic: chat claude-haiku-4-5',
+      'anthropic: chat claude-haiku-4-5',
+      'openai: chat rate-limited',
+      'anthropic: chat claude-broken',
+      'openai: chat team-default',
+      'openai: chat gpt-4o-mini',
+    ],
+  );
   for (const s of genai) assert.equal(s.kind, CLIENT);
   // The route's call sits under the server span, in the trace of the app's own fetch.
   const server = spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/ask');
@@ -94,22 +122,43 @@ test('one gen_ai CLIENT span per call, named "<operation> <model>", under the ca
   assert.equal(routed.traceId, server.traceId);
   // The HTTP request to the provider is a child of the gen_ai span.
   const http = spans.filter((s) => s.kind === CLIENT && s.parentSpanId === routed.spanId);
-  assert.deepEqual(http.map((s) => s.attributes['url.path']), ['/openai/v1/chat/completions']);
+  assert.deepEqual(
+    http.map((s) => s.attributes['url.path']),
+    ['/openai/v1/chat/completions'],
+  );
   // Anthropic's SDK traces itself too; Bud's span replaces that one (a second span of the same
   // call would count its tokens twice), and the SDK's HTTP request sits under Bud's span.
-  assert.deepEqual(spans.filter((s) => s.scope === 'com.anthropic.sdk.typescript'), []);
+  assert.deepEqual(
+    spans.filter((s) => s.scope === 'com.anthropic.sdk.typescript'),
+    [],
+  );
   const broken = genai.find((s) => s.name === 'chat claude-broken');
-  assert.deepEqual(spans.filter((s) => s.kind === CLIENT && s.parentSpanId === broken.spanId).map((s) => s.attributes['url.path']), ['/anthropic/v1/messages']);
+  assert.deepEqual(
+    spans.filter((s) => s.kind === CLIENT && s.parentSpanId === broken.spanId).map((s) => s.attributes['url.path']),
+    ['/anthropic/v1/messages'],
+  );
 });
 
-test('with the anthropic integration switched off, the SDK\'s own tracing is left as it is', async () => {
+test("with the anthropic integration switched off, the SDK's own tracing is left as it is", async () => {
   const provider = await startProviderServer();
   const receiver = await startReceiver();
   try {
-    const r = await runApp({ script: `${fixtures}integrations-llm/app.mjs`, env: { LLM_BASE_URL: provider.url, BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_DISABLED_INSTRUMENTATIONS: 'anthropic' } });
+    const r = await runApp({
+      script: `${fixtures}integrations-llm/app.mjs`,
+      env: {
+        LLM_BASE_URL: provider.url,
+        BUD_OBSERVE_ENDPOINT: receiver.url,
+        BUD_OBSERVE_DISABLED_INSTRUMENTATIONS: 'anthropic',
+      },
+    });
     assert.equal(r.code, 0, r.stderr);
-    const spans = await receiver.waitFor((s) => s.filter((x) => x.scope === 'com.anthropic.sdk.typescript').length >= 4);
-    assert.deepEqual(spans.filter((s) => s.scope === ANTHROPIC), []);
+    const spans = await receiver.waitFor(
+      (s) => s.filter((x) => x.scope === 'com.anthropic.sdk.typescript').length >= 4,
+    );
+    assert.deepEqual(
+      spans.filter((s) => s.scope === ANTHROPIC),
+      [],
+    );
   } finally {
     await provider.close();
     await receiver.close();
@@ -195,12 +244,18 @@ test('responses, embeddings and anthropic messages', async () => {
 
 test('provider errors (429, 500): status ERROR, exception event, error.type', async () => {
   const { genai } = await plain;
-  for (const [s, code] of [[genai[9], 429], [genai[10], 500]]) {
+  for (const [s, code] of [
+    [genai[9], 429],
+    [genai[10], 500],
+  ]) {
     assert.equal(s.status.code, ERROR, s.name);
     assert.match(s.status.message, new RegExp(`^${code} `));
     assert.equal(s.attributes['error.type'], String(code));
     assert.equal(s.attributes['http.response.status_code'], code);
-    assert.ok(s.events.some((ev) => ev.name === 'exception' && ev.attributes['exception.type']), 'exception recorded');
+    assert.ok(
+      s.events.some((ev) => ev.name === 'exception' && ev.attributes['exception.type']),
+      'exception recorded',
+    );
     assert.equal(s.attributes['gen_ai.usage.cost'], undefined);
   }
 });
@@ -218,7 +273,8 @@ test('LiteLLM is recognised by its x-litellm-* response headers; its own cost st
 test('no prompt or completion content by default', async () => {
   const { spans } = await plain;
   for (const s of spans) {
-    for (const k of ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions']) assert.equal(s.attributes[k], undefined, `${s.name} ${k}`);
+    for (const k of ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions'])
+      assert.equal(s.attributes[k], undefined, `${s.name} ${k}`);
     assert.ok(!dump(s).includes('sk-proj-abc123def456ghi789'), s.name);
   }
 });
@@ -234,18 +290,36 @@ test('content when opted in, scrubbed; a user price wins over the built-in one, 
   assert.ok(!spans.some((s) => dump(s).includes('sk-proj-abc123def456ghi789')), 'the key is nowhere');
   assert.ok(chat['logfire.scrubbed'].includes('gen_ai.input.messages'));
   assert.deepEqual(JSON.parse(chat['gen_ai.output.messages']), [
-    { role: 'assistant', parts: [{ type: 'text', content: 'Bud observes your Node.js services with zero code.' }], finish_reason: 'stop' },
+    {
+      role: 'assistant',
+      parts: [{ type: 'text', content: 'Bud observes your Node.js services with zero code.' }],
+      finish_reason: 'stop',
+    },
   ]);
   close(chat['gen_ai.usage.cost'], cost([1, 2], 19, 11));
-  assert.deepEqual(JSON.parse(genai[1].attributes['gen_ai.output.messages'])[0].parts, [{ type: 'text', content: 'Streaming from Bud.' }]);
+  assert.deepEqual(JSON.parse(genai[1].attributes['gen_ai.output.messages'])[0].parts, [
+    { type: 'text', content: 'Streaming from Bud.' },
+  ]);
   const resp = genai[3].attributes;
-  assert.deepEqual(JSON.parse(resp['gen_ai.system_instructions']), [{ type: 'text', content: 'Answer in one sentence.' }]);
-  assert.deepEqual(JSON.parse(resp['gen_ai.output.messages'])[0].parts, [{ type: 'text', content: 'Traces, metrics and logs, with no code changes.' }]);
-  close(resp['gen_ai.usage.cost'], cost(PRICE['gpt-4.1'], 36, 12), 'models the user did not price keep the table price');
+  assert.deepEqual(JSON.parse(resp['gen_ai.system_instructions']), [
+    { type: 'text', content: 'Answer in one sentence.' },
+  ]);
+  assert.deepEqual(JSON.parse(resp['gen_ai.output.messages'])[0].parts, [
+    { type: 'text', content: 'Traces, metrics and logs, with no code changes.' },
+  ]);
+  close(
+    resp['gen_ai.usage.cost'],
+    cost(PRICE['gpt-4.1'], 36, 12),
+    'models the user did not price keep the table price',
+  );
   const claude = genai[6].attributes;
   assert.deepEqual(JSON.parse(claude['gen_ai.system_instructions']), [{ type: 'text', content: 'Be brief.' }]);
-  assert.deepEqual(JSON.parse(claude['gen_ai.input.messages']), [{ role: 'user', parts: [{ type: 'text', content: 'Hello, Claude' }] }]);
-  assert.deepEqual(JSON.parse(genai[7].attributes['gen_ai.output.messages'])[0].parts, [{ type: 'text', content: 'Streaming from Claude.' }]);
+  assert.deepEqual(JSON.parse(claude['gen_ai.input.messages']), [
+    { role: 'user', parts: [{ type: 'text', content: 'Hello, Claude' }] },
+  ]);
+  assert.deepEqual(JSON.parse(genai[7].attributes['gen_ai.output.messages'])[0].parts, [
+    { type: 'text', content: 'Streaming from Claude.' },
+  ]);
 });
 
 test('metrics gen_ai.client.token.usage (input/output) and gen_ai.client.operation.duration (s)', async () => {
@@ -256,18 +330,23 @@ test('metrics gen_ai.client.token.usage (input/output) and gen_ai.client.operati
   assert.equal(usage[0].unit, '{token}');
   const points = usage[0].histogram.dataPoints;
   const a = attrs(points);
-  const mini = (type) => points[a.findIndex((x) => x['gen_ai.request.model'] === 'gpt-4o-mini' && x['gen_ai.token.type'] === type)];
+  const mini = (type) =>
+    points[a.findIndex((x) => x['gen_ai.request.model'] === 'gpt-4o-mini' && x['gen_ai.token.type'] === type)];
   // gpt-4o-mini calls that reported usage: chat (19/11), stream (12/4), the route (19/11).
   assert.equal(Number(mini('input').count), 3);
   assert.equal(mini('input').sum, 19 + 12 + 19);
   assert.equal(mini('output').sum, 11 + 4 + 11);
-  assert.ok(a.some((x) => x['gen_ai.system'] === 'litellm'), 'LiteLLM tokens are counted as litellm');
+  assert.ok(
+    a.some((x) => x['gen_ai.system'] === 'litellm'),
+    'LiteLLM tokens are counted as litellm',
+  );
   assert.equal(duration.length, 1);
   assert.equal(duration[0].unit, 's');
   const d = attrs(duration[0].histogram.dataPoints);
   const failed = duration[0].histogram.dataPoints[d.findIndex((x) => x['error.type'] === '500')];
   assert.equal(Number(failed.count), 1);
-  const ok = duration[0].histogram.dataPoints[d.findIndex((x) => x['gen_ai.response.model'] === 'claude-haiku-4-5-20251001')];
+  const ok =
+    duration[0].histogram.dataPoints[d.findIndex((x) => x['gen_ai.response.model'] === 'claude-haiku-4-5-20251001')];
   assert.equal(Number(ok.count), 3);
   assert.ok(ok.sum > 0 && ok.sum < 30);
 });

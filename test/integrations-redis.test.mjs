@@ -15,19 +15,48 @@ const CLIENT = 3;
 before(() => requireService('redis'));
 
 const lines = [
-  { name: 'ioredis 6', script: 'integrations-data/redis-app.mjs', args: ['ioredis'], scope: '@opentelemetry/instrumentation-ioredis', commands: ['set', 'get', 'incr', 'del', 'del'], version: undefined },
-  { name: 'node-redis 5', script: 'integrations-data/redis-app.mjs', args: ['redis'], scope: '@opentelemetry/instrumentation-redis', commands: ['SET', 'GET', 'INCR', 'DEL', 'DEL'], version: undefined },
-  { name: 'node-redis 4', script: 'versions/redis4/app.mjs', args: [], scope: '@opentelemetry/instrumentation-redis', commands: ['SET', 'GET', 'INCR', 'DEL', 'DEL'], version: /^redis 4\./ },
+  {
+    name: 'ioredis 6',
+    script: 'integrations-data/redis-app.mjs',
+    args: ['ioredis'],
+    scope: '@opentelemetry/instrumentation-ioredis',
+    commands: ['set', 'get', 'incr', 'del', 'del'],
+    version: undefined,
+  },
+  {
+    name: 'node-redis 5',
+    script: 'integrations-data/redis-app.mjs',
+    args: ['redis'],
+    scope: '@opentelemetry/instrumentation-redis',
+    commands: ['SET', 'GET', 'INCR', 'DEL', 'DEL'],
+    version: undefined,
+  },
+  {
+    name: 'node-redis 4',
+    script: 'versions/redis4/app.mjs',
+    args: [],
+    scope: '@opentelemetry/instrumentation-redis',
+    commands: ['SET', 'GET', 'INCR', 'DEL', 'DEL'],
+    version: /^redis 4\./,
+  },
 ];
 
 async function run(line, env = {}) {
   const receiver = await startReceiver();
   try {
-    const r = await runApp({ script: `${fixtures}${line.script}`, args: line.args, env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_SERVICE_NAME: 'redis-test', ...env } });
+    const r = await runApp({
+      script: `${fixtures}${line.script}`,
+      args: line.args,
+      env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_SERVICE_NAME: 'redis-test', ...env },
+    });
     assert.equal(r.code, 0, r.stderr);
     if (line.version) assert.match(r.stdout, line.version);
     assert.match(r.stdout, /^200 Ada Lovelace 1$/m);
-    const spans = await receiver.waitFor((s) => s.some((x) => x.kind === SERVER) && s.filter((x) => x.scope === line.scope && x.parentSpanId !== '').length >= line.commands.length);
+    const spans = await receiver.waitFor(
+      (s) =>
+        s.some((x) => x.kind === SERVER) &&
+        s.filter((x) => x.scope === line.scope && x.parentSpanId !== '').length >= line.commands.length,
+    );
     const server = spans.find((s) => s.kind === SERVER);
     const commands = spans.filter((s) => s.scope === line.scope && s.parentSpanId === server.spanId);
     commands.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1));
@@ -40,14 +69,21 @@ async function run(line, env = {}) {
 for (const line of lines) {
   test(`${line.name}: command spans under the request; the key only when opted in`, async () => {
     const { server, commands } = await run(line);
-    assert.deepEqual(commands.map((s) => s.attributes['db.operation.name']), line.commands);
+    assert.deepEqual(
+      commands.map((s) => s.attributes['db.operation.name']),
+      line.commands,
+    );
     for (const s of commands) {
       assert.equal(s.kind, CLIENT);
       assert.equal(s.traceId, server.traceId);
       assert.equal(s.attributes['db.system.name'], 'redis');
       assert.equal(s.attributes['server.address'], '127.0.0.1');
       assert.equal(s.attributes['server.port'], 6379);
-      assert.equal(s.attributes['db.query.text'], s.attributes['db.operation.name'], 'the command name alone by default');
+      assert.equal(
+        s.attributes['db.query.text'],
+        s.attributes['db.operation.name'],
+        'the command name alone by default',
+      );
     }
     assert.ok(!JSON.stringify(commands.map((s) => s.attributes)).includes('bud:user:'), 'no key by default');
     assert.ok(!JSON.stringify(commands.map((s) => s.attributes)).includes('Ada Lovelace'), 'no value by default');

@@ -23,7 +23,11 @@ before(async () => {
 async function run(env = {}, script = app, preload) {
   const receiver = await startReceiver();
   try {
-    const r = await runApp({ script, ...(preload ? { preload } : {}), env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_SERVICE_NAME: 'sql-test', ...env } });
+    const r = await runApp({
+      script,
+      ...(preload ? { preload } : {}),
+      env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_SERVICE_NAME: 'sql-test', ...env },
+    });
     assert.equal(r.code, 0, r.stderr);
     return { r, spans: await receiver.waitFor((s) => s.some((x) => x.kind === SERVER)).then(() => settle(receiver)) };
   } finally {
@@ -57,13 +61,23 @@ function dbSpans(spans, path, scope) {
   const server = serverSpan(spans, path);
   assert.ok(server, `a server span for ${path}`);
   const list = spans.filter((s) => s.kind === CLIENT && s.scope === scope && under(spans, s, server));
-  assert.ok(list.length > 0, `${scope} spans under ${path}; got ${spans.filter((s) => s.scope === scope).map((s) => s.name).join(', ')}`);
+  assert.ok(
+    list.length > 0,
+    `${scope} spans under ${path}; got ${spans
+      .filter((s) => s.scope === scope)
+      .map((s) => s.name)
+      .join(', ')}`,
+  );
   return list;
 }
 
 function one(list, pred, what) {
   const found = list.filter(pred);
-  assert.equal(found.length, 1, `one ${what}; got ${list.map((s) => `${s.name}: ${s.attributes['db.query.text']}`).join(' | ')}`);
+  assert.equal(
+    found.length,
+    1,
+    `one ${what}; got ${list.map((s) => `${s.name}: ${s.attributes['db.query.text']}`).join(' | ')}`,
+  );
   return found[0];
 }
 
@@ -83,8 +97,12 @@ test('pg, postgres.js, mysql2, knex and drizzle: CLIENT spans under the request,
   assert.match(r.stdout, /^\/drizzle 200 Radia Perlman$/m);
 
   // pg: contrib instrumentation, enriched by src/integrations/enrich/db.ts (operation, table, span name).
-  const pgs = dbSpans(spans, '/pg', '@opentelemetry/instrumentation-pg').filter((s) => s.attributes['db.query.text'] !== undefined);
-  const pgTable = one(pgs, (s) => s.attributes['db.operation.name'] === 'CREATE', 'pg CREATE').attributes['db.collection.name'];
+  const pgs = dbSpans(spans, '/pg', '@opentelemetry/instrumentation-pg').filter(
+    (s) => s.attributes['db.query.text'] !== undefined,
+  );
+  const pgTable = one(pgs, (s) => s.attributes['db.operation.name'] === 'CREATE', 'pg CREATE').attributes[
+    'db.collection.name'
+  ];
   assert.match(pgTable, /^bud_pg_\d+$/);
   const pgParam = one(pgs, (s) => /= \$1$/.test(s.attributes['db.query.text']), 'pg SELECT with $1');
   assert.equal(pgParam.name, `SELECT ${pgTable}`);
@@ -102,9 +120,15 @@ test('pg, postgres.js, mysql2, knex and drizzle: CLIENT spans under the request,
 
   // postgres.js: Bud's own instrumentation (tagged queries, unsafe, a transaction).
   const pjs = dbSpans(spans, '/postgres', '@budobserve/instrumentation-postgres');
-  const pjsTable = one(pjs, (s) => s.attributes['db.operation.name'] === 'CREATE', 'postgres.js CREATE').attributes['db.collection.name'];
+  const pjsTable = one(pjs, (s) => s.attributes['db.operation.name'] === 'CREATE', 'postgres.js CREATE').attributes[
+    'db.collection.name'
+  ];
   assert.match(pjsTable, /^bud_pgjs_\d+$/);
-  const tagged = one(pjs, (s) => s.attributes['db.operation.name'] === 'SELECT' && /\$1$/.test(s.attributes['db.query.text']), 'tagged SELECT');
+  const tagged = one(
+    pjs,
+    (s) => s.attributes['db.operation.name'] === 'SELECT' && /\$1$/.test(s.attributes['db.query.text']),
+    'tagged SELECT',
+  );
   assert.equal(tagged.name, `SELECT ${pjsTable}`);
   assert.equal(tagged.attributes['db.query.text'], `SELECT id, name FROM "${pjsTable}" WHERE name = $1`);
   assert.equal(tagged.attributes['db.collection.name'], pjsTable);
@@ -117,13 +141,18 @@ test('pg, postgres.js, mysql2, knex and drizzle: CLIENT spans under the request,
   const inserts = pjs.filter((s) => s.attributes['db.operation.name'] === 'INSERT');
   assert.equal(inserts.length, 2, 'both inserts of the transaction');
   for (const s of [begin, commit, ...inserts]) assertConnection(s, 'postgresql', 5432);
-  assert.deepEqual(inserts.map((s) => s.attributes['db.query.text']).sort(), [
-    `INSERT INTO "${pjsTable}" (name) VALUES ($1)`, `INSERT INTO ${pjsTable} (name) VALUES (?)`,
-  ].sort());
+  assert.deepEqual(
+    inserts.map((s) => s.attributes['db.query.text']).sort(),
+    [`INSERT INTO "${pjsTable}" (name) VALUES ($1)`, `INSERT INTO ${pjsTable} (name) VALUES (?)`].sort(),
+  );
   // The SDK takes a span's start from Date.now(), whole milliseconds, and its end as start plus
   // a finer duration: spans a pipelined driver starts in one millisecond compare within 1 ms.
   const MS = 1_000_000n;
-  for (const s of inserts) assert.ok(s.startTimeUnixNano >= begin.startTimeUnixNano && s.endTimeUnixNano < commit.endTimeUnixNano + MS, 'inside the transaction');
+  for (const s of inserts)
+    assert.ok(
+      s.startTimeUnixNano >= begin.startTimeUnixNano && s.endTimeUnixNano < commit.endTimeUnixNano + MS,
+      'inside the transaction',
+    );
   const pjsFail = one(pjs, (s) => s.status.code === ERROR, 'failed postgres.js query');
   assert.match(pjsFail.name, /^SELECT bud_missing_\d+$/);
   assert.equal(pjsFail.events[0]?.name, 'exception');
@@ -131,7 +160,9 @@ test('pg, postgres.js, mysql2, knex and drizzle: CLIENT spans under the request,
 
   // mysql2 on MariaDB: the values are never formatted into the text while statements are scrubbed.
   const mys = dbSpans(spans, '/mysql', '@opentelemetry/instrumentation-mysql2');
-  const myTable = one(mys, (s) => s.attributes['db.operation.name'] === 'CREATE', 'mysql2 CREATE').attributes['db.collection.name'];
+  const myTable = one(mys, (s) => s.attributes['db.operation.name'] === 'CREATE', 'mysql2 CREATE').attributes[
+    'db.collection.name'
+  ];
   assert.match(myTable, /^bud_my_\d+$/);
   const myParam = one(mys, (s) => /WHERE name = \?$/.test(s.attributes['db.query.text']), 'mysql2 SELECT with ?');
   assert.equal(myParam.name, `SELECT ${myTable}`);
@@ -150,13 +181,30 @@ test('pg, postgres.js, mysql2, knex and drizzle: CLIENT spans under the request,
   assert.match(myFail.events[0].attributes['exception.message'], /doesn't exist/);
 
   // ORMs: their driver's spans sit under the request (knex adds its own spans between).
-  const knexPg = dbSpans(spans, '/knex', '@opentelemetry/instrumentation-pg').filter((s) => /bud_knex_/.test(s.attributes['db.collection.name'] ?? ''));
-  assert.deepEqual([...new Set(knexPg.map((s) => s.attributes['db.operation.name']))].sort(), ['CREATE', 'DROP', 'INSERT', 'SELECT']);
+  const knexPg = dbSpans(spans, '/knex', '@opentelemetry/instrumentation-pg').filter((s) =>
+    /bud_knex_/.test(s.attributes['db.collection.name'] ?? ''),
+  );
+  assert.deepEqual([...new Set(knexPg.map((s) => s.attributes['db.operation.name']))].sort(), [
+    'CREATE',
+    'DROP',
+    'INSERT',
+    'SELECT',
+  ]);
   assert.ok(dbSpans(spans, '/knex', '@opentelemetry/instrumentation-knex').length >= 4, 'knex spans too');
-  const drizzle = dbSpans(spans, '/drizzle', '@budobserve/instrumentation-postgres').filter((s) => /bud_drizzle_/.test(s.attributes['db.collection.name'] ?? ''));
-  assert.deepEqual([...new Set(drizzle.map((s) => s.attributes['db.operation.name']))].sort(), ['CREATE', 'DROP', 'INSERT', 'SELECT']);
+  const drizzle = dbSpans(spans, '/drizzle', '@budobserve/instrumentation-postgres').filter((s) =>
+    /bud_drizzle_/.test(s.attributes['db.collection.name'] ?? ''),
+  );
+  assert.deepEqual([...new Set(drizzle.map((s) => s.attributes['db.operation.name']))].sort(), [
+    'CREATE',
+    'DROP',
+    'INSERT',
+    'SELECT',
+  ]);
   const drizzleSelect = one(drizzle, (s) => s.attributes['db.operation.name'] === 'SELECT', 'drizzle SELECT');
-  assert.match(drizzleSelect.attributes['db.query.text'], /^select "id", "name" from "bud_drizzle_\d+" where "bud_drizzle_\d+"\."name" = \$1$/);
+  assert.match(
+    drizzleSelect.attributes['db.query.text'],
+    /^select "id", "name" from "bud_drizzle_\d+" where "bud_drizzle_\d+"\."name" = \$1$/,
+  );
 
   // No literal value anywhere in the exported spans.
   const all = JSON.stringify(spans.map((s) => s.attributes));
@@ -166,11 +214,26 @@ test('pg, postgres.js, mysql2, knex and drizzle: CLIENT spans under the request,
 test('BUD_OBSERVE_SCRUB_DB_STATEMENTS=false exports the statements as sent', async () => {
   const { spans } = await run({ BUD_OBSERVE_SCRUB_DB_STATEMENTS: 'false' });
   const texts = spans.map((s) => s.attributes['db.query.text']).filter(Boolean);
-  assert.ok(texts.some((t) => /^SELECT id, name FROM bud_pg_\d+ WHERE name = 'Ada Lovelace' AND id > 0$/.test(t)), 'pg inline literal kept');
-  assert.ok(texts.some((t) => /^SELECT id, name FROM bud_pg_\d+ WHERE name = \$1$/.test(t)), 'pg placeholder kept');
-  assert.ok(texts.some((t) => /^SELECT count\(\*\)::int AS n FROM bud_pgjs_\d+ WHERE name = 'Grace Hopper'$/.test(t)), 'postgres.js unsafe literal kept');
-  assert.ok(texts.some((t) => /^SELECT id, name FROM bud_my_\d+ WHERE name = 'Katherine Johnson' AND id > 0$/.test(t)), 'mysql2 inline literal kept');
-  assert.ok(texts.some((t) => /^SELECT id, name FROM bud_my_\d+ WHERE name = \?$/.test(t)), 'mysql2 placeholder kept');
+  assert.ok(
+    texts.some((t) => /^SELECT id, name FROM bud_pg_\d+ WHERE name = 'Ada Lovelace' AND id > 0$/.test(t)),
+    'pg inline literal kept',
+  );
+  assert.ok(
+    texts.some((t) => /^SELECT id, name FROM bud_pg_\d+ WHERE name = \$1$/.test(t)),
+    'pg placeholder kept',
+  );
+  assert.ok(
+    texts.some((t) => /^SELECT count\(\*\)::int AS n FROM bud_pgjs_\d+ WHERE name = 'Grace Hopper'$/.test(t)),
+    'postgres.js unsafe literal kept',
+  );
+  assert.ok(
+    texts.some((t) => /^SELECT id, name FROM bud_my_\d+ WHERE name = 'Katherine Johnson' AND id > 0$/.test(t)),
+    'mysql2 inline literal kept',
+  );
+  assert.ok(
+    texts.some((t) => /^SELECT id, name FROM bud_my_\d+ WHERE name = \?$/.test(t)),
+    'mysql2 placeholder kept',
+  );
 });
 
 test('postgres.js through require() (its CommonJS build) and through --require', async () => {
@@ -180,10 +243,15 @@ test('postgres.js through require() (its CommonJS build) and through --require',
   for (const preload of [undefined, ['--require', `${root}register.cjs`]]) {
     const { r, spans } = await run({}, `${fixtures}integrations-data/postgres-cjs.cjs`, preload);
     assert.equal(r.stdout, 'postgres/cjs/src/index.js\n200 cjs\n');
-    const [span] = dbSpans(spans, '/cjs', '@budobserve/instrumentation-postgres').filter((s) => s.attributes['db.collection.name'] === 'pg_catalog.pg_namespace');
+    const [span] = dbSpans(spans, '/cjs', '@budobserve/instrumentation-postgres').filter(
+      (s) => s.attributes['db.collection.name'] === 'pg_catalog.pg_namespace',
+    );
     assert.ok(span, 'the query span');
     assert.equal(span.name, 'SELECT pg_catalog.pg_namespace');
-    assert.equal(span.attributes['db.query.text'], "SELECT $1::text AS via FROM pg_catalog.pg_namespace WHERE nspname = ?");
+    assert.equal(
+      span.attributes['db.query.text'],
+      'SELECT $1::text AS via FROM pg_catalog.pg_namespace WHERE nspname = ?',
+    );
     assertConnection(span, 'postgresql', 5432);
   }
 });

@@ -26,13 +26,20 @@ test('stack app: one request is one trace, DB/Redis/HTTP-client spans under its 
       env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_SERVICE_NAME: 'stack-test' },
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, [
-      '200 {"id":1,"name":"Ada","users":2,"plan":"pro","quota":42,"quotaAgain":42}',
-      '200 {"id":1,"name":"Ada","users":2,"plan":"pro","quota":42,"quotaAgain":42,"cached":true}',
-      '',
-    ].join('\n'));
+    assert.equal(
+      r.stdout,
+      [
+        '200 {"id":1,"name":"Ada","users":2,"plan":"pro","quota":42,"quotaAgain":42}',
+        '200 {"id":1,"name":"Ada","users":2,"plan":"pro","quota":42,"quotaAgain":42,"cached":true}',
+        '',
+      ].join('\n'),
+    );
     const isRoute = (s) => s.kind === SERVER && s.attributes['http.route'] === '/users/:id';
-    const spans = await receiver.waitFor((s) => s.filter(isRoute).length === 2 && s.filter((x) => x.kind === SERVER && /^\/quota/.test(x.attributes['url.path'] ?? '')).length === 2);
+    const spans = await receiver.waitFor(
+      (s) =>
+        s.filter(isRoute).length === 2 &&
+        s.filter((x) => x.kind === SERVER && /^\/quota/.test(x.attributes['url.path'] ?? '')).length === 2,
+    );
 
     // The first request (the uncached one): its server span and everything in its trace.
     const [first, second] = spans.filter(isRoute).sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1));
@@ -57,18 +64,36 @@ test('stack app: one request is one trace, DB/Redis/HTTP-client spans under its 
       return found[0];
     };
     const table = new RegExp(`^stack_users_\\d+$`);
-    const pgSpan = pick('pg', (s) => s.scope === '@opentelemetry/instrumentation-pg' && s.attributes['db.query.text'] !== undefined);
-    const pjsSpan = pick('postgres.js', (s) => s.scope === '@budobserve/instrumentation-postgres' && table.test(s.attributes['db.collection.name'] ?? ''));
+    const pgSpan = pick(
+      'pg',
+      (s) => s.scope === '@opentelemetry/instrumentation-pg' && s.attributes['db.query.text'] !== undefined,
+    );
+    const pjsSpan = pick(
+      'postgres.js',
+      (s) => s.scope === '@budobserve/instrumentation-postgres' && table.test(s.attributes['db.collection.name'] ?? ''),
+    );
     const mySpan = pick('mysql2', (s) => s.scope === '@opentelemetry/instrumentation-mysql2');
-    const redisGet = pick('redis get', (s) => s.scope === '@opentelemetry/instrumentation-ioredis' && s.attributes['db.operation.name'] === 'get');
-    const redisSet = pick('redis set', (s) => s.scope === '@opentelemetry/instrumentation-ioredis' && s.attributes['db.operation.name'] === 'set');
+    const redisGet = pick(
+      'redis get',
+      (s) => s.scope === '@opentelemetry/instrumentation-ioredis' && s.attributes['db.operation.name'] === 'get',
+    );
+    const redisSet = pick(
+      'redis set',
+      (s) => s.scope === '@opentelemetry/instrumentation-ioredis' && s.attributes['db.operation.name'] === 'set',
+    );
     const fetchSpan = pick('fetch', (s) => s.scope === '@opentelemetry/instrumentation-undici');
-    const axiosSpan = pick('axios', (s) => s.scope === '@opentelemetry/instrumentation-http' && /client=axios$/.test(s.attributes['url.full'] ?? ''));
+    const axiosSpan = pick(
+      'axios',
+      (s) => s.scope === '@opentelemetry/instrumentation-http' && /client=axios$/.test(s.attributes['url.full'] ?? ''),
+    );
 
     const children = [pgSpan, pjsSpan, mySpan, redisGet, redisSet, fetchSpan, axiosSpan];
     for (const s of children) {
       assert.ok(ancestors(s).includes(first), `${s.name} (${s.scope}) is under the server span`);
-      assert.ok(!ancestors(s).some((a) => a.kind === CLIENT && a !== root), `${s.name} is no child of another client span`);
+      assert.ok(
+        !ancestors(s).some((a) => a.kind === CLIENT && a !== root),
+        `${s.name} is no child of another client span`,
+      );
     }
     assert.equal(new Set(children.map((s) => s.parentSpanId)).size, 1, 'siblings under the route handler');
 
@@ -95,7 +120,11 @@ test('stack app: one request is one trace, DB/Redis/HTTP-client spans under its 
     }
     // Start times are whole milliseconds (the SDK takes them from Date.now()): two spans the
     // handler starts in one millisecond have the same start.
-    assert.ok(redisGet.startTimeUnixNano <= pgSpan.startTimeUnixNano && redisSet.startTimeUnixNano >= axiosSpan.startTimeUnixNano, 'in the order the handler ran them');
+    assert.ok(
+      redisGet.startTimeUnixNano <= pgSpan.startTimeUnixNano &&
+        redisSet.startTimeUnixNano >= axiosSpan.startTimeUnixNano,
+      'in the order the handler ran them',
+    );
 
     // The downstream service's server spans are the children of the client spans that called it.
     for (const client of [fetchSpan, axiosSpan]) {
@@ -107,8 +136,13 @@ test('stack app: one request is one trace, DB/Redis/HTTP-client spans under its 
     }
 
     // The second request was served from the cache: a Redis get and nothing else below it.
-    const secondTrace = spans.filter((s) => s.traceId === second.traceId && s.kind === CLIENT && s.spanId !== second.parentSpanId);
-    assert.deepEqual(secondTrace.map((s) => `${s.scope} ${s.attributes['db.operation.name']}`), ['@opentelemetry/instrumentation-ioredis get']);
+    const secondTrace = spans.filter(
+      (s) => s.traceId === second.traceId && s.kind === CLIENT && s.spanId !== second.parentSpanId,
+    );
+    assert.deepEqual(
+      secondTrace.map((s) => `${s.scope} ${s.attributes['db.operation.name']}`),
+      ['@opentelemetry/instrumentation-ioredis get'],
+    );
   } finally {
     await receiver.close();
   }

@@ -17,13 +17,44 @@ const ERROR = 2;
 const HTTP_SCOPE = '@opentelemetry/instrumentation-http';
 
 const frameworks = [
-  { name: 'Express 5', script: 'integrations-web/express.mjs', scope: '@opentelemetry/instrumentation-express', file: /integrations-web[/\\]express\.mjs/ },
-  { name: 'Express 4', script: 'versions/express4/app.cjs', scope: '@opentelemetry/instrumentation-express', file: /versions[/\\]express4[/\\]app\.cjs/, stdout: /^200 500 500 4\.\d+\.\d+\n$/ },
-  { name: 'Fastify 5', script: 'integrations-web/fastify.mjs', scope: '@fastify/otel', file: /integrations-web[/\\]fastify\.mjs/ },
-  { name: 'Koa 3 + @koa/router', script: 'integrations-web/koa.mjs', scope: '@opentelemetry/instrumentation-koa', file: /integrations-web[/\\]koa\.mjs/ },
-  { name: 'NestJS 12 (platform-express)', script: 'integrations-web/nestjs.mjs', scope: '@opentelemetry/instrumentation-nestjs-core', file: /integrations-web[/\\]nestjs\.mjs/ },
+  {
+    name: 'Express 5',
+    script: 'integrations-web/express.mjs',
+    scope: '@opentelemetry/instrumentation-express',
+    file: /integrations-web[/\\]express\.mjs/,
+  },
+  {
+    name: 'Express 4',
+    script: 'versions/express4/app.cjs',
+    scope: '@opentelemetry/instrumentation-express',
+    file: /versions[/\\]express4[/\\]app\.cjs/,
+    stdout: /^200 500 500 4\.\d+\.\d+\n$/,
+  },
+  {
+    name: 'Fastify 5',
+    script: 'integrations-web/fastify.mjs',
+    scope: '@fastify/otel',
+    file: /integrations-web[/\\]fastify\.mjs/,
+  },
+  {
+    name: 'Koa 3 + @koa/router',
+    script: 'integrations-web/koa.mjs',
+    scope: '@opentelemetry/instrumentation-koa',
+    file: /integrations-web[/\\]koa\.mjs/,
+  },
+  {
+    name: 'NestJS 12 (platform-express)',
+    script: 'integrations-web/nestjs.mjs',
+    scope: '@opentelemetry/instrumentation-nestjs-core',
+    file: /integrations-web[/\\]nestjs\.mjs/,
+  },
   // Hono gets no INTERNAL spans: its integration only names and enriches the SERVER span.
-  { name: 'Hono (@hono/node-server)', script: 'integrations-web/hono.mjs', scope: undefined, file: /integrations-web[/\\]hono\.mjs/ },
+  {
+    name: 'Hono (@hono/node-server)',
+    script: 'integrations-web/hono.mjs',
+    scope: undefined,
+    file: /integrations-web[/\\]hono\.mjs/,
+  },
 ];
 
 const CAPTURE = {
@@ -34,7 +65,10 @@ const CAPTURE = {
 async function run(script, env = {}) {
   const receiver = await startReceiver();
   try {
-    const r = await runApp({ script: `${fixtures}${script}`, env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_SERVICE_NAME: 'web-test', ...env } });
+    const r = await runApp({
+      script: `${fixtures}${script}`,
+      env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_SERVICE_NAME: 'web-test', ...env },
+    });
     assert.equal(r.code, 0, r.stderr);
     const spans = await receiver.waitFor((s) => s.filter((x) => x.kind === SERVER).length >= 3);
     return { r, spans };
@@ -45,7 +79,8 @@ async function run(script, env = {}) {
 
 /** Whether `span` descends from `ancestor` through exported parents. */
 function under(span, ancestor, byId) {
-  for (let p = byId.get(span.parentSpanId); p !== undefined; p = byId.get(p.parentSpanId)) if (p === ancestor) return true;
+  for (let p = byId.get(span.parentSpanId); p !== undefined; p = byId.get(p.parentSpanId))
+    if (p === ancestor) return true;
   return false;
 }
 
@@ -95,17 +130,36 @@ for (const fw of frameworks) {
         }
       }
       const fwSpans = spans.filter((s) => s.scope === fw.scope && s.name !== 'Create Nest App');
-      assert.ok(fwSpans.every((s) => servers.some((x) => x.traceId === s.traceId)), 'no framework span outside a request trace');
-      assert.ok(spans.filter((s) => s.scope === fw.scope && s.traceId === user.traceId).every((s) => s.attributes['bud.request.id'] === 'req-42'), 'bud.request.id on the spans below');
+      assert.ok(
+        fwSpans.every((s) => servers.some((x) => x.traceId === s.traceId)),
+        'no framework span outside a request trace',
+      );
+      assert.ok(
+        spans
+          .filter((s) => s.scope === fw.scope && s.traceId === user.traceId)
+          .every((s) => s.attributes['bud.request.id'] === 'req-42'),
+        'bud.request.id on the spans below',
+      );
     }
     // Express 5 routes through the `router` package: with the router instrumentation on too,
     // every middleware and handler span came twice (regression: express5-duplicate-router-spans).
     const userTrace = spans.filter((s) => s.traceId === user.traceId && s.kind === INTERNAL);
-    assert.deepEqual(spans.filter((s) => s.scope === '@opentelemetry/instrumentation-router'), [], 'no router-instrumentation spans');
-    assert.equal(new Set(userTrace.map((s) => s.name)).size, userTrace.length, `each framework span once: ${userTrace.map((s) => s.name).join(', ')}`);
+    assert.deepEqual(
+      spans.filter((s) => s.scope === '@opentelemetry/instrumentation-router'),
+      [],
+      'no router-instrumentation spans',
+    );
+    assert.equal(
+      new Set(userTrace.map((s) => s.name)).size,
+      userTrace.length,
+      `each framework span once: ${userTrace.map((s) => s.name).join(', ')}`,
+    );
 
     // Errors: ERROR on the SERVER span, 500, the exception with the handler's own frame.
-    for (const [path, route, fn, message] of [['/boom', '/boom', 'boomSync', 'sync boom'], ['/boom-async', '/boom-async', 'boomAsync', 'async boom']]) {
+    for (const [path, route, fn, message] of [
+      ['/boom', '/boom', 'boomSync', 'sync boom'],
+      ['/boom-async', '/boom-async', 'boomAsync', 'async boom'],
+    ]) {
       const server = serverFor(spans, path);
       assert.equal(server.name, `GET ${route}`);
       assert.equal(server.attributes['http.route'], route);
@@ -130,5 +184,8 @@ test('BUD_OBSERVE_DISABLED_INSTRUMENTATIONS=fastify leaves Fastify to the http i
   assert.equal(user.attributes['http.route'], undefined);
   assert.equal(user.attributes['bud.request.id'], 'req-42', 'the http instrumentation still reads the request id');
   assert.equal(serverFor(spans, '/boom').events.length, 0, 'no framework error reaches the server span');
-  assert.ok(!Object.keys(user.attributes).some((k) => k.startsWith('http.request.header.')), 'no header captured unless configured');
+  assert.ok(
+    !Object.keys(user.attributes).some((k) => k.startsWith('http.request.header.')),
+    'no header captured unless configured',
+  );
 });

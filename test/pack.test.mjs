@@ -6,7 +6,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startReceiver } from './helpers/otlp-receiver.mjs';
@@ -20,11 +29,14 @@ const CLIENT = 3;
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const tmp = mkdtempSync(join(tmpdir(), 'bud-pack-'));
 const appDir = join(tmp, 'app');
-before(() => {
-  packAndInstall(tmp, 'app', { name: 'packed-app', version: '2.0.0', private: true });
-  copyFileSync(`${fixtures}http/app.mjs`, join(appDir, 'app.mjs'));
-  copyFileSync(`${fixtures}http/app.cjs`, join(appDir, 'app.cjs'));
-}, { timeout: 360_000 });
+before(
+  () => {
+    packAndInstall(tmp, 'app', { name: 'packed-app', version: '2.0.0', private: true });
+    copyFileSync(`${fixtures}http/app.mjs`, join(appDir, 'app.mjs'));
+    copyFileSync(`${fixtures}http/app.cjs`, join(appDir, 'app.cjs'));
+  },
+  { timeout: 360_000 },
+);
 
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -49,10 +61,22 @@ async function exportRun({ preload, script, env }) {
   }
 }
 
-for (const [script, preload] of [['app.mjs', ['--import', '@budobserve/agent/register']], ['app.cjs', ['--require', '@budobserve/agent/register']]]) {
+for (const [script, preload] of [
+  ['app.mjs', ['--import', '@budobserve/agent/register']],
+  ['app.cjs', ['--require', '@budobserve/agent/register']],
+]) {
   for (const protocol of ['http/protobuf', 'http/json']) {
     test(`installed package: ${preload[0]} @budobserve/agent/register ${script} over ${protocol}`, async () => {
-      const server = await exportRun({ script, preload, env: { BUD_OBSERVE_PROTOCOL: protocol, BUD_OBSERVE_SERVICE_NAME: 'packed', BUD_OBSERVE_ENVIRONMENT: 'staging', ...ids } });
+      const server = await exportRun({
+        script,
+        preload,
+        env: {
+          BUD_OBSERVE_PROTOCOL: protocol,
+          BUD_OBSERVE_SERVICE_NAME: 'packed',
+          BUD_OBSERVE_ENVIRONMENT: 'staging',
+          ...ids,
+        },
+      });
       const res = server.resource;
       assert.equal(res['service.name'], 'packed');
       assert.equal(res['deployment.environment.name'], 'staging');
@@ -66,7 +90,10 @@ for (const [script, preload] of [['app.mjs', ['--import', '@budobserve/agent/reg
 
 test('installed package: budobserve.config.ts with defineConfig is honoured, env overrides it', async () => {
   const file = join(appDir, 'budobserve.config.ts');
-  writeFileSync(file, "import { defineConfig } from '@budobserve/agent';\n\nexport default defineConfig({ serviceName: 'from-file' as string, environment: 'file-env' });\n");
+  writeFileSync(
+    file,
+    "import { defineConfig } from '@budobserve/agent';\n\nexport default defineConfig({ serviceName: 'from-file' as string, environment: 'file-env' });\n",
+  );
   try {
     const preload = ['--import', '@budobserve/agent/register'];
     let server = await exportRun({ script: 'app.mjs', preload, env: {} });
@@ -102,7 +129,11 @@ test('installed package: budobserve doctor --json, by path and through node_modu
 test('installed package: budobserve init writes a config file that then loads', () => {
   const file = join(appDir, 'budobserve.config.ts');
   try {
-    const r = spawnSync(join(appDir, 'node_modules/.bin/budobserve'), ['init'], { cwd: appDir, env: toolEnv(), encoding: 'utf8' });
+    const r = spawnSync(join(appDir, 'node_modules/.bin/budobserve'), ['init'], {
+      cwd: appDir,
+      env: toolEnv(),
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(readFileSync(file, 'utf8'), readFileSync(`${root}budobserve.config.example.ts`, 'utf8'));
     const report = doctorJson(join(appDir, 'node_modules/.bin/budobserve'), []);
@@ -114,12 +145,26 @@ test('installed package: budobserve init writes a config file that then loads', 
 });
 
 test('installed package: the API (ESM and CommonJS) and @budobserve/agent/testing', async () => {
-  writeFileSync(join(appDir, 'api.mjs'), "import * as bud from '@budobserve/agent';\nimport { withCapture } from '@budobserve/agent/testing';\nbud.info('from {where}', { where: 'esm' });\nconst json = await withCapture((c) => { bud.span('captured', () => {}); return c.spansAsJSON(); });\nconsole.log(json.map((s) => s.name).join());\n");
-  writeFileSync(join(appDir, 'api.cjs'), "const bud = require('@budobserve/agent');\nbud.warn('from {where}', { where: 'cjs' });\nconsole.log(typeof bud.instrument);\n");
+  writeFileSync(
+    join(appDir, 'api.mjs'),
+    "import * as bud from '@budobserve/agent';\nimport { withCapture } from '@budobserve/agent/testing';\nbud.info('from {where}', { where: 'esm' });\nconst json = await withCapture((c) => { bud.span('captured', () => {}); return c.spansAsJSON(); });\nconsole.log(json.map((s) => s.name).join());\n",
+  );
+  writeFileSync(
+    join(appDir, 'api.cjs'),
+    "const bud = require('@budobserve/agent');\nbud.warn('from {where}', { where: 'cjs' });\nconsole.log(typeof bud.instrument);\n",
+  );
   const receiver = await startReceiver();
   try {
-    for (const [script, preload, out] of [['api.mjs', ['--import', '@budobserve/agent/register'], 'captured\n'], ['api.cjs', ['--require', '@budobserve/agent/register'], 'function\n']]) {
-      const r = await runApp({ script: join(appDir, script), cwd: appDir, preload, env: { BUD_OBSERVE_ENDPOINT: receiver.url } });
+    for (const [script, preload, out] of [
+      ['api.mjs', ['--import', '@budobserve/agent/register'], 'captured\n'],
+      ['api.cjs', ['--require', '@budobserve/agent/register'], 'function\n'],
+    ]) {
+      const r = await runApp({
+        script: join(appDir, script),
+        cwd: appDir,
+        preload,
+        env: { BUD_OBSERVE_ENDPOINT: receiver.url },
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, out);
     }
@@ -137,16 +182,23 @@ test('installed package: at most 10 packages and 15 MB on disk, no OpenTelemetry
   t.diagnostic(`installed: ${packages.length} packages, ${(bytes / MB).toFixed(1)} MB on disk: ${packages.join(', ')}`);
   assert.ok(packages.length <= 10, `${packages.length} packages: ${packages.join(', ')}`);
   assert.ok(bytes <= 15 * MB, `${(bytes / MB).toFixed(1)} MB`);
-  assert.deepEqual(packages.filter((p) => p.startsWith('@opentelemetry/') || p.startsWith('@grpc/')), []);
+  assert.deepEqual(
+    packages.filter((p) => p.startsWith('@opentelemetry/') || p.startsWith('@grpc/')),
+    [],
+  );
 });
 
 test('installed package: no install script (npm reports those under allowScripts)', () => {
-  const { scripts = {} } = JSON.parse(readFileSync(join(appDir, 'node_modules/@budobserve/agent/package.json'), 'utf8'));
+  const { scripts = {} } = JSON.parse(
+    readFileSync(join(appDir, 'node_modules/@budobserve/agent/package.json'), 'utf8'),
+  );
   for (const name of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(scripts[name], undefined, name);
 });
 
 function distFiles(dir = join(appDir, 'node_modules/@budobserve/agent/dist')) {
-  return readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile() && /\.[cm]js$/.test(e.name)).map((e) => join(e.parentPath, e.name));
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.[cm]js$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name));
 }
 
 // Packages dist/ names at run time but that neither the agent installs nor needs to: the
@@ -158,12 +210,15 @@ const NOT_INSTALLED = {
 };
 
 test('installed package: every package dist/ requires at run time is a declared dependency', () => {
-  const { dependencies } = JSON.parse(readFileSync(join(appDir, 'node_modules/@budobserve/agent/package.json'), 'utf8'));
+  const { dependencies } = JSON.parse(
+    readFileSync(join(appDir, 'node_modules/@budobserve/agent/package.json'), 'utf8'),
+  );
   const builtins = new Set(builtinModules);
   // require("x") and every require made with createRequire (requireHere, requireExternal,
   // __require…), resolveExternal("x"), module.register("x/…"), import("x"), and an import
   // or export statement's from "x".
-  const call = /(?:\b(?:\w*[rR]equire\w*|resolveExternal\d*|register|import)\s*\(|^[ \t]*(?:import|export)\b[^\n]*?\bfrom)\s*(["'])([^"'\s]+)\1/gm;
+  const call =
+    /(?:\b(?:\w*[rR]equire\w*|resolveExternal\d*|register|import)\s*\(|^[ \t]*(?:import|export)\b[^\n]*?\bfrom)\s*(["'])([^"'\s]+)\1/gm;
   const named = new Map();
   for (const file of distFiles()) {
     for (const [, , spec] of readFileSync(file, 'utf8').matchAll(call)) {
@@ -176,13 +231,17 @@ test('installed package: every package dist/ requires at run time is a declared 
   const undeclared = [...named].filter(([name]) => !(name in dependencies) && !(name in NOT_INSTALLED));
   assert.deepEqual(undeclared, [], 'required by dist/ but not in "dependencies"');
   assert.ok(named.has('import-in-the-middle'), [...named.keys()].join());
-  for (const name of Object.keys(dependencies)) assert.ok(named.has(name), `"${name}" is a dependency that dist/ never requires`);
+  for (const name of Object.keys(dependencies))
+    assert.ok(named.has(name), `"${name}" is a dependency that dist/ never requires`);
 });
 
 test('installed package: every lazily loaded bundle loads from the installed package alone', () => {
   const dir = join(appDir, 'node_modules/@budobserve/agent/dist/lazy');
   const files = readdirSync(dir).filter((f) => f.endsWith('.cjs'));
-  assert.ok(files.includes('exporter-grpc.cjs') && files.includes('autotrace-rewrite.cjs') && files.length > 40, files.join());
+  assert.ok(
+    files.includes('exporter-grpc.cjs') && files.includes('autotrace-rewrite.cjs') && files.length > 40,
+    files.join(),
+  );
   const script = `const failed = [];\nfor (const f of ${JSON.stringify(files)}) { try { require(${JSON.stringify(dir)} + '/' + f); } catch (e) { failed.push(f + ': ' + e.message.split('\\n')[0]); } }\nconsole.log(JSON.stringify(failed));\n`;
   const r = spawnSync(nodeBin, ['-e', script], { cwd: appDir, env: toolEnv(), encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -192,7 +251,12 @@ test('installed package: every lazily loaded bundle loads from the installed pac
 test('installed package: exports over OTLP/gRPC with the bundled gRPC client', async () => {
   const receiver = await startGrpcReceiver();
   try {
-    const r = await runApp({ script: 'app.mjs', preload: ['--import', '@budobserve/agent/register'], cwd: appDir, env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_PROTOCOL: 'grpc', BUD_OBSERVE_TOKEN: 'tok' } });
+    const r = await runApp({
+      script: 'app.mjs',
+      preload: ['--import', '@budobserve/agent/register'],
+      cwd: appDir,
+      env: { BUD_OBSERVE_ENDPOINT: receiver.url, BUD_OBSERVE_PROTOCOL: 'grpc', BUD_OBSERVE_TOKEN: 'tok' },
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     assert.ok(receiver.received.spans.some((s) => s.kind === SERVER));
@@ -210,27 +274,46 @@ test('installed package: exports over OTLP/gRPC with the bundled gRPC client', a
 test('installed package: its type declarations typecheck without the OpenTelemetry packages installed', () => {
   const dir = join(appDir, 'typed');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'app.mts'), [
-    "import { defineConfig, span, metricCounter, type BudObserveConfig } from '@budobserve/agent';",
-    "import { withCapture } from '@budobserve/agent/testing';",
-    "const config: BudObserveConfig = defineConfig({ serviceName: 'typed', spanProcessors: [] });",
-    "span('typed', (s) => { s.setAttribute('k', 1); });",
-    '// @ts-expect-error a trace id is a string',
-    "span('typed', (s) => { const id: number = s.span.spanContext().traceId; return id; });",
-    "metricCounter('c').add(1, { route: '/x' });",
-    'const names: string[] = await withCapture((c) => c.spans.map((x) => x.name));',
-    '// @ts-expect-error a ReadableSpan has no such member',
-    'await withCapture((c) => c.spans.map((x) => x.notAMember));',
-    'console.log(config, names);',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'app.mts'),
+    [
+      "import { defineConfig, span, metricCounter, type BudObserveConfig } from '@budobserve/agent';",
+      "import { withCapture } from '@budobserve/agent/testing';",
+      "const config: BudObserveConfig = defineConfig({ serviceName: 'typed', spanProcessors: [] });",
+      "span('typed', (s) => { s.setAttribute('k', 1); });",
+      '// @ts-expect-error a trace id is a string',
+      "span('typed', (s) => { const id: number = s.span.spanContext().traceId; return id; });",
+      "metricCounter('c').add(1, { route: '/x' });",
+      'const names: string[] = await withCapture((c) => c.spans.map((x) => x.name));',
+      '// @ts-expect-error a ReadableSpan has no such member',
+      'await withCapture((c) => c.spans.map((x) => x.notAMember));',
+      'console.log(config, names);',
+      '',
+    ].join('\n'),
+  );
   for (const moduleResolution of ['nodenext', 'bundler']) {
     const module = moduleResolution === 'bundler' ? 'esnext' : 'nodenext';
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { module, moduleResolution, target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
-      files: ['app.mts'],
-    }));
-    const r = spawnSync(nodeBin, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, env: toolEnv(), encoding: 'utf8' });
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module,
+          moduleResolution,
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules/@types')],
+        },
+        files: ['app.mts'],
+      }),
+    );
+    const r = spawnSync(nodeBin, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+      cwd: dir,
+      env: toolEnv(),
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, `${moduleResolution}:\n${r.stdout}${r.stderr}`);
   }
 });

@@ -40,57 +40,93 @@ async function run(path, env, preload) {
     args: path.args,
     ...(preload === undefined ? {} : { preload }),
     env: { SPANS: String(SPANS), BUD_OBSERVE_SHUTDOWN_TIMEOUT: String(BOUND), OTEL_METRICS_EXPORTER: 'none', ...env },
-    onSpawn: path.signal === undefined ? undefined : (child, out) => {
-      waitForOutput(out, 'ready').then(() => child.kill(path.signal), () => child.kill('SIGKILL'));
-    },
+    onSpawn:
+      path.signal === undefined
+        ? undefined
+        : (child, out) => {
+            waitForOutput(out, 'ready').then(
+              () => child.kill(path.signal),
+              () => child.kill('SIGKILL'),
+            );
+          },
   });
   return { ...r, stderr: withoutDebug(r.stderr), trail: exitTrail(r.stderr) };
 }
 
-const ending = (r) => (r.signal ?? r.code);
+const ending = (r) => r.signal ?? r.code;
 
-test('every exit path: same ending, the bound waited once at most, spans delivered', { timeout: 120_000 }, async (t) => {
-  const hang = createServer(() => {}).listen(0, '127.0.0.1');
-  await once(hang, 'listening');
-  const refused = `http://127.0.0.1:${await closedPort()}`;
-  const rows = [];
-  try {
-    for (const path of paths) {
-      const plain = await run(path, {}, []);
-      const collector = await startCollector();
-      const healthy = await run(path, { BUD_OBSERVE_ENDPOINT: collector.url });
-      const sent = SPANS + (path.extra ?? 0);
-      const received = new Set(collector.accepted().filter((s) => s.name.startsWith('work ')).map((s) => s.name)).size;
-      await collector.close();
-      // A refusing collector under a bound no correct exit comes near; a hanging one under
-      // exports that wait ten minutes for an answer: only the bound can end that exit.
-      const refusing = await run(path, { ...TRAIL_ENV, BUD_OBSERVE_ENDPOINT: refused, BUD_OBSERVE_SHUTDOWN_TIMEOUT: FAR_BOUND });
-      const hanging = await run(path, { ...TRAIL_ENV, BUD_OBSERVE_ENDPOINT: `http://127.0.0.1:${hang.address().port}` });
-      rows.push({ path, plain, healthy, refusing, hanging, sent, received });
-    }
-  } finally {
-    hang.close();
-    hang.closeAllConnections?.();
-  }
-
-  t.diagnostic(`shutdownTimeoutMs = ${BOUND} (${FAR_BOUND} against the refusing collector); bound reached = the exit waited for its bound`);
-  t.diagnostic('path                                   ending  work spans sent/received  refused: bound reached  hanging: bound reached');
-  for (const r of rows) {
-    t.diagnostic(`${r.path.name.padEnd(38)} ${String(ending(r.plain)).padStart(7)}  ${`${r.sent}/${r.received}`.padStart(24)}  ${String(reachedBound(r.refusing.trail)).padStart(22)}  ${String(reachedBound(r.hanging.trail)).padStart(22)}`);
-  }
-
-  for (const r of rows) {
-    await t.test(r.path.name, () => {
-      for (const [what, x] of [['healthy', r.healthy], ['refused', r.refusing], ['hanging', r.hanging]]) {
-        assert.equal(ending(x), ending(r.plain), `${what}: ended as without the agent (not killed)\n${x.stderr}`);
-        assert.equal(x.stdout, r.plain.stdout, `${what}: the app's output is unchanged`);
+test(
+  'every exit path: same ending, the bound waited once at most, spans delivered',
+  { timeout: 120_000 },
+  async (t) => {
+    const hang = createServer(() => {}).listen(0, '127.0.0.1');
+    await once(hang, 'listening');
+    const refused = `http://127.0.0.1:${await closedPort()}`;
+    const rows = [];
+    try {
+      for (const path of paths) {
+        const plain = await run(path, {}, []);
+        const collector = await startCollector();
+        const healthy = await run(path, { BUD_OBSERVE_ENDPOINT: collector.url });
+        const sent = SPANS + (path.extra ?? 0);
+        const received = new Set(
+          collector
+            .accepted()
+            .filter((s) => s.name.startsWith('work '))
+            .map((s) => s.name),
+        ).size;
+        await collector.close();
+        // A refusing collector under a bound no correct exit comes near; a hanging one under
+        // exports that wait ten minutes for an answer: only the bound can end that exit.
+        const refusing = await run(path, {
+          ...TRAIL_ENV,
+          BUD_OBSERVE_ENDPOINT: refused,
+          BUD_OBSERVE_SHUTDOWN_TIMEOUT: FAR_BOUND,
+        });
+        const hanging = await run(path, {
+          ...TRAIL_ENV,
+          BUD_OBSERVE_ENDPOINT: `http://127.0.0.1:${hang.address().port}`,
+        });
+        rows.push({ path, plain, healthy, refusing, hanging, sent, received });
       }
-      assert.equal(r.received, r.sent, `healthy collector: every finished span delivered (${r.received} of ${r.sent})`);
-      assertExitBound(r.refusing.trail, false, `refusing collector\n${r.refusing.stderr}`);
-      assertExitBound(r.hanging.trail, true, `hanging collector\n${r.hanging.stderr}`);
-    });
-  }
-});
+    } finally {
+      hang.close();
+      hang.closeAllConnections?.();
+    }
+
+    t.diagnostic(
+      `shutdownTimeoutMs = ${BOUND} (${FAR_BOUND} against the refusing collector); bound reached = the exit waited for its bound`,
+    );
+    t.diagnostic(
+      'path                                   ending  work spans sent/received  refused: bound reached  hanging: bound reached',
+    );
+    for (const r of rows) {
+      t.diagnostic(
+        `${r.path.name.padEnd(38)} ${String(ending(r.plain)).padStart(7)}  ${`${r.sent}/${r.received}`.padStart(24)}  ${String(reachedBound(r.refusing.trail)).padStart(22)}  ${String(reachedBound(r.hanging.trail)).padStart(22)}`,
+      );
+    }
+
+    for (const r of rows) {
+      await t.test(r.path.name, () => {
+        for (const [what, x] of [
+          ['healthy', r.healthy],
+          ['refused', r.refusing],
+          ['hanging', r.hanging],
+        ]) {
+          assert.equal(ending(x), ending(r.plain), `${what}: ended as without the agent (not killed)\n${x.stderr}`);
+          assert.equal(x.stdout, r.plain.stdout, `${what}: the app's output is unchanged`);
+        }
+        assert.equal(
+          r.received,
+          r.sent,
+          `healthy collector: every finished span delivered (${r.received} of ${r.sent})`,
+        );
+        assertExitBound(r.refusing.trail, false, `refusing collector\n${r.refusing.stderr}`);
+        assertExitBound(r.hanging.trail, true, `hanging collector\n${r.hanging.stderr}`);
+      });
+    }
+  },
+);
 
 test('process.exit() in a request handler delivers the span ended just before it', async () => {
   const collector = await startCollector();
@@ -116,7 +152,14 @@ for (const kind of ['hang', 'trickle', 'refused']) {
     // Refused: a bound no correct exit comes near, and time for the retries' backoff to grow
     // to seconds (that the exit does not wait it out is test/export-retry.test.mjs's).
     const bound = kind === 'refused' ? FAR_BOUND : String(BOUND);
-    const app = await startApp({ env: { ...TRAIL_ENV, BUD_OBSERVE_ENDPOINT: collector.url, BUD_OBSERVE_SHUTDOWN_TIMEOUT: bound, OTEL_BSP_SCHEDULE_DELAY: '50' } });
+    const app = await startApp({
+      env: {
+        ...TRAIL_ENV,
+        BUD_OBSERVE_ENDPOINT: collector.url,
+        BUD_OBSERVE_SHUTDOWN_TIMEOUT: bound,
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+      },
+    });
     try {
       await load({ port: app.port, total: 300, concurrency: 10 });
       await new Promise((r) => setTimeout(r, kind === 'refused' ? 1600 : 200)); // let an export start

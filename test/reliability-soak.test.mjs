@@ -22,7 +22,13 @@ test(`soak: ${SECONDS} s under load, memory flat`, { timeout: (SECONDS + 60) * 1
   const collector = await startCollector();
   const app = await startApp({
     nodeArgs: ['--expose-gc'],
-    env: { SOAK: '1', SAMPLE_MS: '500', BUD_OBSERVE_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRIC_EXPORT_INTERVAL: '1000' },
+    env: {
+      SOAK: '1',
+      SAMPLE_MS: '500',
+      BUD_OBSERVE_ENDPOINT: collector.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_METRIC_EXPORT_INTERVAL: '1000',
+    },
   });
   let served = 0;
   let errors = 0;
@@ -40,21 +46,37 @@ test(`soak: ${SECONDS} s under load, memory flat`, { timeout: (SECONDS + 60) * 1
     await app.quit();
     await collector.close();
   }
-  const samples = app.out.stderr.split('\n').filter((l) => l.startsWith('{"soak"')).map((l) => JSON.parse(l).soak);
+  const samples = app.out.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{"soak"'))
+    .map((l) => JSON.parse(l).soak);
   const t0 = samples[0]?.t ?? 0;
   const points = samples.map((s) => ({ s: (s.t - t0) / 1000, heap: s.heapUsed / MiB, rss: s.rss / MiB }));
   const steady = points.filter((p) => p.s >= WARMUP_SECONDS);
   const heapSlope = theilSen(steady.map((p) => [p.s / 60, p.heap]));
   const rssSlope = theilSen(steady.map((p) => [p.s / 60, p.rss]));
   const delivered = collector.accepted().length;
-  t.diagnostic(`${served} requests, ${errors} errors, ${delivered} spans delivered; ${points.length} samples (${steady.length} after a ${fmt(WARMUP_SECONDS, 0)} s warm-up)`);
+  t.diagnostic(
+    `${served} requests, ${errors} errors, ${delivered} spans delivered; ${points.length} samples (${steady.length} after a ${fmt(WARMUP_SECONDS, 0)} s warm-up)`,
+  );
   const every = Math.ceil(points.length / 60);
-  t.diagnostic(`samples (s: heap MiB / rss MiB)${every > 1 ? `, one in ${every}` : ''}: ${points.filter((_, i) => i % every === 0).map((p) => `${fmt(p.s, 0)}: ${fmt(p.heap)}/${fmt(p.rss, 0)}`).join(', ')}`);
-  t.diagnostic(`heap slope ${fmt(heapSlope, 3)} MiB/min (bound ${MAX_HEAP_SLOPE}), rss slope ${fmt(rssSlope, 3)} MiB/min (${JUDGE_RSS ? `bound ${MAX_RSS_SLOPE}` : 'reported only under 120 s'})`);
+  t.diagnostic(
+    `samples (s: heap MiB / rss MiB)${every > 1 ? `, one in ${every}` : ''}: ${points
+      .filter((_, i) => i % every === 0)
+      .map((p) => `${fmt(p.s, 0)}: ${fmt(p.heap)}/${fmt(p.rss, 0)}`)
+      .join(', ')}`,
+  );
+  t.diagnostic(
+    `heap slope ${fmt(heapSlope, 3)} MiB/min (bound ${MAX_HEAP_SLOPE}), rss slope ${fmt(rssSlope, 3)} MiB/min (${JUDGE_RSS ? `bound ${MAX_RSS_SLOPE}` : 'reported only under 120 s'})`,
+  );
   assert.equal(errors, 0);
   assert.ok(steady.length >= 20, `enough samples: ${steady.length}`);
   assert.ok(delivered >= served * 0.99, `spans delivered: ${delivered} of ${served}`);
-  assert.deepEqual(app.out.stderr.split('\n').filter((l) => l.includes('BUDOBSERVE_')), [], 'no warning');
+  assert.deepEqual(
+    app.out.stderr.split('\n').filter((l) => l.includes('BUDOBSERVE_')),
+    [],
+    'no warning',
+  );
   assert.ok(heapSlope < MAX_HEAP_SLOPE, `heap grows ${fmt(heapSlope, 3)} MiB/min`);
   if (JUDGE_RSS) assert.ok(rssSlope < MAX_RSS_SLOPE, `rss grows ${fmt(rssSlope, 3)} MiB/min`);
 });

@@ -25,8 +25,17 @@ async function startMetadata({ hang = false } = {}) {
     requests.push(req.url);
     if (hang) return;
     const body = req.url.endsWith('/task')
-      ? { TaskARN: TASK_ARN, Cluster: 'shop', LaunchType: 'FARGATE', Family: 'checkout', Revision: '7', AvailabilityZone: 'eu-west-1a' }
-      : req.url.startsWith('/v4') ? { ContainerARN: 'arn:aws:ecs:eu-west-1:123456789012:container/shop/abc', LogDriver: 'json-file' } : undefined;
+      ? {
+          TaskARN: TASK_ARN,
+          Cluster: 'shop',
+          LaunchType: 'FARGATE',
+          Family: 'checkout',
+          Revision: '7',
+          AvailabilityZone: 'eu-west-1a',
+        }
+      : req.url.startsWith('/v4')
+        ? { ContainerARN: 'arn:aws:ecs:eu-west-1:123456789012:container/shop/abc', LogDriver: 'json-file' }
+        : undefined;
     if (body === undefined) {
       res.writeHead(404).end();
       return;
@@ -39,7 +48,11 @@ async function startMetadata({ hang = false } = {}) {
   return {
     requests,
     env: { ECS_CONTAINER_METADATA_URI_V4: `http://${host}/v4`, GCE_METADATA_HOST: host },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }
 
@@ -47,7 +60,10 @@ async function exported(env) {
   const receiver = await startReceiver();
   const metadata = await startMetadata();
   try {
-    const r = await runApp({ script: app, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'detect-test', ...metadata.env, ...env } });
+    const r = await runApp({
+      script: app,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'detect-test', ...metadata.env, ...env },
+    });
     assert.equal(r.code, 0, r.stderr);
     const [span] = await receiver.waitFor((s) => s.length >= 2);
     return { resource: span.resource, metadataRequests: metadata.requests, stderr: r.stderr };
@@ -61,7 +77,8 @@ test('by default no cloud detector runs: no request reaches the metadata service
   const { resource, metadataRequests, stderr } = await exported({});
   assert.deepEqual(metadataRequests, []);
   assert.equal(resource['cloud.provider'], undefined);
-  for (const key of ['host.name', 'host.arch', 'os.type', 'process.pid', 'process.runtime.name', 'service.instance.id']) assert.ok(key in resource, key);
+  for (const key of ['host.name', 'host.arch', 'os.type', 'process.pid', 'process.runtime.name', 'service.instance.id'])
+    assert.ok(key in resource, key);
   assert.equal(resource['service.name'], 'detect-test');
   assert.doesNotMatch(stderr, /budobserve/);
 });
@@ -79,9 +96,17 @@ test('aws named: the ECS metadata answers within the bound and its attributes ar
 });
 
 test('none: only the SDK identity and the configuration (OTEL_RESOURCE_ATTRIBUTES still applies)', async () => {
-  const { resource, metadataRequests } = await exported({ OTEL_NODE_RESOURCE_DETECTORS: 'none', OTEL_RESOURCE_ATTRIBUTES: 'team=core' });
+  const { resource, metadataRequests } = await exported({
+    OTEL_NODE_RESOURCE_DETECTORS: 'none',
+    OTEL_RESOURCE_ATTRIBUTES: 'team=core',
+  });
   assert.deepEqual(metadataRequests, []);
-  assert.deepEqual(Object.keys(resource).filter((k) => !k.startsWith('telemetry.')).sort(), ['service.name', 'service.version', 'team'].filter((k) => k in resource).sort());
+  assert.deepEqual(
+    Object.keys(resource)
+      .filter((k) => !k.startsWith('telemetry.'))
+      .sort(),
+    ['service.name', 'service.version', 'team'].filter((k) => k in resource).sort(),
+  );
   assert.equal(resource.team, 'core');
   assert.equal(resource['host.name'], undefined);
   assert.equal(resource['telemetry.sdk.language'], 'nodejs');
@@ -98,8 +123,19 @@ test('a metadata service that never answers holds the first export no longer tha
   const metadata = await startMetadata({ hang: true });
   try {
     let exitedAt;
-    const run = runApp({ script: `${fixtures}resource/linger-app.mjs`, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_NODE_RESOURCE_DETECTORS: 'host,aws', LINGER_MS: '4000', ...metadata.env } })
-      .then((r) => { exitedAt = Date.now(); return r; });
+    const run = runApp({
+      script: `${fixtures}resource/linger-app.mjs`,
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+        OTEL_NODE_RESOURCE_DETECTORS: 'host,aws',
+        LINGER_MS: '4000',
+        ...metadata.env,
+      },
+    }).then((r) => {
+      exitedAt = Date.now();
+      return r;
+    });
     const [span] = await receiver.waitFor((s) => s.length >= 2, 15_000);
     assert.equal(exitedAt, undefined, 'exported while the app runs, not at exit');
     assert.ok(metadata.requests.length > 0, 'the ECS metadata was asked');
@@ -119,7 +155,10 @@ test('an unknown detector name is one CONFIG_INVALID warning naming the supporte
   assert.equal(r.source('resourceDetectors'), 'OTEL_NODE_RESOURCE_DETECTORS');
   assert.equal(r.problems.length, 1);
   assert.equal(r.problems[0].code, 'BUDOBSERVE_CONFIG_INVALID');
-  assert.match(r.problems[0].message, /OTEL_NODE_RESOURCE_DETECTORS.*'awz'.*supported: env, host, os, process, container, serviceinstance, aws, gcp, azure, alibaba, all, none/);
+  assert.match(
+    r.problems[0].message,
+    /OTEL_NODE_RESOURCE_DETECTORS.*'awz'.*supported: env, host, os, process, container, serviceinstance, aws, gcp, azure, alibaba, all, none/,
+  );
 });
 
 test('BUD_OBSERVE_RESOURCE_DETECTORS wins over OTEL_NODE_RESOURCE_DETECTORS', () => {
@@ -129,7 +168,10 @@ test('BUD_OBSERVE_RESOURCE_DETECTORS wins over OTEL_NODE_RESOURCE_DETECTORS', ()
 });
 
 test('selection: the default is the local ones, all adds every cloud one, none wins, env selects nothing', () => {
-  assert.deepEqual(selectDetectors(doctor(fixtures).value('resourceDetectors')), { local: ['host', 'os', 'process', 'container', 'serviceinstance'], cloud: [] });
+  assert.deepEqual(selectDetectors(doctor(fixtures).value('resourceDetectors')), {
+    local: ['host', 'os', 'process', 'container', 'serviceinstance'],
+    cloud: [],
+  });
   assert.deepEqual(selectDetectors(['all']).cloud, ['aws', 'gcp', 'azure', 'alibaba']);
   assert.deepEqual(selectDetectors(['all', 'none']), { local: [], cloud: [] });
   assert.deepEqual(selectDetectors(['env']), { local: [], cloud: [] });
@@ -139,18 +181,45 @@ test('selection: the default is the local ones, all adds every cloud one, none w
 test('the bound: a detector that never answers is cut off, what settled is kept, a later detector wins, non-attribute values are dropped', async () => {
   const never = new Promise(() => {});
   const detectors = {
-    aws: [{ detect: () => ({ attributes: { 'cloud.provider': 'aws', 'host.id': Promise.resolve('i-1'), 'slow': never, 'bad': Promise.resolve({ nested: 1 }) } }) }],
-    gcp: [{ detect: () => ({ attributes: { 'host.id': Promise.resolve('gce-2'), 'gone': Promise.reject(new Error('no')) } }) }, { detect: () => { throw new Error('boom'); } }],
+    aws: [
+      {
+        detect: () => ({
+          attributes: {
+            'cloud.provider': 'aws',
+            'host.id': Promise.resolve('i-1'),
+            slow: never,
+            bad: Promise.resolve({ nested: 1 }),
+          },
+        }),
+      },
+    ],
+    gcp: [
+      {
+        detect: () => ({ attributes: { 'host.id': Promise.resolve('gce-2'), gone: Promise.reject(new Error('no')) } }),
+      },
+      {
+        detect: () => {
+          throw new Error('boom');
+        },
+      },
+    ],
   };
   const d = startCloudDetection(['aws', 'gcp'], detectors, 100);
   // Not ready once the settled answers are in: a detector is still out, so it waits for the bound.
   assert.equal(await firstOf(d.ready), 'a macrotask');
   await d.ready;
-  assert.deepEqual(d.result(), { attributes: { 'cloud.provider': 'aws', 'host.id': 'gce-2' }, sources: { 'cloud.provider': 'aws', 'host.id': 'gcp' } });
+  assert.deepEqual(d.result(), {
+    attributes: { 'cloud.provider': 'aws', 'host.id': 'gce-2' },
+    sources: { 'cloud.provider': 'aws', 'host.id': 'gcp' },
+  });
 });
 
 test('detection that settles before the bound is ready at once', async () => {
-  const d = startCloudDetection(['alibaba'], { alibaba: [{ detect: () => ({ attributes: { 'cloud.provider': Promise.resolve('alibaba_cloud') } }) }] }, 5000);
+  const d = startCloudDetection(
+    ['alibaba'],
+    { alibaba: [{ detect: () => ({ attributes: { 'cloud.provider': Promise.resolve('alibaba_cloud') } }) }] },
+    5000,
+  );
   // Ready within the microtasks that settle its answers, before any timer could fire.
   assert.equal(await firstOf(d.ready), 'ready');
   assert.equal(d.result().attributes['cloud.provider'], 'alibaba_cloud');

@@ -14,9 +14,18 @@ const fixture = (name) => readFileSync(new URL(`../fixtures/resource/${name}`, i
 const files = (map) => (path) => map[path];
 
 test('container.id from /proc/self/cgroup: Docker and Kubernetes on cgroup v1, containerd under systemd on v2', () => {
-  assert.equal(containerIdFromCgroup(fixture('cgroup-v1-docker')), '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef');
-  assert.equal(containerIdFromCgroup(fixture('cgroup-v1-kubernetes')), 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90');
-  assert.equal(containerIdFromCgroup(fixture('cgroup-v2-kubernetes-systemd')), 'f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f');
+  assert.equal(
+    containerIdFromCgroup(fixture('cgroup-v1-docker')),
+    '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  );
+  assert.equal(
+    containerIdFromCgroup(fixture('cgroup-v1-kubernetes')),
+    'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
+  );
+  assert.equal(
+    containerIdFromCgroup(fixture('cgroup-v2-kubernetes-systemd')),
+    'f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f',
+  );
 });
 
 test('no container.id from a cgroup that names none (a private cgroup v2 namespace, a host process, a 32-digit id)', () => {
@@ -26,35 +35,54 @@ test('no container.id from a cgroup that names none (a private cgroup v2 namespa
 });
 
 test('container.id from /proc/self/mountinfo on cgroup v2: Docker and Podman; none on a host', () => {
-  assert.equal(containerIdFromMountinfo(fixture('mountinfo-docker-v2')), '5c6e1f4a2b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6');
-  assert.equal(containerIdFromMountinfo(fixture('mountinfo-podman')), '7d2f3e4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f67');
+  assert.equal(
+    containerIdFromMountinfo(fixture('mountinfo-docker-v2')),
+    '5c6e1f4a2b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6',
+  );
+  assert.equal(
+    containerIdFromMountinfo(fixture('mountinfo-podman')),
+    '7d2f3e4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f67',
+  );
   assert.equal(containerIdFromMountinfo(fixture('mountinfo-host')), undefined);
 });
 
 test('the container detector reads mountinfo only when the cgroup names no container', () => {
-  const read = files({ '/proc/self/cgroup': fixture('cgroup-v2-private'), '/proc/self/mountinfo': fixture('mountinfo-docker-v2') });
-  assert.equal(detect(['container'], read).attributes['container.id'], '5c6e1f4a2b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6');
+  const read = files({
+    '/proc/self/cgroup': fixture('cgroup-v2-private'),
+    '/proc/self/mountinfo': fixture('mountinfo-docker-v2'),
+  });
+  assert.equal(
+    detect(['container'], read).attributes['container.id'],
+    '5c6e1f4a2b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6',
+  );
   assert.deepEqual(detect(['container'], files({})).attributes, {});
 });
 
-test('host.id is the machine id, from /etc/machine-id or D-Bus\'s copy; a malformed one is left out', { skip: process.platform !== 'linux' }, () => {
-  const id = '3d1219c7c4c5404aaa1f6d2a48adfda4';
-  assert.equal(detect(['host'], files({ '/etc/machine-id': `${id}\n` })).attributes['host.id'], id);
-  assert.equal(detect(['host'], files({ '/var/lib/dbus/machine-id': id })).attributes['host.id'], id);
-  assert.equal(detect(['host'], files({ '/etc/machine-id': 'uninitialized\n' })).attributes['host.id'], undefined);
-});
+test(
+  "host.id is the machine id, from /etc/machine-id or D-Bus's copy; a malformed one is left out",
+  { skip: process.platform !== 'linux' },
+  () => {
+    const id = '3d1219c7c4c5404aaa1f6d2a48adfda4';
+    assert.equal(detect(['host'], files({ '/etc/machine-id': `${id}\n` })).attributes['host.id'], id);
+    assert.equal(detect(['host'], files({ '/var/lib/dbus/machine-id': id })).attributes['host.id'], id);
+    assert.equal(detect(['host'], files({ '/etc/machine-id': 'uninitialized\n' })).attributes['host.id'], undefined);
+  },
+);
 
 test('each detector sets only its own attributes, and says which it set', () => {
   const { attributes, sources } = detect(['os', 'serviceinstance'], files({}));
   assert.deepEqual(Object.keys(attributes).sort(), ['os.type', 'os.version', 'service.instance.id']);
   assert.deepEqual(sources, { 'os.type': 'os', 'os.version': 'os', 'service.instance.id': 'serviceinstance' });
-  assert.match(String(attributes['service.instance.id']), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.match(
+    String(attributes['service.instance.id']),
+    /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+  );
   assert.deepEqual(detect([], files({})).attributes, {});
 });
 
 const config = (resourceAttributes) => ({ serviceName: 'svc', resourceAttributes, bud: {} });
 
-test('regression: service.instance.id from the user\'s resource attributes wins over the random one', () => {
+test("regression: service.instance.id from the user's resource attributes wins over the random one", () => {
   const operator = { 'service.instance.id': 'shop.checkout-7d9f-abcde.app', 'k8s.pod.name': 'checkout-7d9f-abcde' };
   const { attributes, sources } = describeResource(config(operator), ['serviceinstance', 'host'], files({}));
   assert.equal(attributes['service.instance.id'], 'shop.checkout-7d9f-abcde.app');

@@ -9,7 +9,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startReceiver } from './helpers/otlp-receiver.mjs';
@@ -22,11 +34,14 @@ const sh = (uid, ...cmd) => spawnSync('setpriv', [...as(uid), ...cmd], { encodin
 
 // Two users need root and setpriv; the auto-trace cases also need synchronous load hooks.
 const skipUsers = (() => {
-  if (process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0) return 'needs root and setpriv, to run as two users';
-  if (sh(VICTIM, 'test', '-r', join(root, 'dist/boot.cjs')).status !== 0 || sh(VICTIM, nodeBin, '-e', '0').status !== 0) return 'the checkout and its Node are not readable by other users';
+  if (process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0)
+    return 'needs root and setpriv, to run as two users';
+  if (sh(VICTIM, 'test', '-r', join(root, 'dist/boot.cjs')).status !== 0 || sh(VICTIM, nodeBin, '-e', '0').status !== 0)
+    return 'the checkout and its Node are not readable by other users';
   return false;
 })();
-const skip = skipUsers || (hasSyncLoadHooks ? false : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929)`);
+const skip =
+  skipUsers || (hasSyncLoadHooks ? false : `Node ${nodeVersion} cannot run synchronous load hooks (nodejs/node#59929)`);
 
 // CI runs as root with setpriv (.ci/run): there the two-user tests must run, not skip.
 test('CI runs the two-user cache tests', { skip: process.env.CI ? false : 'outside CI' }, () => {
@@ -46,9 +61,19 @@ function makeApp(name, owner = 0, { nodeModules = false } = {}) {
   const dir = join(base, name);
   mkdirSync(join(dir, 'src'), { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', private: true }));
-  for (const m of MODULES) writeFileSync(join(dir, 'src', `${m}.mjs`), `export function step${m.toUpperCase()}() {\n  return '${m} done';\n}\n`);
-  writeFileSync(join(dir, 'app.mjs'), `${MODULES.map((m) => `import { step${m.toUpperCase()} } from './src/${m}.mjs';`).join('\n')}\n${MODULES.map((m) => `console.log(step${m.toUpperCase()}());`).join('\n')}\n`);
-  writeFileSync(join(dir, 'compile-cache.mjs'), "import { getCompileCacheDir } from 'node:module';\nconsole.log(String(getCompileCacheDir()));\n");
+  for (const m of MODULES)
+    writeFileSync(
+      join(dir, 'src', `${m}.mjs`),
+      `export function step${m.toUpperCase()}() {\n  return '${m} done';\n}\n`,
+    );
+  writeFileSync(
+    join(dir, 'app.mjs'),
+    `${MODULES.map((m) => `import { step${m.toUpperCase()} } from './src/${m}.mjs';`).join('\n')}\n${MODULES.map((m) => `console.log(step${m.toUpperCase()}());`).join('\n')}\n`,
+  );
+  writeFileSync(
+    join(dir, 'compile-cache.mjs'),
+    "import { getCompileCacheDir } from 'node:module';\nconsole.log(String(getCompileCacheDir()));\n",
+  );
   if (nodeModules) mkdirSync(join(dir, 'node_modules'));
   spawnSync('chown', ['-R', `${owner}:${owner}`, dir]);
   return dir;
@@ -85,8 +110,15 @@ function assertClean(r) {
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, OUTPUT, `the app's own output only\n${r.stderr}`);
   assert.ok(!`${r.stdout}${r.stderr}`.includes('PWNED'), 'planted code never runs');
-  const names = r.spans.map((s) => s.name).filter((n) => n.startsWith('Calling ')).sort();
-  assert.deepEqual(names, MODULES.map((m) => `Calling step${m.toUpperCase()}`), 'auto-tracing works without the cache');
+  const names = r.spans
+    .map((s) => s.name)
+    .filter((n) => n.startsWith('Calling '))
+    .sort();
+  assert.deepEqual(
+    names,
+    MODULES.map((m) => `Calling step${m.toUpperCase()}`),
+    'auto-tracing works without the cache',
+  );
 }
 
 /** Exactly one warning per rejected folder or entry: [path, reason pattern] pairs. */
@@ -105,29 +137,37 @@ const sha256 = (s) => createHash('sha256').update(s).digest('hex');
 const app = skipUsers ? '' : makeApp('app');
 let cacheName = `budobserve-autotrace-${VICTIM}`;
 /** The attacker's entries: exactly those the victim computes (same key, a valid hash), with a line of theirs. */
-const planted = skip ? {} : await (async () => {
-  const tmp = makeTmp();
-  const r = await victim(app, tmp);
-  assert.equal(r.stdout, OUTPUT, r.stderr);
-  // The folder's name as the victim's agent picks it (before issue 14 a uid without a
-  // passwd entry, like 1234 here, got budobserve-autotrace-user).
-  cacheName = readdirSync(tmp).find((n) => n.startsWith('budobserve-autotrace-')) ?? cacheName;
-  const dir = join(tmp, cacheName);
-  const out = {};
-  for (const file of readdirSync(dir)) {
-    const entry = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    const code = `${PLANTED}${entry.code}`;
-    out[file] = JSON.stringify({ key: entry.key, hash: sha256(code), code });
-  }
-  assert.equal(Object.keys(out).length, MODULES.length);
-  return out;
-})();
+const planted = skip
+  ? {}
+  : await (async () => {
+      const tmp = makeTmp();
+      const r = await victim(app, tmp);
+      assert.equal(r.stdout, OUTPUT, r.stderr);
+      // The folder's name as the victim's agent picks it (before issue 14 a uid without a
+      // passwd entry, like 1234 here, got budobserve-autotrace-user).
+      cacheName = readdirSync(tmp).find((n) => n.startsWith('budobserve-autotrace-')) ?? cacheName;
+      const dir = join(tmp, cacheName);
+      const out = {};
+      for (const file of readdirSync(dir)) {
+        const entry = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+        const code = `${PLANTED}${entry.code}`;
+        out[file] = JSON.stringify({ key: entry.key, hash: sha256(code), code });
+      }
+      assert.equal(Object.keys(out).length, MODULES.length);
+      return out;
+    })();
 
 /** Runs as the attacker: makes `dir` (with `mode`) unless it exists, and writes the planted entries into it. */
 function attackerPlants(dir, mode) {
-  const r = sh(ATTACKER, nodeBin, '-e', `const fs = require('node:fs'); const [dir, mode, entries] = JSON.parse(process.argv[1]);
+  const r = sh(
+    ATTACKER,
+    nodeBin,
+    '-e',
+    `const fs = require('node:fs'); const [dir, mode, entries] = JSON.parse(process.argv[1]);
 if (!fs.existsSync(dir)) { fs.mkdirSync(dir); fs.chmodSync(dir, mode); }
-for (const [f, text] of Object.entries(entries)) fs.writeFileSync(dir + '/' + f, text);`, JSON.stringify([dir, mode, planted]));
+for (const [f, text] of Object.entries(entries)) fs.writeFileSync(dir + '/' + f, text);`,
+    JSON.stringify([dir, mode, planted]),
+  );
   assert.equal(r.status, 0, r.stderr);
 }
 
@@ -158,23 +198,27 @@ function assertPrivate(dir) {
 
 test.after(() => rmSync(base, { recursive: true, force: true }));
 
-test('regression: a planted auto-trace cache entry in a world-writable folder never runs (issue 14.1)', { skip }, async () => {
-  // The report's attack: the attacker pre-creates the victim's temp cache folder, 0777, and
-  // plants the entries the victim will look up; the app (root's) cannot hold node_modules/.cache.
-  const tmp = makeTmp();
-  const folder = join(tmp, cacheName);
-  attackerPlants(folder, 0o777);
-  const r = await victim(app, tmp);
-  assertClean(r);
-  assertWarnings(r, [[folder, /belongs to uid 65534, not 1234/]]);
-  privateFolder(tmp);
-  // The private folder is kept and reused: the next run reads every module from it.
-  const again = await victim(app, tmp, { env: { NODE_DEBUG: 'budobserve' } });
-  assertClean(again);
-  assertWarnings(again, [[folder, /belongs to uid 65534/]]);
-  assert.equal(again.stderr.match(/auto-trace cache hit/g)?.length, MODULES.length, again.stderr);
-  privateFolder(tmp);
-});
+test(
+  'regression: a planted auto-trace cache entry in a world-writable folder never runs (issue 14.1)',
+  { skip },
+  async () => {
+    // The report's attack: the attacker pre-creates the victim's temp cache folder, 0777, and
+    // plants the entries the victim will look up; the app (root's) cannot hold node_modules/.cache.
+    const tmp = makeTmp();
+    const folder = join(tmp, cacheName);
+    attackerPlants(folder, 0o777);
+    const r = await victim(app, tmp);
+    assertClean(r);
+    assertWarnings(r, [[folder, /belongs to uid 65534, not 1234/]]);
+    privateFolder(tmp);
+    // The private folder is kept and reused: the next run reads every module from it.
+    const again = await victim(app, tmp, { env: { NODE_DEBUG: 'budobserve' } });
+    assertClean(again);
+    assertWarnings(again, [[folder, /belongs to uid 65534/]]);
+    assert.equal(again.stderr.match(/auto-trace cache hit/g)?.length, MODULES.length, again.stderr);
+    privateFolder(tmp);
+  },
+);
 
 test('a foreign-owned cache folder the victim can write (a shared group) is not used', { skip }, async () => {
   const tmp = makeTmp();
@@ -216,7 +260,11 @@ test('a cache folder below a group-writable parent is not used', { skip }, async
   const parent = /its parent ".*tmp-\d+": its group can write it \(mode 0775\)/;
   assertWarnings(r, [[folder, parent]]);
   assert.match(r.warnings[0], /no rewrite cache$/);
-  assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith(`${cacheName}-`)), [], 'no private folder is made where it could not be trusted either');
+  assert.deepEqual(
+    readdirSync(tmp).filter((n) => n.startsWith(`${cacheName}-`)),
+    [],
+    'no private folder is made where it could not be trusted either',
+  );
 });
 
 test("a symlink swap: the cache path is a link to the attacker's folder", { skip }, async () => {
@@ -228,86 +276,134 @@ test("a symlink swap: the cache path is a link to the attacker's folder", { skip
   assertClean(r);
   assertWarnings(r, [[folder, /it is a symbolic link/]]);
   privateFolder(tmp);
-  assert.deepEqual(readdirSync(join(tmp, 'evil')).sort(), Object.keys(planted).sort(), "nothing written into the attacker's folder");
+  assert.deepEqual(
+    readdirSync(join(tmp, 'evil')).sort(),
+    Object.keys(planted).sort(),
+    "nothing written into the attacker's folder",
+  );
 });
 
-test("planted entries in the victim's own private folder never run: another owner, a link, a mode others can write", { skip }, async () => {
-  // Only root (or a hole elsewhere) could put these into a 0700 folder of the victim's.
-  const tmp = makeTmp();
-  const folder = join(tmp, cacheName);
-  mkdirSync(folder, { mode: 0o700 });
-  const [foreign, linked, open] = Object.keys(planted);
-  writeFileSync(join(folder, foreign), planted[foreign], { mode: 0o644 });
-  chownSync(join(folder, foreign), ATTACKER, ATTACKER);
-  attackerPlants(join(tmp, 'evil'), 0o755);
-  spawnSync('ln', ['-s', join(tmp, 'evil', linked), join(folder, linked)]);
-  writeFileSync(join(folder, open), planted[open]);
-  chmodSync(join(folder, open), 0o666);
-  spawnSync('chown', ['-h', `${VICTIM}:${VICTIM}`, folder, join(folder, linked), join(folder, open)]);
-  const r = await victim(app, tmp);
-  assertClean(r);
-  assertWarnings(r, [
-    [join(folder, foreign), /belongs to uid 65534/],
-    [join(folder, linked), /it is a symbolic link/],
-    [join(folder, open), /others can write it \(mode 0666\)/],
-  ]);
-  assertPrivate(folder); // each replaced by the victim's own rewrite, atomically
-});
+test(
+  "planted entries in the victim's own private folder never run: another owner, a link, a mode others can write",
+  { skip },
+  async () => {
+    // Only root (or a hole elsewhere) could put these into a 0700 folder of the victim's.
+    const tmp = makeTmp();
+    const folder = join(tmp, cacheName);
+    mkdirSync(folder, { mode: 0o700 });
+    const [foreign, linked, open] = Object.keys(planted);
+    writeFileSync(join(folder, foreign), planted[foreign], { mode: 0o644 });
+    chownSync(join(folder, foreign), ATTACKER, ATTACKER);
+    attackerPlants(join(tmp, 'evil'), 0o755);
+    spawnSync('ln', ['-s', join(tmp, 'evil', linked), join(folder, linked)]);
+    writeFileSync(join(folder, open), planted[open]);
+    chmodSync(join(folder, open), 0o666);
+    spawnSync('chown', ['-h', `${VICTIM}:${VICTIM}`, folder, join(folder, linked), join(folder, open)]);
+    const r = await victim(app, tmp);
+    assertClean(r);
+    assertWarnings(r, [
+      [join(folder, foreign), /belongs to uid 65534/],
+      [join(folder, linked), /it is a symbolic link/],
+      [join(folder, open), /others can write it \(mode 0666\)/],
+    ]);
+    assertPrivate(folder); // each replaced by the victim's own rewrite, atomically
+  },
+);
 
-test('regression: the agent never creates node_modules/ in a project that has none (issue 14.1)', { skip }, async () => {
-  const own = makeApp('own-app', VICTIM);
-  const tmp = makeTmp();
-  const r = await victim(own, tmp);
-  assertClean(r);
-  assert.deepEqual(r.warnings, []);
-  assert.ok(!existsSync(join(own, 'node_modules')), 'no node_modules/ created');
-  assertPrivate(join(tmp, cacheName));
-});
+test(
+  'regression: the agent never creates node_modules/ in a project that has none (issue 14.1)',
+  { skip },
+  async () => {
+    const own = makeApp('own-app', VICTIM);
+    const tmp = makeTmp();
+    const r = await victim(own, tmp);
+    assertClean(r);
+    assert.deepEqual(r.warnings, []);
+    assert.ok(!existsSync(join(own, 'node_modules')), 'no node_modules/ created');
+    assertPrivate(join(tmp, cacheName));
+  },
+);
 
-test('a legitimate cache is used: node_modules/.cache when the project has node_modules/, and the second run reads every module from it', { skip }, async () => {
-  const own = makeApp('own-app-with-modules', VICTIM, { nodeModules: true });
-  const tmp = makeTmp();
-  const first = await victim(own, tmp);
-  assertClean(first);
-  assert.deepEqual(first.warnings, []);
-  const folder = join(own, 'node_modules/.cache/budobserve/autotrace');
-  assertPrivate(folder);
-  const second = await victim(own, tmp, { env: { NODE_DEBUG: 'budobserve' } });
-  assertClean(second);
-  assert.deepEqual(second.warnings, []);
-  assert.equal(second.stderr.match(/auto-trace cache hit/g)?.length, MODULES.length, second.stderr);
-  assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('budobserve-')), [], 'nothing in the temp folder');
-});
+test(
+  'a legitimate cache is used: node_modules/.cache when the project has node_modules/, and the second run reads every module from it',
+  { skip },
+  async () => {
+    const own = makeApp('own-app-with-modules', VICTIM, { nodeModules: true });
+    const tmp = makeTmp();
+    const first = await victim(own, tmp);
+    assertClean(first);
+    assert.deepEqual(first.warnings, []);
+    const folder = join(own, 'node_modules/.cache/budobserve/autotrace');
+    assertPrivate(folder);
+    const second = await victim(own, tmp, { env: { NODE_DEBUG: 'budobserve' } });
+    assertClean(second);
+    assert.deepEqual(second.warnings, []);
+    assert.equal(second.stderr.match(/auto-trace cache hit/g)?.length, MODULES.length, second.stderr);
+    assert.deepEqual(
+      readdirSync(tmp).filter((n) => n.startsWith('budobserve-')),
+      [],
+      'nothing in the temp folder',
+    );
+  },
+);
 
-test("regression: Node's compile cache is never switched on in a folder another user can write (issue 14.1)", { skip: skipUsers }, async () => {
-  const cases = [
-    ['owned by the attacker, 0777', (dir) => assert.equal(sh(ATTACKER, 'sh', '-c', `mkdir ${dir} && chmod 777 ${dir}`).status, 0), /belongs to uid 65534/],
-    ["the victim's own, 0777", (dir) => { mkdirSync(dir); chownSync(dir, VICTIM, VICTIM); chmodSync(dir, 0o777); }, /others can write it \(mode 0777\)/],
-    ["a link to the attacker's folder", (dir) => assert.equal(sh(ATTACKER, 'sh', '-c', `mkdir -m 777 ${dir}.evil && ln -s ${dir}.evil ${dir}`).status, 0), /it is a symbolic link/],
-  ];
-  for (const [label, prepare, reason] of cases) {
-    for (const preload of [['--import', register], ['--require', registerCjs]]) {
-      const tmp = makeTmp();
-      const dir = join(tmp, 'node-compile-cache');
-      prepare(dir);
-      const r = await victim(app, tmp, { script: 'compile-cache.mjs', preload });
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, 'undefined\n', `${label} (${preload[0]}): compile cache off\n${r.stderr}`);
-      assertWarnings(r, [[dir, reason]]);
-      assert.deepEqual(readdirSync(dir), [], `${label}: nothing written into it`);
+test(
+  "regression: Node's compile cache is never switched on in a folder another user can write (issue 14.1)",
+  { skip: skipUsers },
+  async () => {
+    const cases = [
+      [
+        'owned by the attacker, 0777',
+        (dir) => assert.equal(sh(ATTACKER, 'sh', '-c', `mkdir ${dir} && chmod 777 ${dir}`).status, 0),
+        /belongs to uid 65534/,
+      ],
+      [
+        "the victim's own, 0777",
+        (dir) => {
+          mkdirSync(dir);
+          chownSync(dir, VICTIM, VICTIM);
+          chmodSync(dir, 0o777);
+        },
+        /others can write it \(mode 0777\)/,
+      ],
+      [
+        "a link to the attacker's folder",
+        (dir) =>
+          assert.equal(sh(ATTACKER, 'sh', '-c', `mkdir -m 777 ${dir}.evil && ln -s ${dir}.evil ${dir}`).status, 0),
+        /it is a symbolic link/,
+      ],
+    ];
+    for (const [label, prepare, reason] of cases) {
+      for (const preload of [
+        ['--import', register],
+        ['--require', registerCjs],
+      ]) {
+        const tmp = makeTmp();
+        const dir = join(tmp, 'node-compile-cache');
+        prepare(dir);
+        const r = await victim(app, tmp, { script: 'compile-cache.mjs', preload });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, 'undefined\n', `${label} (${preload[0]}): compile cache off\n${r.stderr}`);
+        assertWarnings(r, [[dir, reason]]);
+        assert.deepEqual(readdirSync(dir), [], `${label}: nothing written into it`);
+      }
     }
-  }
-});
+  },
+);
 
-test("Node's compile cache: made private (0700) in the temp folder when missing, and used", { skip: skipUsers }, async () => {
-  const tmp = makeTmp();
-  const r = await victim(app, tmp, { script: 'compile-cache.mjs' });
-  assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.warnings, []);
-  const dir = join(tmp, 'node-compile-cache');
-  assert.ok(r.stdout.startsWith(`${dir}/`), r.stdout);
-  const st = statSync(dir);
-  assert.equal(st.uid, VICTIM);
-  assert.equal(st.mode & 0o777, 0o700);
-  assert.ok(readdirSync(join(r.stdout.trim())).length > 0, "the agent's bundle is in the cache");
-});
+test(
+  "Node's compile cache: made private (0700) in the temp folder when missing, and used",
+  { skip: skipUsers },
+  async () => {
+    const tmp = makeTmp();
+    const r = await victim(app, tmp, { script: 'compile-cache.mjs' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.warnings, []);
+    const dir = join(tmp, 'node-compile-cache');
+    assert.ok(r.stdout.startsWith(`${dir}/`), r.stdout);
+    const st = statSync(dir);
+    assert.equal(st.uid, VICTIM);
+    assert.equal(st.mode & 0o777, 0o700);
+    assert.ok(readdirSync(join(r.stdout.trim())).length > 0, "the agent's bundle is in the cache");
+  },
+);

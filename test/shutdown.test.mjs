@@ -15,9 +15,15 @@ async function exitCase(mode, { signal } = {}) {
       script: app,
       args: [mode],
       env: { BUD_OBSERVE_ENDPOINT: receiver.url, SPANS: String(SPANS), BUD_OBSERVE_SERVICE_NAME: 'exit-test' },
-      onSpawn: signal === undefined ? undefined : (child, out) => {
-        waitForOutput(out, 'ready').then(() => child.kill(signal), () => child.kill('SIGKILL'));
-      },
+      onSpawn:
+        signal === undefined
+          ? undefined
+          : (child, out) => {
+              waitForOutput(out, 'ready').then(
+                () => child.kill(signal),
+                () => child.kill('SIGKILL'),
+              );
+            },
     });
     const work = receiver.spans.filter((s) => s.name.startsWith('work '));
     const names = new Set(work.map((s) => s.name));
@@ -59,7 +65,10 @@ test('unhandled rejection: spans delivered and the rejection recorded', async ()
   assert.ok(receiver.spans.some((s) => s.name === 'Unhandled rejection'));
 });
 
-for (const [signal, status] of [['SIGTERM', 143], ['SIGINT', 130]]) {
+for (const [signal, status] of [
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+]) {
   test(`${signal} with no handler of the app's: spans delivered, process dies of ${signal}`, async () => {
     const { r, names } = await exitCase(signal.toLowerCase(), { signal });
     assert.equal(r.code, null, `exit code ${r.code}, stderr: ${r.stderr}`);

@@ -37,7 +37,8 @@ test('formatMessage: lookups by name, dotted path, index, quoted key and Map key
     '{name.length}': '3',
     '{obj.u} {obj.v}': 'undefined {obj.v}',
   };
-  for (const [template, expected] of Object.entries(cases)) assert.equal(formatMessage(template, attrs), expected, template);
+  for (const [template, expected] of Object.entries(cases))
+    assert.equal(formatMessage(template, attrs), expected, template);
 });
 
 test('formatMessage: what it cannot fill stays as written', () => {
@@ -52,9 +53,15 @@ test('formatMessage: what it cannot fill stays as written', () => {
     '{n': '{n',
     '{=}': '{=}',
   };
-  for (const [template, expected] of Object.entries(cases)) assert.equal(formatMessage(template, attrs), expected, template);
+  for (const [template, expected] of Object.entries(cases))
+    assert.equal(formatMessage(template, attrs), expected, template);
   // A getter that throws: the template is returned whole rather than half formatted.
-  const throwing = { ok: 1, get bad() { throw new Error('getter'); } };
+  const throwing = {
+    ok: 1,
+    get bad() {
+      throw new Error('getter');
+    },
+  };
   assert.equal(formatMessage('{ok} then {bad}', throwing), '{ok} then {bad}');
 });
 
@@ -87,7 +94,8 @@ test('formatMessage: format specs for numbers (fixed, thousands, percent, expone
     '{n:zz}': '1234.5',
     '{s:.2f}': 'hi',
   };
-  for (const [template, expected] of Object.entries(cases)) assert.equal(formatMessage(template, v), expected, template);
+  for (const [template, expected] of Object.entries(cases))
+    assert.equal(formatMessage(template, v), expected, template);
 });
 
 test('display: strings as they are, other primitives as text, errors and dates readable, the rest as JSON', () => {
@@ -107,14 +115,28 @@ test('safeStringify: cycles cut; Maps, Sets, BigInts, functions, symbols, Errors
   const cyclic = { a: 1 };
   cyclic.self = cyclic;
   assert.equal(safeStringify(cyclic), '{"a":1,"self":"[Circular]"}');
-  assert.equal(safeStringify(new Map([['k', { x: 1 }], [2, 'two']])), '{"2":"two","k":{"x":1}}', 'a key that is no string as its JSON');
+  assert.equal(
+    safeStringify(
+      new Map([
+        ['k', { x: 1 }],
+        [2, 'two'],
+      ]),
+    ),
+    '{"2":"two","k":{"x":1}}',
+    'a key that is no string as its JSON',
+  );
   assert.equal(safeStringify(new Map([[{ id: 1 }, 'v']])), '{"{\\"id\\":1}":"v"}');
   assert.equal(safeStringify(new Set(['s', 1])), '["s",1]');
   assert.equal(safeStringify({ n: 10n }), '{"n":"10"}');
-  assert.equal(safeStringify({ f: function named() {}, g: [function () {}] }), '{"f":"[Function named]","g":["[Function anonymous]"]}');
+  assert.equal(
+    safeStringify({ f: function named() {}, g: [function () {}] }),
+    '{"f":"[Function named]","g":["[Function anonymous]"]}',
+  );
   assert.equal(safeStringify({ s: Symbol('tag') }), '{"s":"Symbol(tag)"}');
   const err = new RangeError('out');
-  assert.deepEqual(JSON.parse(safeStringify({ err })), { err: { name: 'RangeError', message: 'out', stack: err.stack } });
+  assert.deepEqual(JSON.parse(safeStringify({ err })), {
+    err: { name: 'RangeError', message: 'out', stack: err.stack },
+  });
   assert.equal(safeStringify(Buffer.from('hey')), '"aGV5"');
   assert.equal(safeStringify({ b: Buffer.from('hey') }), '{"b":"aGV5"}');
   assert.equal(safeStringify(new Uint16Array([1, 2])), '[1,2]');
@@ -128,8 +150,27 @@ test('safeStringify: at most 64 KiB of JSON, and never a throw', () => {
   assert.equal(huge.length, 64 * 1024 + 1);
   assert.ok(huge.startsWith('"xxx') && huge.endsWith('x…'), huge.slice(-5));
   assert.equal(safeStringify('x'.repeat(100)).length, 102, 'shorter JSON is whole');
-  assert.equal(safeStringify({ toJSON() { throw new Error('no'); } }), '"[unserializable]"');
-  assert.equal(safeStringify(new Proxy({}, { ownKeys() { throw new Error('trap'); } })), '"[unserializable]"');
+  assert.equal(
+    safeStringify({
+      toJSON() {
+        throw new Error('no');
+      },
+    }),
+    '"[unserializable]"',
+  );
+  assert.equal(
+    safeStringify(
+      new Proxy(
+        {},
+        {
+          ownKeys() {
+            throw new Error('trap');
+          },
+        },
+      ),
+    ),
+    '"[unserializable]"',
+  );
 });
 
 test('jsonSchemaOf: the JSON Schema type of each value, and what it was in JavaScript', () => {
@@ -153,19 +194,42 @@ test('jsonSchemaOf: the JSON Schema type of each value, and what it was in JavaS
     [Object.create(null), { type: 'object' }],
     [new Money(), { type: 'object', [DT]: 'Money' }],
   ];
-  for (const [value, schema] of cases) assert.deepEqual(jsonSchemaOf(value), schema, Object.prototype.toString.call(value));
+  for (const [value, schema] of cases)
+    assert.deepEqual(jsonSchemaOf(value), schema, Object.prototype.toString.call(value));
 });
 
 test('toAttributes: primitives and homogeneous primitive arrays as they are, the rest as JSON described in logfire.json_schema', () => {
-  assert.deepEqual(toAttributes({ s: 'x', n: 1, b: false, arr: [1, 2], strs: ['a'], none: [], skipped: undefined }), { s: 'x', n: 1, b: false, arr: [1, 2], strs: ['a'], none: [] });
-  const attrs = toAttributes({ mixed: [1, 'a'], nul: null, big: 12n, when: new Date(Date.UTC(2026, 0, 2)), obj: { k: [1] } });
+  assert.deepEqual(toAttributes({ s: 'x', n: 1, b: false, arr: [1, 2], strs: ['a'], none: [], skipped: undefined }), {
+    s: 'x',
+    n: 1,
+    b: false,
+    arr: [1, 2],
+    strs: ['a'],
+    none: [],
+  });
+  const attrs = toAttributes({
+    mixed: [1, 'a'],
+    nul: null,
+    big: 12n,
+    when: new Date(Date.UTC(2026, 0, 2)),
+    obj: { k: [1] },
+  });
   assert.deepEqual(attrs, {
     mixed: '[1,"a"]',
     nul: 'null',
     big: '12',
     when: '2026-01-02T00:00:00.000Z',
     obj: '{"k":[1]}',
-    'logfire.json_schema': JSON.stringify({ type: 'object', properties: { mixed: { type: 'array' }, nul: { type: 'null' }, big: { type: 'string', [DT]: 'BigInt' }, when: { type: 'string', format: 'date-time', [DT]: 'Date' }, obj: { type: 'object' } } }),
+    'logfire.json_schema': JSON.stringify({
+      type: 'object',
+      properties: {
+        mixed: { type: 'array' },
+        nul: { type: 'null' },
+        big: { type: 'string', [DT]: 'BigInt' },
+        when: { type: 'string', format: 'date-time', [DT]: 'Date' },
+        obj: { type: 'object' },
+      },
+    }),
   });
   // Into existing attributes, which are kept; no schema when nothing was serialized.
   const into = { keep: 1 };

@@ -30,13 +30,22 @@ async function timeAsync(fn, n) {
 }
 
 const variants = [
-  ['plainSync', p.plainSync, false], ['tracedSync', t.tracedSync, false], ['floorSync', p.floorSync, false],
-  ['plainAsync0', p.plainAsync0, true], ['tracedAsync0', t.tracedAsync0, true], ['floorAsync0', p.floorAsync0, true],
-  ['plainAsync1', p.plainAsync1, true], ['tracedAsync1', t.tracedAsync1, true], ['floorAsync1', p.floorAsync1, true],
+  ['plainSync', p.plainSync, false],
+  ['tracedSync', t.tracedSync, false],
+  ['floorSync', p.floorSync, false],
+  ['plainAsync0', p.plainAsync0, true],
+  ['tracedAsync0', t.tracedAsync0, true],
+  ['floorAsync0', p.floorAsync0, true],
+  ['plainAsync1', p.plainAsync1, true],
+  ['tracedAsync1', t.tracedAsync1, true],
+  ['floorAsync1', p.floorAsync1, true],
 ];
 const samples = Object.fromEntries(variants.map(([name]) => [name, []]));
 // Warm-up: every variant optimized before the first batch counts.
-for (let w = 0; w < 3; w++) for (const [, fn, async] of variants) if (async) await timeAsync(fn, ASYNC); else timeSync(fn, SYNC);
+for (let w = 0; w < 3; w++)
+  for (const [, fn, async] of variants)
+    if (async) await timeAsync(fn, ASYNC);
+    else timeSync(fn, SYNC);
 for (let b = 0; b < BATCHES; b++) {
   for (let k = 0; k < variants.length; k++) {
     const [name, fn, async] = variants[(b + k) % variants.length];

@@ -6,7 +6,18 @@ import { trace } from '@opentelemetry/api';
 export async function run(flush) {
   const n = Number(process.env.SPANS ?? 50_000);
   const tracer = trace.getTracer('bench');
-  const attrs = { 'http.request.method': 'GET', 'url.path': '/users/42', 'http.response.status_code': 200, 'server.address': 'api.local', 'server.port': 8080, 'user_agent.original': 'bench/1.0', 'app.tenant': 'acme', 'app.region': 'eu-west-1', 'app.retry': false, 'app.items': 3 };
+  const attrs = {
+    'http.request.method': 'GET',
+    'url.path': '/users/42',
+    'http.response.status_code': 200,
+    'server.address': 'api.local',
+    'server.port': 8080,
+    'user_agent.original': 'bench/1.0',
+    'app.tenant': 'acme',
+    'app.region': 'eu-west-1',
+    'app.retry': false,
+    'app.items': 3,
+  };
   for (let i = 0; i < 2000; i++) tracer.startSpan('warm-up', { attributes: attrs }).end();
   await flush();
   const t0 = process.cpuUsage();

@@ -41,13 +41,30 @@ function* lenFields(buf, start, end) {
   let i = start;
   while (i < end) {
     let key = 0;
-    for (let s = 0; ; s += 7) { const b = buf[i++]; key += (b & 0x7f) * 2 ** s; if (b < 0x80) break; }
+    for (let s = 0; ; s += 7) {
+      const b = buf[i++];
+      key += (b & 0x7f) * 2 ** s;
+      if (b < 0x80) break;
+    }
     const wire = key & 7;
-    if (wire === 0) { while (buf[i++] >= 0x80); continue; }
-    if (wire === 1) { i += 8; continue; }
-    if (wire === 5) { i += 4; continue; }
+    if (wire === 0) {
+      while (buf[i++] >= 0x80);
+      continue;
+    }
+    if (wire === 1) {
+      i += 8;
+      continue;
+    }
+    if (wire === 5) {
+      i += 4;
+      continue;
+    }
     let len = 0;
-    for (let s = 0; ; s += 7) { const b = buf[i++]; len += (b & 0x7f) * 2 ** s; if (b < 0x80) break; }
+    for (let s = 0; ; s += 7) {
+      const b = buf[i++];
+      len += (b & 0x7f) * 2 ** s;
+      if (b < 0x80) break;
+    }
     yield [Math.floor(key / 8), i, i + len];
     i += len;
   }
@@ -71,29 +88,54 @@ const quiet = { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_
 export function contenders(sinkUrl) {
   return {
     plain: { args: [], env: {} },
-    budobserve: { args: ['--import', `${root}register.mjs`], env: { ...quiet, BUD_OBSERVE_ENDPOINT: sinkUrl }, otlp: true },
+    budobserve: {
+      args: ['--import', `${root}register.mjs`],
+      env: { ...quiet, BUD_OBSERVE_ENDPOINT: sinkUrl },
+      otlp: true,
+    },
     // Cloud detectors would probe metadata addresses at start; they change nothing per request.
     otel: {
       args: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
-      env: { ...quiet, OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process' },
+      env: {
+        ...quiet,
+        OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
+      },
       otlp: true,
     },
     'dd-trace': {
       args: ['--require', 'dd-trace/init'],
-      env: { DD_TRACE_AGENT_URL: sinkUrl, DD_SERVICE: 'throughput', DD_TRACE_STARTUP_LOGS: 'false', DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false', DD_REMOTE_CONFIGURATION_ENABLED: 'false', DD_RUNTIME_METRICS_ENABLED: 'false' },
+      env: {
+        DD_TRACE_AGENT_URL: sinkUrl,
+        DD_SERVICE: 'throughput',
+        DD_TRACE_STARTUP_LOGS: 'false',
+        DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+        DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+        DD_RUNTIME_METRICS_ENABLED: 'false',
+      },
     },
   };
 }
 
-const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OTEL_|BUD_OBSERVE_|DD_|NODE_OPTIONS$)/.test(k)));
+const clean = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^(OTEL_|BUD_OBSERVE_|DD_|NODE_OPTIONS$)/.test(k)),
+);
 
 /** Starts the app (benchmarks/throughput/app.cjs) under `contender`; resolves once it listens. */
 export async function launch(contender, route, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeArgs, ...contender.args, 'benchmarks/throughput/app.cjs'], { cwd: root, env: { ...clean, ...contender.env, ROUTE: route }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, ...contender.args, 'benchmarks/throughput/app.cjs'], {
+    cwd: root,
+    env: { ...clean, ...contender.env, ROUTE: route },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const port = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => { const m = /READY (\d+)/.exec(String(d)); if (m) resolve(m[1]); });
+    child.stdout.on('data', (d) => {
+      const m = /READY (\d+)/.exec(String(d));
+      if (m) resolve(m[1]);
+    });
     child.on('exit', (code) => reject(new Error(`exited (${code}) before listening: ${stderr}`)));
   });
   return {

@@ -44,7 +44,11 @@ export class BudSpan {
   readonly #token: ContextManagementToken | undefined;
   #ended = false;
 
-  constructor(readonly span: Span, readonly message: string, token?: ContextManagementToken) {
+  constructor(
+    readonly span: Span,
+    readonly message: string,
+    token?: ContextManagementToken,
+  ) {
     this.#token = token;
   }
 
@@ -89,30 +93,53 @@ export class BudObserve {
   #tracer: Tracer | undefined;
 
   constructor(settings: BudSettings = {}) {
-    this.#settings = { tags: settings.tags ?? [], scope: settings.scope ?? 'budobserve', ...(settings.minLevel === undefined ? {} : { minLevel: settings.minLevel }) };
+    this.#settings = {
+      tags: settings.tags ?? [],
+      scope: settings.scope ?? 'budobserve',
+      ...(settings.minLevel === undefined ? {} : { minLevel: settings.minLevel }),
+    };
   }
 
   #getTracer = (): Tracer => (this.#tracer ??= trace.getTracer(this.#settings.scope, AGENT_VERSION));
 
-  #attributes(template: string, values: Attrs, type: 'span' | 'log', level: LevelName | undefined, tags: string[] | undefined): Attributes {
+  #attributes(
+    template: string,
+    values: Attrs,
+    type: 'span' | 'log',
+    level: LevelName | undefined,
+    tags: string[] | undefined,
+  ): Attributes {
     const out = toAttributes(values);
     out[ATTR_MSG_TEMPLATE] = template;
     out[ATTR_MSG] = formatMessage(template, values);
     out[ATTR_SPAN_TYPE] = type;
     if (level !== undefined) out[ATTR_LEVEL_NUM] = levelNumber(level);
     const configured = agent()?.config.tags ?? [];
-    if (this.#settings.tags.length + configured.length + (tags?.length ?? 0) > 0) out[ATTR_TAGS] = [...new Set([...configured, ...this.#settings.tags, ...(tags ?? [])])];
+    if (this.#settings.tags.length + configured.length + (tags?.length ?? 0) > 0)
+      out[ATTR_TAGS] = [...new Set([...configured, ...this.#settings.tags, ...(tags ?? [])])];
     return out;
   }
 
-  #start(template: string, attributes: Attributes, options: SpanOptions): { span: Span; ctx: ReturnType<typeof context.active> } {
+  #start(
+    template: string,
+    attributes: Attributes,
+    options: SpanOptions,
+  ): { span: Span; ctx: ReturnType<typeof context.active> } {
     flushPending(this.#getTracer);
     if (!sdkReady()) {
       const span = startPending(template, attributes, options.kind, options.links, options.newTrace === true);
       return { span, ctx: ROOT_CONTEXT };
     }
     const parent = options.newTrace === true ? ROOT_CONTEXT : context.active();
-    const span = this.#getTracer().startSpan(template, { attributes, ...(options.kind === undefined ? {} : { kind: options.kind }), ...(options.links === undefined ? {} : { links: options.links }) }, parent);
+    const span = this.#getTracer().startSpan(
+      template,
+      {
+        attributes,
+        ...(options.kind === undefined ? {} : { kind: options.kind }),
+        ...(options.links === undefined ? {} : { links: options.links }),
+      },
+      parent,
+    );
     return { span, ctx: trace.setSpan(parent, span) };
   }
 
@@ -144,22 +171,45 @@ export class BudObserve {
   log(level: LevelName, template: string, attributes: Attrs = {}, options: SpanOptions = {}): void {
     const num = levelNumber(level);
     const min = agent()?.config.minLevel;
-    if ((min !== undefined && num < levelNumber(min)) || (this.#settings.minLevel !== undefined && num < levelNumber(this.#settings.minLevel))) return;
+    if (
+      (min !== undefined && num < levelNumber(min)) ||
+      (this.#settings.minLevel !== undefined && num < levelNumber(this.#settings.minLevel))
+    )
+      return;
     const { span } = this.#start(template, this.#attributes(template, attributes, 'log', level, options.tags), options);
     if (num >= levelNumber('error')) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   }
 
-  trace(template: string, attributes?: Attrs, options?: SpanOptions): void { this.log('trace', template, attributes, options); }
-  debug(template: string, attributes?: Attrs, options?: SpanOptions): void { this.log('debug', template, attributes, options); }
-  info(template: string, attributes?: Attrs, options?: SpanOptions): void { this.log('info', template, attributes, options); }
-  notice(template: string, attributes?: Attrs, options?: SpanOptions): void { this.log('notice', template, attributes, options); }
-  warn(template: string, attributes?: Attrs, options?: SpanOptions): void { this.log('warn', template, attributes, options); }
-  error(template: string, attributes?: Attrs, options?: SpanOptions): void { this.log('error', template, attributes, options); }
-  fatal(template: string, attributes?: Attrs, options?: SpanOptions): void { this.log('fatal', template, attributes, options); }
+  trace(template: string, attributes?: Attrs, options?: SpanOptions): void {
+    this.log('trace', template, attributes, options);
+  }
+  debug(template: string, attributes?: Attrs, options?: SpanOptions): void {
+    this.log('debug', template, attributes, options);
+  }
+  info(template: string, attributes?: Attrs, options?: SpanOptions): void {
+    this.log('info', template, attributes, options);
+  }
+  notice(template: string, attributes?: Attrs, options?: SpanOptions): void {
+    this.log('notice', template, attributes, options);
+  }
+  warn(template: string, attributes?: Attrs, options?: SpanOptions): void {
+    this.log('warn', template, attributes, options);
+  }
+  error(template: string, attributes?: Attrs, options?: SpanOptions): void {
+    this.log('error', template, attributes, options);
+  }
+  fatal(template: string, attributes?: Attrs, options?: SpanOptions): void {
+    this.log('fatal', template, attributes, options);
+  }
 
   /** An error-level log-span carrying the exception (type, message, stack). */
-  exception(error: unknown, template = '{exception.type}: {exception.message}', attributes: Attrs = {}, options: SpanOptions = {}): void {
+  exception(
+    error: unknown,
+    template = '{exception.type}: {exception.message}',
+    attributes: Attrs = {},
+    options: SpanOptions = {},
+  ): void {
     const err = error instanceof Error ? error : new Error(String(error));
     const values = { ...attributes, 'exception.type': err.name, 'exception.message': err.message };
     const { span } = this.#start(template, this.#attributes(template, values, 'log', 'error', options.tags), options);
@@ -169,8 +219,13 @@ export class BudObserve {
 
   /** Wraps a function in a span; as a decorator, `@bud.instrument({ ... })` on a method. */
   instrument<F extends (...args: never[]) => unknown>(fn: F, options?: InstrumentOptions): F;
-  instrument(options?: InstrumentOptions): <F extends (...args: never[]) => unknown>(method: F, context: ClassMethodDecoratorContext) => F;
-  instrument<F extends (...args: never[]) => unknown>(a?: F | InstrumentOptions, b?: InstrumentOptions): F | ((method: F, context: ClassMethodDecoratorContext) => F) {
+  instrument(
+    options?: InstrumentOptions,
+  ): <F extends (...args: never[]) => unknown>(method: F, context: ClassMethodDecoratorContext) => F;
+  instrument<F extends (...args: never[]) => unknown>(
+    a?: F | InstrumentOptions,
+    b?: InstrumentOptions,
+  ): F | ((method: F, context: ClassMethodDecoratorContext) => F) {
     if (typeof a === 'function') return instrumentFunction(this, a, b ?? {}, undefined);
     const options = a ?? {};
     return (method: F, ctx: ClassMethodDecoratorContext) => instrumentFunction(this, method, options, ctx);
@@ -180,22 +235,34 @@ export class BudObserve {
     return new ProxyInstrument(kind, name, options, meterOf(this.#settings.scope, AGENT_VERSION));
   }
 
-  metricCounter(name: string, options: { unit?: string; description?: string } = {}): { add(value: number, attributes?: Attributes): void } {
+  metricCounter(
+    name: string,
+    options: { unit?: string; description?: string } = {},
+  ): { add(value: number, attributes?: Attributes): void } {
     const p = this.#instrument('counter', name, options);
     return { add: (value, attributes) => p.apply('add', value, attributes) };
   }
 
-  metricUpDownCounter(name: string, options: { unit?: string; description?: string } = {}): { add(value: number, attributes?: Attributes): void } {
+  metricUpDownCounter(
+    name: string,
+    options: { unit?: string; description?: string } = {},
+  ): { add(value: number, attributes?: Attributes): void } {
     const p = this.#instrument('upDownCounter', name, options);
     return { add: (value, attributes) => p.apply('add', value, attributes) };
   }
 
-  metricHistogram(name: string, options: { unit?: string; description?: string } = {}): { record(value: number, attributes?: Attributes): void } {
+  metricHistogram(
+    name: string,
+    options: { unit?: string; description?: string } = {},
+  ): { record(value: number, attributes?: Attributes): void } {
     const p = this.#instrument('histogram', name, options);
     return { record: (value, attributes) => p.apply('record', value, attributes) };
   }
 
-  metricGauge(name: string, options: { unit?: string; description?: string } = {}): { record(value: number, attributes?: Attributes): void } {
+  metricGauge(
+    name: string,
+    options: { unit?: string; description?: string } = {},
+  ): { record(value: number, attributes?: Attributes): void } {
     const p = this.#instrument('gauge', name, options);
     return { record: (value, attributes) => p.apply('record', value, attributes) };
   }

@@ -7,7 +7,9 @@ import type { BudObserveConfig } from '../config/public-types.ts';
 import { runningAgent } from '../agent-global.ts';
 import { warn } from '../errors.ts';
 
-interface BootModule { start(input?: { inline?: BudObserveConfig }): unknown }
+interface BootModule {
+  start(input?: { inline?: BudObserveConfig }): unknown;
+}
 
 export function configure(options: BudObserveConfig = {}): void {
   if (runningAgent() !== undefined) {

@@ -52,17 +52,32 @@ export function parameterNames(fn: (...args: never[]) => unknown): string[] {
   });
 }
 
-export function instrumentFunction<F extends (...args: never[]) => unknown>(bud: BudObserve, fn: F, options: InstrumentOptions, decorator: ClassMethodDecoratorContext | undefined): F {
+export function instrumentFunction<F extends (...args: never[]) => unknown>(
+  bud: BudObserve,
+  fn: F,
+  options: InstrumentOptions,
+  decorator: ClassMethodDecoratorContext | undefined,
+): F {
   const methodName = decorator === undefined ? undefined : String(decorator.name);
   const params = options.extractArgs === undefined || options.extractArgs === false ? undefined : parameterNames(fn);
   const wanted = Array.isArray(options.extractArgs) ? new Set(options.extractArgs) : undefined;
   const { msgTemplate, extractArgs: _e, recordReturn, spanName, ...spanOptions } = options;
   const wrapped = function (this: unknown, ...args: never[]): unknown {
     // Methods are named Class.method; the class is only known from `this` at call time.
-    const owner = decorator === undefined ? undefined : decorator.static ? (this as { name?: string } | undefined)?.name : (this as object | undefined)?.constructor?.name;
-    const name = spanName ?? (methodName === undefined ? fn.name || 'anonymous' : owner === undefined ? methodName : `${owner}.${methodName}`);
+    const owner =
+      decorator === undefined
+        ? undefined
+        : decorator.static
+          ? (this as { name?: string } | undefined)?.name
+          : (this as object | undefined)?.constructor?.name;
+    const name =
+      spanName ??
+      (methodName === undefined ? fn.name || 'anonymous' : owner === undefined ? methodName : `${owner}.${methodName}`);
     const values: Record<string, unknown> = { 'code.function.name': name };
-    if (params !== undefined) params.forEach((p, i) => { if (wanted === undefined || wanted.has(p)) values[p] = args[i]; });
+    if (params !== undefined)
+      params.forEach((p, i) => {
+        if (wanted === undefined || wanted.has(p)) values[p] = args[i];
+      });
     return bud.span(msgTemplate ?? `Calling ${name}`, values, spanOptions, (span) => {
       if (recordReturn !== true) return fn.apply(this, args);
       return onSettle(() => fn.apply(this, args), { value: (v) => span.setAttribute('return', v) }, true);

@@ -3,7 +3,21 @@
 // providers the first time the API runs after the agent has started (preloaded, or
 // configure() from code). With the agent preloaded, nothing is ever pending.
 import { metrics, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
-import type { Attributes, AttributeValue, Context, Exception, HrTime, Link, Meter, Span, SpanContext, SpanKind, SpanStatus, TimeInput, Tracer } from '@opentelemetry/api';
+import type {
+  Attributes,
+  AttributeValue,
+  Context,
+  Exception,
+  HrTime,
+  Link,
+  Meter,
+  Span,
+  SpanContext,
+  SpanKind,
+  SpanStatus,
+  TimeInput,
+  Tracer,
+} from '@opentelemetry/api';
 import { runningAgent } from '../agent-global.ts';
 import { ATTR_SPAN_TYPE, ATTR_LEVEL_NUM, ATTR_DROPPED_BEFORE_START } from '../attributes.ts';
 import { LEVEL_NUMBERS } from '../levels.ts';
@@ -17,7 +31,10 @@ function hrNow(): HrTime {
 
 function randomHex(bytes: number): string {
   let s = '';
-  for (let i = 0; i < bytes; i++) s += Math.floor(Math.random() * 256).toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes; i++)
+    s += Math.floor(Math.random() * 256)
+      .toString(16)
+      .padStart(2, '0');
   return s;
 }
 
@@ -29,7 +46,12 @@ export function sdkReady(): boolean {
   return delegate.constructor.name !== 'NoopTracerProvider';
 }
 
-type Recorded = ['attr', string, AttributeValue] | ['event', string, Attributes | undefined, TimeInput | undefined] | ['exception', Exception, TimeInput | undefined] | ['status', SpanStatus] | ['name', string];
+type Recorded =
+  | ['attr', string, AttributeValue]
+  | ['event', string, Attributes | undefined, TimeInput | undefined]
+  | ['exception', Exception, TimeInput | undefined]
+  | ['status', SpanStatus]
+  | ['name', string];
 
 export class PendingSpan implements Span {
   real: Span | undefined;
@@ -46,7 +68,11 @@ export class PendingSpan implements Span {
     readonly parent: PendingSpan | undefined,
   ) {
     this.startTime = hrNow();
-    this.#ctx = { traceId: parent?.spanContext().traceId ?? randomHex(16), spanId: randomHex(8), traceFlags: TraceFlags.NONE };
+    this.#ctx = {
+      traceId: parent?.spanContext().traceId ?? randomHex(16),
+      spanId: randomHex(8),
+      traceFlags: TraceFlags.NONE,
+    };
   }
 
   spanContext(): SpanContext {
@@ -108,8 +134,18 @@ export class PendingSpan implements Span {
 
   /** Creates the real span, replays what happened to this one, and forwards from now on. */
   replay(tracer: Tracer): void {
-    const parentCtx: Context = this.parent?.real !== undefined ? trace.setSpan(ROOT_CONTEXT, this.parent.real) : ROOT_CONTEXT;
-    const real = tracer.startSpan(this.name, { attributes: this.attributes, startTime: this.startTime, ...(this.kind === undefined ? {} : { kind: this.kind }), ...(this.links === undefined ? {} : { links: this.links }) }, parentCtx);
+    const parentCtx: Context =
+      this.parent?.real !== undefined ? trace.setSpan(ROOT_CONTEXT, this.parent.real) : ROOT_CONTEXT;
+    const real = tracer.startSpan(
+      this.name,
+      {
+        attributes: this.attributes,
+        startTime: this.startTime,
+        ...(this.kind === undefined ? {} : { kind: this.kind }),
+        ...(this.links === undefined ? {} : { links: this.links }),
+      },
+      parentCtx,
+    );
     for (const r of this.#records) {
       if (r[0] === 'event') real.addEvent(r[1], r[2], r[3]);
       else if (r[0] === 'exception') real.recordException(r[1], r[2]);
@@ -121,7 +157,12 @@ export class PendingSpan implements Span {
   }
 }
 
-type Measurement = { kind: 'add' | 'record'; value: number; attributes: Attributes | undefined; target: ProxyInstrument };
+type Measurement = {
+  kind: 'add' | 'record';
+  value: number;
+  attributes: Attributes | undefined;
+  target: ProxyInstrument;
+};
 
 const pendingSpans: PendingSpan[] = [];
 const pendingMeasurements: Measurement[] = [];
@@ -129,7 +170,13 @@ let droppedBeforeStart = 0;
 /** The innermost span callback running before the SDK existed: pending spans nest by it. */
 let currentPending: PendingSpan | undefined;
 
-export function startPending(name: string, attributes: Attributes, kind: SpanKind | undefined, links: Link[] | undefined, root: boolean): PendingSpan {
+export function startPending(
+  name: string,
+  attributes: Attributes,
+  kind: SpanKind | undefined,
+  links: Link[] | undefined,
+  root: boolean,
+): PendingSpan {
   const span = new PendingSpan(name, attributes, kind, links, root ? undefined : currentPending);
   if (pendingSpans.length >= MAX_PENDING) {
     pendingSpans.shift();
@@ -159,33 +206,55 @@ export function flushPending(tracer: () => Tracer): void {
   if (droppedBeforeStart > 0) {
     const dropped = droppedBeforeStart;
     droppedBeforeStart = 0;
-    t.startSpan('budobserve: spans dropped before the agent started', { attributes: { [ATTR_SPAN_TYPE]: 'log', [ATTR_LEVEL_NUM]: LEVEL_NUMBERS.warn, [ATTR_DROPPED_BEFORE_START]: dropped } }).end();
+    t.startSpan('budobserve: spans dropped before the agent started', {
+      attributes: {
+        [ATTR_SPAN_TYPE]: 'log',
+        [ATTR_LEVEL_NUM]: LEVEL_NUMBERS.warn,
+        [ATTR_DROPPED_BEFORE_START]: dropped,
+      },
+    }).end();
   }
 }
 
 export type InstrumentKind = 'counter' | 'histogram' | 'gauge' | 'upDownCounter';
 
 /** A metric instrument that exists before the SDK does. */
-interface RealInstrument { add?(v: number, a?: Attributes): void; record?(v: number, a?: Attributes): void }
+interface RealInstrument {
+  add?(v: number, a?: Attributes): void;
+  record?(v: number, a?: Attributes): void;
+}
 
 export class ProxyInstrument {
   #real: RealInstrument | undefined;
 
-  constructor(readonly kind: InstrumentKind, readonly name: string, readonly options: { unit?: string; description?: string }, readonly meter: () => Meter) {}
+  constructor(
+    readonly kind: InstrumentKind,
+    readonly name: string,
+    readonly options: { unit?: string; description?: string },
+    readonly meter: () => Meter,
+  ) {}
 
   #instrument(): RealInstrument | undefined {
     if (this.#real !== undefined) return this.#real;
     if (!sdkReady()) return undefined;
     const m = this.meter();
     const o = this.options;
-    this.#real = this.kind === 'counter' ? m.createCounter(this.name, o) : this.kind === 'histogram' ? m.createHistogram(this.name, o) : this.kind === 'gauge' ? m.createGauge(this.name, o) : m.createUpDownCounter(this.name, o);
+    this.#real =
+      this.kind === 'counter'
+        ? m.createCounter(this.name, o)
+        : this.kind === 'histogram'
+          ? m.createHistogram(this.name, o)
+          : this.kind === 'gauge'
+            ? m.createGauge(this.name, o)
+            : m.createUpDownCounter(this.name, o);
     return this.#real;
   }
 
   apply(kind: 'add' | 'record', value: number, attributes: Attributes | undefined): void {
     const real = this.#instrument();
     if (real === undefined) {
-      if (pendingMeasurements.length < MAX_PENDING * 10) pendingMeasurements.push({ kind, value, attributes, target: this });
+      if (pendingMeasurements.length < MAX_PENDING * 10)
+        pendingMeasurements.push({ kind, value, attributes, target: this });
       return;
     }
     if (kind === 'add') real.add?.(value, attributes);
@@ -194,4 +263,3 @@ export class ProxyInstrument {
 }
 
 export const meterOf = (name: string, version: string) => (): Meter => metrics.getMeter(name, version);
-

@@ -15,7 +15,7 @@ function lookup(attrs: Record<string, unknown>, path: string): { found: boolean;
     const key = m[1] ?? m[2]!.replace(/^['"]|['"]$/g, '');
     if (cur === null || cur === undefined) return { found: false };
     const next = cur instanceof Map ? (cur as Map<unknown, unknown>).get(key) : (cur as Record<string, unknown>)[key];
-    if (next === undefined && !(typeof cur === 'object' && key in (cur))) return { found: false };
+    if (next === undefined && !(typeof cur === 'object' && key in cur)) return { found: false };
     cur = next;
   }
   return { found: true, value: cur };
@@ -29,7 +29,12 @@ function applySpec(value: unknown, spec: string): string {
   if (typeof value === 'number' || typeof value === 'bigint') {
     let n = Number(value);
     if (type === '%') n *= 100;
-    text = precision !== undefined || type === 'f' || type === '%' ? n.toFixed(precision === undefined ? 6 : Number(precision)) : type === 'e' ? n.toExponential(precision === undefined ? undefined : Number(precision)) : String(n);
+    text =
+      precision !== undefined || type === 'f' || type === '%'
+        ? n.toFixed(precision === undefined ? 6 : Number(precision))
+        : type === 'e'
+          ? n.toExponential(precision === undefined ? undefined : Number(precision))
+          : String(n);
     if (comma !== undefined) {
       const [int = '', frac] = text.split('.');
       text = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (frac === undefined ? '' : `.${frac}`);
@@ -52,7 +57,8 @@ function applySpec(value: unknown, spec: string): string {
 export function display(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === undefined) return 'undefined';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === null) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === null)
+    return String(value);
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   return safeStringify(value);
@@ -89,22 +95,25 @@ const MAX_JSON = 64 * 1024;
 export function safeStringify(value: unknown): string {
   const seen = new WeakSet<object>();
   try {
-    const text = JSON.stringify(value, function replacer(this: Record<string, unknown>, key: string, v: unknown) {
-      // toJSON has already run on v (a Buffer arrives as {type, data}); the holder has the original.
-      const original = key === '' ? value : this[key];
-      if (Buffer.isBuffer(original)) return original.toString('base64');
-      if (typeof v === 'bigint') return v.toString();
-      if (typeof v === 'function') return `[Function ${v.name || 'anonymous'}]`;
-      if (typeof v === 'symbol') return v.toString();
-      if (v === null || typeof v !== 'object') return v;
-      if (seen.has(v)) return '[Circular]';
-      seen.add(v);
-      if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [typeof k === 'string' ? k : safeStringify(k), x]));
-      if (v instanceof Set) return [...(v as Set<unknown>)];
-      if (v instanceof Error) return { name: v.name, message: v.message, ...(v.stack === undefined ? {} : { stack: v.stack }) };
-      if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
-      return v;
-    }) ?? 'undefined';
+    const text =
+      JSON.stringify(value, function replacer(this: Record<string, unknown>, key: string, v: unknown) {
+        // toJSON has already run on v (a Buffer arrives as {type, data}); the holder has the original.
+        const original = key === '' ? value : this[key];
+        if (Buffer.isBuffer(original)) return original.toString('base64');
+        if (typeof v === 'bigint') return v.toString();
+        if (typeof v === 'function') return `[Function ${v.name || 'anonymous'}]`;
+        if (typeof v === 'symbol') return v.toString();
+        if (v === null || typeof v !== 'object') return v;
+        if (seen.has(v)) return '[Circular]';
+        seen.add(v);
+        if (v instanceof Map)
+          return Object.fromEntries([...v].map(([k, x]) => [typeof k === 'string' ? k : safeStringify(k), x]));
+        if (v instanceof Set) return [...(v as Set<unknown>)];
+        if (v instanceof Error)
+          return { name: v.name, message: v.message, ...(v.stack === undefined ? {} : { stack: v.stack }) };
+        if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
+        return v;
+      }) ?? 'undefined';
     return text.length > MAX_JSON ? `${text.slice(0, MAX_JSON)}…` : text;
   } catch {
     return '"[unserializable]"';
@@ -118,13 +127,20 @@ const DATATYPE = 'x-budobserve-datatype';
 export function jsonSchemaOf(value: unknown): Record<string, unknown> {
   if (value === null) return { type: 'null' };
   switch (typeof value) {
-    case 'string': return { type: 'string' };
-    case 'number': return { type: 'number' };
-    case 'boolean': return { type: 'boolean' };
-    case 'bigint': return { type: 'string', [DATATYPE]: 'BigInt' };
-    case 'undefined': return { type: 'null' };
-    case 'function': return { type: 'string', [DATATYPE]: 'Function' };
-    default: break;
+    case 'string':
+      return { type: 'string' };
+    case 'number':
+      return { type: 'number' };
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'bigint':
+      return { type: 'string', [DATATYPE]: 'BigInt' };
+    case 'undefined':
+      return { type: 'null' };
+    case 'function':
+      return { type: 'string', [DATATYPE]: 'Function' };
+    default:
+      break;
   }
   if (value instanceof Date) return { type: 'string', format: 'date-time', [DATATYPE]: 'Date' };
   if (value instanceof Error) return { type: 'object', [DATATYPE]: 'Error', title: value.name };

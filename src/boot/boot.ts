@@ -49,9 +49,21 @@ export function start(input: { inline?: BudObserveConfig } = {}): Agent | undefi
   try {
     const env = process.env;
     const skipEnv = env['BUD_OBSERVE_SKIP_COMMANDS'];
-    const skip = skipEnv === undefined ? DEFAULT_SKIP : skipEnv.split(',').map((s) => s.trim()).filter(Boolean);
+    const skip =
+      skipEnv === undefined
+        ? DEFAULT_SKIP
+        : skipEnv
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
     const { isInternalThread } = process.getBuiltinModule?.('node:worker_threads') ?? {};
-    const verdict = checkGuard({ version: process.versions.node, argv1: process.argv[1], skipCommands: skip, global: g, internalThread: isInternalThread === true });
+    const verdict = checkGuard({
+      version: process.versions.node,
+      argv1: process.argv[1],
+      skipCommands: skip,
+      global: g,
+      internalThread: isInternalThread === true,
+    });
     if (!verdict.boot) {
       if (verdict.warnCode !== undefined) warnComposed(verdict.warnCode, verdict.reason);
       debug('not starting: %s', verdict.reason);
@@ -59,10 +71,19 @@ export function start(input: { inline?: BudObserveConfig } = {}): Agent | undefi
     }
     g[kBooted] = true;
     // Cheap exit before any file is read: a disabled agent must cost nothing.
-    if (truthy(env['BUD_OBSERVE_DISABLED']) || (env['BUD_OBSERVE_DISABLED'] === undefined && truthy(env['OTEL_SDK_DISABLED']))) return undefined;
+    if (
+      truthy(env['BUD_OBSERVE_DISABLED']) ||
+      (env['BUD_OBSERVE_DISABLED'] === undefined && truthy(env['OTEL_SDK_DISABLED']))
+    )
+      return undefined;
 
     const cwd = process.cwd();
-    const resolution = resolveConfig({ env, cwd, packageJson: nearestPackageJson(cwd), ...(input.inline === undefined ? {} : { inline: input.inline }) });
+    const resolution = resolveConfig({
+      env,
+      cwd,
+      packageJson: nearestPackageJson(cwd),
+      ...(input.inline === undefined ? {} : { inline: input.inline }),
+    });
     debug('config resolved at %s ms', uptimeMs());
     for (const p of resolution.problems) warnComposed(p.code, p.message);
     const config = resolution.config;
@@ -91,7 +112,14 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
     inLambda: edge.inLambda,
     supersede: (scope) => sdk.globalTracerProvider.supersede(scope),
   });
-  const transform = sdk.autoTrace === undefined || !syncLoadHooks() ? undefined : createAutoTraceTransform({ projectRoot: config.projectRoot, modules: config.autoTrace.modules, exclude: config.autoTrace.exclude });
+  const transform =
+    sdk.autoTrace === undefined || !syncLoadHooks()
+      ? undefined
+      : createAutoTraceTransform({
+          projectRoot: config.projectRoot,
+          modules: config.autoTrace.modules,
+          exclude: config.autoTrace.exclude,
+        });
   if (sdk.autoTrace !== undefined) (globalThis as Record<symbol, unknown>)[kAutoTrace] = sdk.autoTrace;
   if (integrations.hasWork || transform !== undefined) {
     if (integrations.hasWork) {
@@ -115,7 +143,9 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   }
   debug('module hooks at %s ms', uptimeMs());
   integrations.startModuleless();
-  const lifecycle = installLifecycle(sdk, config.shutdownTimeoutMs, { signals: process.getBuiltinModule('node:worker_threads').isMainThread });
+  const lifecycle = installLifecycle(sdk, config.shutdownTimeoutMs, {
+    signals: process.getBuiltinModule('node:worker_threads').isMainThread,
+  });
   const agent: Agent = { config, resolution, sdk, integrations, lifecycle };
   publishAgent(agent);
   debug('started at %s ms: service=%s', uptimeMs(), config.serviceName);
@@ -128,7 +158,9 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
  * (nodejs/node#59929), so the rewrite cannot be installed there: one warning, no auto-trace.
  */
 function syncLoadHooks(): boolean {
-  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks: () => boolean }>('import-in-the-middle/supports-sync-hooks.mjs');
+  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks: () => boolean }>(
+    'import-in-the-middle/supports-sync-hooks.mjs',
+  );
   if (supportsSyncHooks()) return true;
   warn('BUDOBSERVE_AUTOTRACE_FAILED', 'node', [process.versions.node], { once: 'autotrace-node' });
   return false;

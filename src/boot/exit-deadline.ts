@@ -55,12 +55,19 @@ export class ExitDeadline {
         onTimeout?.();
         resolve();
       }, ms);
-      work.then(() => { clearTimeout(timer); resolve(); }, (error: unknown) => {
-        clearTimeout(timer);
-        // At exit, failures go into the one exit report instead.
-        if (this.#at === undefined) warn('BUDOBSERVE_EXPORT_FAILED', 'step', [what, errorText(error)], { cause: error, once: what });
-        resolve();
-      });
+      work.then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          // At exit, failures go into the one exit report instead.
+          if (this.#at === undefined)
+            warn('BUDOBSERVE_EXPORT_FAILED', 'step', [what, errorText(error)], { cause: error, once: what });
+          resolve();
+        },
+      );
     });
   }
 }

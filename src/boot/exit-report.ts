@@ -11,7 +11,11 @@ import { errorText } from '../errors.ts';
 export type Owed = { count: number; result: 'timeout' } | { count: number; result: 'failed'; reason: string };
 
 /** The last export of another signal: 'timeout' (cut short by the bound) or the error. */
-export interface OtherLoss { signal: 'metrics' | 'logs'; url: string; outcome: 'timeout' | { error: unknown } }
+export interface OtherLoss {
+  signal: 'metrics' | 'logs';
+  url: string;
+  outcome: 'timeout' | { error: unknown };
+}
 
 export interface ExitOutcome {
   /** Where spans go; undefined when they are not exported over OTLP. */
@@ -40,25 +44,32 @@ export function exitReport(o: ExitOutcome): { code: BudCode; message: string } |
   const parts: string[] = [];
   let spans = '';
   if (timedOut + failed > 0 && earlier === 0 && (timedOut === 0 || failed === 0)) {
-    spans = timedOut > 0
-      ? `${timedOut} spans were not confirmed by ${o.url} ${within} at exit`
-      : `${failed} spans could not be delivered to ${o.url} at exit: ${reason}`;
+    spans =
+      timedOut > 0
+        ? `${timedOut} spans were not confirmed by ${o.url} ${within} at exit`
+        : `${failed} spans could not be delivered to ${o.url} at exit: ${reason}`;
   } else if (timedOut + failed + earlier > 0) {
     if (timedOut > 0) parts.push(`${timedOut} not confirmed ${within} at exit`);
     if (failed > 0) parts.push(`${failed} failed at exit (${reason})`);
     if ((loss?.failedBefore ?? 0) > 0) parts.push(`${loss?.failedBefore} earlier, not accepted by the collector`);
-    if ((loss?.queueFull ?? 0) > 0) parts.push(`${loss?.queueFull} earlier, the export queue (OTEL_BSP_MAX_QUEUE_SIZE=${o.queueSize}) being full`);
+    if ((loss?.queueFull ?? 0) > 0)
+      parts.push(`${loss?.queueFull} earlier, the export queue (OTEL_BSP_MAX_QUEUE_SIZE=${o.queueSize}) being full`);
     spans = `${timedOut + failed + earlier} spans could not be delivered to ${o.url}: ${parts.join(', ')}`;
   }
   // Beside a spans part, only what differs from it: the line stays short (warnings are cut
   // at about 300 characters), and the collector is usually the same.
   const others = o.others.map((x) => {
     const why = x.outcome === 'timeout' ? 'timeout' : errorText(x.outcome.error);
-    if (spans !== '' && (why === (timedOut > 0 ? 'timeout' : reason))) return `${x.signal} neither`;
+    if (spans !== '' && why === (timedOut > 0 ? 'timeout' : reason)) return `${x.signal} neither`;
     const where = spans === '' ? ` ${x.outcome === 'timeout' ? 'by' : 'to'} ${x.url}` : '';
-    return x.outcome === 'timeout' ? `${x.signal} were not confirmed${where} ${within}` : `${x.signal} could not be delivered${where} (${why})`;
+    return x.outcome === 'timeout'
+      ? `${x.signal} were not confirmed${where} ${within}`
+      : `${x.signal} could not be delivered${where} (${why})`;
   });
   const message = spans === '' ? `${others.join('; ')} at exit` : [spans, ...others].join('; ');
-  const code: BudCode = timedOut > 0 || o.others.some((x) => x.outcome === 'timeout') ? 'BUDOBSERVE_SHUTDOWN_TIMEOUT' : 'BUDOBSERVE_EXPORT_FAILED';
+  const code: BudCode =
+    timedOut > 0 || o.others.some((x) => x.outcome === 'timeout')
+      ? 'BUDOBSERVE_SHUTDOWN_TIMEOUT'
+      : 'BUDOBSERVE_EXPORT_FAILED';
   return { code, message };
 }

@@ -5,9 +5,20 @@
 import { context, diag, DiagLogLevel, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import type { DiagLogger, TextMapPropagator } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, ExportResultCode, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  CompositePropagator,
+  ExportResultCode,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { LazyLoggerProvider } from './lazy-logs.ts';
@@ -58,7 +69,11 @@ export interface Sdk {
 }
 
 /** The span exporter; the OTLP/HTTP one can also serialize for the exit flush and abort. */
-export type SpanExporterHandle = SpanExporter & { abort?(): void; drain?(deadline?: number): void; serialize?(spans: ReadableSpan[]): Uint8Array | undefined };
+export type SpanExporterHandle = SpanExporter & {
+  abort?(): void;
+  drain?(deadline?: number): void;
+  serialize?(spans: ReadableSpan[]): Uint8Array | undefined;
+};
 
 /**
  * The end of the metrics pipeline. Both return the same promise, so metrics are sent once at
@@ -80,12 +95,18 @@ export interface SdkEnvironment {
 export function sampler(config: ResolvedConfig): Sampler {
   const ratio = new TraceIdRatioBasedSampler(config.sampling.headSampleRate);
   switch (config.sampling.sampler) {
-    case 'always_on': return new AlwaysOnSampler();
-    case 'always_off': return new AlwaysOffSampler();
-    case 'traceidratio': return ratio;
-    case 'parentbased_always_on': return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case 'parentbased_always_off': return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    default: return new ParentBasedSampler({ root: config.sampling.headSampleRate >= 1 ? new AlwaysOnSampler() : ratio });
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio;
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    default:
+      return new ParentBasedSampler({ root: config.sampling.headSampleRate >= 1 ? new AlwaysOnSampler() : ratio });
   }
 }
 
@@ -95,8 +116,13 @@ function propagators(names: string[]): TextMapPropagator {
     if (name === 'tracecontext') list.push(new W3CTraceContextPropagator());
     else if (name === 'baggage') list.push(new W3CBaggagePropagator());
     else if (name === 'b3' || name === 'b3multi') {
-      const { B3Propagator, B3InjectEncoding } = loadChunk<typeof import('@opentelemetry/propagator-b3')>('propagator-b3');
-      list.push(new B3Propagator({ injectEncoding: name === 'b3' ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER }));
+      const { B3Propagator, B3InjectEncoding } =
+        loadChunk<typeof import('@opentelemetry/propagator-b3')>('propagator-b3');
+      list.push(
+        new B3Propagator({
+          injectEncoding: name === 'b3' ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER,
+        }),
+      );
     }
     // Anything else never gets here: the config resolver dropped it, and said so naming the
     // variable or key that set it (src/config/schema.ts, propagatorList).
@@ -105,24 +131,34 @@ function propagators(names: string[]): TextMapPropagator {
 }
 
 const DIAG_LEVELS: Record<ResolvedConfig['logLevel'], DiagLogLevel> = {
-  none: DiagLogLevel.NONE, error: DiagLogLevel.ERROR, warn: DiagLogLevel.WARN, info: DiagLogLevel.INFO,
-  debug: DiagLogLevel.DEBUG, verbose: DiagLogLevel.VERBOSE, all: DiagLogLevel.ALL,
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
 };
 
 /** OTel's own diagnostics, as the agent's: one warning per distinct message, never a throw. */
 function diagLogger(): DiagLogger {
-  const text = (args: unknown[]): string => args.map((a) => {
-    // OTel's global error handler passes exceptions flattened to JSON text; keep the message.
-    if (typeof a === 'string' && a.startsWith('{"') && a.includes('"message"')) {
-      try {
-        const m = (JSON.parse(a) as { message?: unknown }).message;
-        if (typeof m === 'string') return m;
-      } catch { /* not JSON after all */ }
-    }
-    if (typeof a === 'string') return a;
-    const m = (a as { message?: unknown } | null)?.message;
-    return typeof m === 'string' ? m : safeJson(a);
-  }).join(' ');
+  const text = (args: unknown[]): string =>
+    args
+      .map((a) => {
+        // OTel's global error handler passes exceptions flattened to JSON text; keep the message.
+        if (typeof a === 'string' && a.startsWith('{"') && a.includes('"message"')) {
+          try {
+            const m = (JSON.parse(a) as { message?: unknown }).message;
+            if (typeof m === 'string') return m;
+          } catch {
+            /* not JSON after all */
+          }
+        }
+        if (typeof a === 'string') return a;
+        const m = (a as { message?: unknown } | null)?.message;
+        return typeof m === 'string' ? m : safeJson(a);
+      })
+      .join(' ');
   const toWarning = (...args: unknown[]): void => {
     const t = text(args);
     if (/export/i.test(t)) warn('BUDOBSERVE_EXPORT_FAILED', 'otel', [t], { once: t.slice(0, 200) });
@@ -131,7 +167,9 @@ function diagLogger(): DiagLogger {
   const toStderr = (...args: unknown[]): void => {
     try {
       process.stderr.write(`budobserve [otel] ${text(args)}\n`);
-    } catch { /* ignore */ }
+    } catch {
+      /* ignore */
+    }
   };
   return { error: toWarning, warn: toWarning, info: toStderr, debug: toStderr, verbose: toStderr };
 }
@@ -152,8 +190,20 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const at = config.autoTrace.modules.length > 0 ? loadChunk<AutoTraceChunk>('autotrace-runtime') : undefined;
   const ids = at === undefined ? undefined : new at.BudIdGenerator();
   const traceSampler = sampler(config);
-  const tracerProvider = new TracerProvider({ resource, sampler: traceSampler, spanProcessors: [chain], ...(ids === undefined ? {} : { idGenerator: ids }) });
-  const sdk: Sdk = { resource, chain, exporters: [], grpc, tracerProvider, globalTracerProvider: new SupersedingTracerProvider(tracerProvider) };
+  const tracerProvider = new TracerProvider({
+    resource,
+    sampler: traceSampler,
+    spanProcessors: [chain],
+    ...(ids === undefined ? {} : { idGenerator: ids }),
+  });
+  const sdk: Sdk = {
+    resource,
+    chain,
+    exporters: [],
+    grpc,
+    tracerProvider,
+    globalTracerProvider: new SupersedingTracerProvider(tracerProvider),
+  };
   if (resourceReady !== undefined) sdk.resourceReady = resourceReady;
   if (at !== undefined) addAutoTrace(sdk, at, config, traceSampler);
   // Scrubbed where spans leave the process (export, console), not in onEnd: the app's
@@ -175,17 +225,28 @@ type AutoTraceChunk = typeof import('../autotrace/runtime/chunk.ts');
 /** The runtime auto-traced functions call: it makes its spans itself, with the provider's resource, sampler and processors. */
 function addAutoTrace(sdk: Sdk, at: AutoTraceChunk, config: ResolvedConfig, traceSampler: Sampler): void {
   const contextManager = new at.FrameAwareContextManager();
-  const runtime = new at.AutoTraceRuntime({ minDurationMs: config.autoTrace.minDuration, contextManager, resource: sdk.resource, sampler: traceSampler, processor: sdk.chain });
+  const runtime = new at.AutoTraceRuntime({
+    minDurationMs: config.autoTrace.minDuration,
+    contextManager,
+    resource: sdk.resource,
+    sampler: traceSampler,
+    processor: sdk.chain,
+  });
   sdk.chain.setGate(runtime.gate, () => runtime.releaseAll());
   runtime.setForward(sdk.chain.deliver);
   sdk.autoTrace = runtime;
   sdk.contextManager = contextManager;
 }
 
-function consoleProcessor(config: ResolvedConfig, env: SdkEnvironment, scrubber: Scrubber | undefined): ConsoleSpanProcessor {
-  const hint = config.export.endpoint === undefined && config.export.traces.endpoint === undefined
-    ? 'budobserve: no OTLP endpoint is configured, so spans are printed here. Set BUD_OBSERVE_ENDPOINT=http://<collector>:4318 (or export.endpoint in budobserve.config.ts) to send them to a collector.'
-    : undefined;
+function consoleProcessor(
+  config: ResolvedConfig,
+  env: SdkEnvironment,
+  scrubber: Scrubber | undefined,
+): ConsoleSpanProcessor {
+  const hint =
+    config.export.endpoint === undefined && config.export.traces.endpoint === undefined
+      ? 'budobserve: no OTLP endpoint is configured, so spans are printed here. Set BUD_OBSERVE_ENDPOINT=http://<collector>:4318 (or export.endpoint in budobserve.config.ts) to send them to a collector.'
+      : undefined;
   return new ConsoleSpanProcessor({
     colors: env.consoleColors,
     verbose: config.console.verbose,
@@ -202,13 +263,21 @@ function addSpanExport(sdk: Sdk, config: ResolvedConfig, scrubber: Scrubber | un
   if (traces === undefined) return;
   // retry: false: the batch processor retries whole batches itself, for as long as the
   // collector asks and its queue has room.
-  const exporter = scrubbingSpans(createExporter<ReadableSpan[], SpanExporterHandle>(traces, { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer }, { retry: false }), scrubber);
+  const exporter = scrubbingSpans(
+    createExporter<ReadableSpan[], SpanExporterHandle>(
+      traces,
+      { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer },
+      { retry: false },
+    ),
+    scrubber,
+  );
   const processor = new BudBatchSpanProcessor({
     exporter: exportAfter(exporter, sdk.resourceReady),
     scheduleDelayMs: config.batch.scheduleDelayMs,
     maxQueueSize: config.batch.maxQueueSize,
     maxExportBatchSize: config.batch.maxExportBatchSize,
-    onExportError: (error) => warn('BUDOBSERVE_EXPORT_FAILED', 'spans', [traces.url, errorText(error)], { cause: error, once: traces.url }),
+    onExportError: (error) =>
+      warn('BUDOBSERVE_EXPORT_FAILED', 'spans', [traces.url, errorText(error)], { cause: error, once: traces.url }),
   });
   sdk.chain.add(processor);
   sdk.spans = { processor, target: traces, exporter };
@@ -220,10 +289,17 @@ function addMetrics(sdk: Sdk, config: ResolvedConfig): void {
   const metricsTarget = signalTarget(config, 'metrics');
   if (metricsTarget === undefined) return;
   const m = loadChunk<typeof import('../chunks/metrics.ts')>('metrics');
-  const exporter = createExporter(metricsTarget, { protobuf: m.ProtobufMetricsSerializer, json: m.JsonMetricsSerializer }) as unknown as import('@opentelemetry/sdk-metrics').PushMetricExporter;
+  const exporter = createExporter(metricsTarget, {
+    protobuf: m.ProtobufMetricsSerializer,
+    json: m.JsonMetricsSerializer,
+  }) as unknown as import('@opentelemetry/sdk-metrics').PushMetricExporter;
   sdk.exporters.push(exporter as object);
   const exportTimeoutMillis = Math.min(metricsTarget.timeoutMs, config.metrics.exportIntervalMs);
-  const reader = new m.PeriodicExportingMetricReader({ exporter: exportAfter(exporter, sdk.resourceReady), exportIntervalMillis: config.metrics.exportIntervalMs, exportTimeoutMillis });
+  const reader = new m.PeriodicExportingMetricReader({
+    exporter: exportAfter(exporter, sdk.resourceReady),
+    exportIntervalMillis: config.metrics.exportIntervalMs,
+    exportTimeoutMillis,
+  });
   const provider = new m.MeterProvider({ resource: sdk.resource, readers: [reader] });
   sdk.meterProvider = provider;
   let last: Promise<void> | undefined;
@@ -241,14 +317,21 @@ function addLogs(sdk: Sdk, config: ResolvedConfig, scrubber: Scrubber | undefine
   sdk.logsTarget = logsTarget;
   sdk.loggerProvider = new LazyLoggerProvider(() => {
     const l = loadChunk<typeof import('../chunks/logs.ts')>('logs');
-    const inner = createExporter(logsTarget, { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer }, { reportAtExit: true });
+    const inner = createExporter(
+      logsTarget,
+      { protobuf: l.ProtobufLogsSerializer, json: l.JsonLogsSerializer },
+      { reportAtExit: true },
+    );
     // The exporter itself, not the scrubbing wrapper, which passes neither drain nor abort:
     // at exit a refused collector must fail the logs at once and the bound must cut them off
     // (the logs SDK's own export timer holds the event loop until the export answers).
     sdk.exporters.push(inner);
     sdk.logsFailureAtExit = () => (inner instanceof OtlpHttpExporter ? inner.failureAtExit : undefined);
     const exporter = scrubbingLogs(inner as unknown as import('@opentelemetry/sdk-logs').LogRecordExporter, scrubber);
-    return new l.LoggerProvider({ resource: sdk.resource, processors: [new l.BatchLogRecordProcessor({ exporter: exportAfter(exporter, sdk.resourceReady) })] });
+    return new l.LoggerProvider({
+      resource: sdk.resource,
+      processors: [new l.BatchLogRecordProcessor({ exporter: exportAfter(exporter, sdk.resourceReady) })],
+    });
   });
 }
 
@@ -268,7 +351,11 @@ export function registerGlobals(sdk: Sdk, config: ResolvedConfig): void {
  * here (the reader would pass a failure to OTel's global error handler, a second line at exit)
  * and the provider is not shut down (which would make any later getMeter() warn).
  */
-async function exportOnce(reader: import('@opentelemetry/sdk-metrics').MetricReader, exporter: import('@opentelemetry/sdk-metrics').PushMetricExporter, timeoutMillis: number): Promise<void> {
+async function exportOnce(
+  reader: import('@opentelemetry/sdk-metrics').MetricReader,
+  exporter: import('@opentelemetry/sdk-metrics').PushMetricExporter,
+  timeoutMillis: number,
+): Promise<void> {
   const { resourceMetrics } = await reader.collect({ timeoutMillis });
   if (resourceMetrics.scopeMetrics.length === 0) return;
   await new Promise<void>((resolve, reject) => {

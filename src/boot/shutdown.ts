@@ -76,7 +76,14 @@ class Flushes {
   #track(signal: 'metrics' | 'logs', work: Promise<void> | undefined): Promise<void> | undefined {
     if (work === undefined) return undefined;
     this.ends[signal] = 'pending';
-    return work.then(() => { this.ends[signal] = 'done'; }, (error: unknown) => { this.ends[signal] = { error }; });
+    return work.then(
+      () => {
+        this.ends[signal] = 'done';
+      },
+      (error: unknown) => {
+        this.ends[signal] = { error };
+      },
+    );
   }
 
   // The chain, not TracerProvider.forceFlush(): that one arms a 30 s timer that holds the
@@ -85,11 +92,16 @@ class Flushes {
   forExit(): Promise<void> {
     const sdk = this.#sdk;
     const d = this.#deadline;
-    this.#exitFlush ??= d.bounded(Promise.all([
-      sdk.chain.forceFlush(),
-      this.#track('metrics', sdk.metrics?.final()),
-      this.#track('logs', sdk.loggerProvider?.forceFlush()),
-    ]), d.remaining(), 'flush', d.giveUp);
+    this.#exitFlush ??= d.bounded(
+      Promise.all([
+        sdk.chain.forceFlush(),
+        this.#track('metrics', sdk.metrics?.final()),
+        this.#track('logs', sdk.loggerProvider?.forceFlush()),
+      ]),
+      d.remaining(),
+      'flush',
+      d.giveUp,
+    );
     return this.#exitFlush;
   }
 
@@ -97,22 +109,28 @@ class Flushes {
     const sdk = this.#sdk;
     const d = this.#deadline;
     const exiting = d.at !== undefined;
-    return d.bounded(Promise.all([
-      sdk.chain.forceFlush(),
-      sdk.meterProvider?.forceFlush(),
-      sdk.loggerProvider?.forceFlush(),
-    ]), exiting ? d.remaining() : d.timeoutMs, 'flush', exiting ? d.giveUp : undefined);
+    return d.bounded(
+      Promise.all([sdk.chain.forceFlush(), sdk.meterProvider?.forceFlush(), sdk.loggerProvider?.forceFlush()]),
+      exiting ? d.remaining() : d.timeoutMs,
+      'flush',
+      exiting ? d.giveUp : undefined,
+    );
   }
 
   shutdown(): Promise<void> {
     const sdk = this.#sdk;
     const d = this.#deadline;
     d.start();
-    this.#shutdown ??= d.bounded(Promise.all([
-      sdk.tracerProvider.shutdown(),
-      this.#track('metrics', sdk.metrics?.shutdown()),
-      this.#track('logs', sdk.loggerProvider?.shutdown()),
-    ]), d.remaining(), 'shutdown', d.giveUp);
+    this.#shutdown ??= d.bounded(
+      Promise.all([
+        sdk.tracerProvider.shutdown(),
+        this.#track('metrics', sdk.metrics?.shutdown()),
+        this.#track('logs', sdk.loggerProvider?.shutdown()),
+      ]),
+      d.remaining(),
+      'shutdown',
+      d.giveUp,
+    );
     return this.#shutdown;
   }
 }
@@ -168,7 +186,7 @@ class ExitControl {
     this.#report(syncFlush(this.#sdk, this.#deadline.at ?? Date.now()));
   }
 
-  onSignal(signal: typeof SIGNALS[number], listener: () => void): void {
+  onSignal(signal: (typeof SIGNALS)[number], listener: () => void): void {
     const sdk = this.#sdk;
     // Someone else listens (the app, a framework): they decide whether and when the process
     // ends, and the bound counts from that end. Sending starts now, holding nothing: no
@@ -206,14 +224,25 @@ function reportLoss(sdk: Sdk, ends: Ends, owed: Owed | undefined, boundMs: numbe
   try {
     const spans = sdk.spans;
     const others: OtherLoss[] = [];
-    for (const [signal, url] of [['metrics', sdk.metrics?.target.url], ['logs', sdk.logsTarget?.url]] as const) {
+    for (const [signal, url] of [
+      ['metrics', sdk.metrics?.target.url],
+      ['logs', sdk.logsTarget?.url],
+    ] as const) {
       let end = ends[signal];
       const logsFailure = signal === 'logs' ? sdk.logsFailureAtExit?.() : undefined;
-      if (end === 'done' && logsFailure !== undefined) end = hintFor(logsFailure)?.aborted === true ? 'pending' : { error: logsFailure };
+      if (end === 'done' && logsFailure !== undefined)
+        end = hintFor(logsFailure)?.aborted === true ? 'pending' : { error: logsFailure };
       if (url === undefined || end === undefined || end === 'done') continue;
       others.push({ signal, url, outcome: end === 'pending' ? 'timeout' : end });
     }
-    const line = exitReport({ url: spans?.target.url, boundMs, loss: spans?.processor.exitLoss(), owed, others, queueSize: spans?.processor.maxQueueSize ?? 0 });
+    const line = exitReport({
+      url: spans?.target.url,
+      boundMs,
+      loss: spans?.processor.exitLoss(),
+      owed,
+      others,
+      queueSize: spans?.processor.maxQueueSize ?? 0,
+    });
     if (line === 'drops') spans?.processor.reportDropped();
     else if (line !== undefined) warnComposed(line.code, line.message);
   } catch (error) {
@@ -228,7 +257,8 @@ function syncFlush(sdk: Sdk, deadline: number): Owed | undefined {
   sdk.chain.releaseHeld();
   const owed = spans.processor.drainSync();
   if (owed.length === 0) return undefined;
-  if (spans.exporter.serialize === undefined) return { count: owed.length, result: 'failed', reason: 'process.exit() leaves no time for an export over gRPC' };
+  if (spans.exporter.serialize === undefined)
+    return { count: owed.length, result: 'failed', reason: 'process.exit() leaves no time for an export over gRPC' };
   try {
     const body = spans.exporter.serialize(owed);
     if (body === undefined) return undefined;
@@ -247,7 +277,13 @@ function recordCrash(error: unknown, origin: string): void {
   const active = trace.getSpan(context.active());
   const err = error instanceof Error ? error : new Error(String(error));
   const span = tracer.startSpan(origin === 'unhandledRejection' ? 'Unhandled rejection' : 'Uncaught exception', {
-    attributes: { [ATTR_SPAN_TYPE]: 'log', [ATTR_LEVEL_NUM]: LEVEL_NUMBERS.fatal, [ATTR_MSG]: `${err.name}: ${err.message}`, 'exception.type': err.name, 'exception.message': err.message },
+    attributes: {
+      [ATTR_SPAN_TYPE]: 'log',
+      [ATTR_LEVEL_NUM]: LEVEL_NUMBERS.fatal,
+      [ATTR_MSG]: `${err.name}: ${err.message}`,
+      'exception.type': err.name,
+      'exception.message': err.message,
+    },
   });
   recordFailure(span, error);
   span.end();

@@ -25,6 +25,8 @@ export class SupersedingTracerProvider implements TracerProvider {
   }
 
   getTracer(name: string, version?: string, options?: TracerOptions): Tracer {
-    return this.#superseded.has(name) ? silent.getTracer(name, version, options) : this.#inner.getTracer(name, version, options);
+    return this.#superseded.has(name)
+      ? silent.getTracer(name, version, options)
+      : this.#inner.getTracer(name, version, options);
   }
 }

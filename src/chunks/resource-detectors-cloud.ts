@@ -6,9 +6,19 @@
 // Owns which packages each name maps to; running them is src/resource/cloud.ts's, which is
 // bundled here too (with the resource it settles, settling-resource.ts): the default start (no cloud detector) carries none of it.
 import type { ResourceDetector } from '@opentelemetry/resources';
-import { awsBeanstalkDetector, awsEc2Detector, awsEcsDetector, awsEksDetector, awsLambdaDetector } from '@opentelemetry/resource-detector-aws';
+import {
+  awsBeanstalkDetector,
+  awsEc2Detector,
+  awsEcsDetector,
+  awsEksDetector,
+  awsLambdaDetector,
+} from '@opentelemetry/resource-detector-aws';
 import { gcpDetector } from '@opentelemetry/resource-detector-gcp';
-import { azureAppServiceDetector, azureFunctionsDetector, azureVmDetector } from '@opentelemetry/resource-detector-azure';
+import {
+  azureAppServiceDetector,
+  azureFunctionsDetector,
+  azureVmDetector,
+} from '@opentelemetry/resource-detector-azure';
 import { alibabaCloudEcsDetector } from '@opentelemetry/resource-detector-alibaba-cloud';
 import type { CloudDetector } from '../resource/names.ts';
 

@@ -25,7 +25,12 @@ export function packageDir(fromDir: string, name: string): string | undefined {
 function dependencyNames(dir: string, withDev: boolean): string[] {
   try {
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
-    const fields = ['dependencies', 'optionalDependencies', 'peerDependencies', ...(withDev ? ['devDependencies'] : [])];
+    const fields = [
+      'dependencies',
+      'optionalDependencies',
+      'peerDependencies',
+      ...(withDev ? ['devDependencies'] : []),
+    ];
     return fields.flatMap((f) => (typeof pkg[f] === 'object' && pkg[f] !== null ? Object.keys(pkg[f]) : []));
   } catch {
     return [];
@@ -58,12 +63,13 @@ function closure(root: string, withDev: boolean, skip?: string): Set<string> {
  */
 export function appLibraries(projectRoot: string): (modules: readonly string[]) => string[] {
   let appOwn: Set<string> | undefined;
-  return (modules) => modules.filter((m) => {
-    if (isBuiltin(m)) return true;
-    const dir = packageDir(projectRoot, m);
-    if (dir === undefined) return false;
-    // Walked once, on the first library found: the app's own dependency tree.
-    appOwn ??= closure(projectRoot, true, AGENT);
-    return appOwn.has(dir);
-  });
+  return (modules) =>
+    modules.filter((m) => {
+      if (isBuiltin(m)) return true;
+      const dir = packageDir(projectRoot, m);
+      if (dir === undefined) return false;
+      // Walked once, on the first library found: the app's own dependency tree.
+      appOwn ??= closure(projectRoot, true, AGENT);
+      return appOwn.has(dir);
+    });
 }

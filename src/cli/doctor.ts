@@ -50,7 +50,8 @@ function redact(option: string, value: unknown): unknown {
   const spec = options.find((o) => o.path === option);
   if (typeof value === 'string') value = hideUrlSecrets(value);
   if (spec?.secret !== true || value === undefined) return value;
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.keys(value).map((k) => [k, '[hidden]']));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.keys(value).map((k) => [k, '[hidden]']));
   return '[hidden]';
 }
 
@@ -63,41 +64,85 @@ function matchFiles(root: string, modules: Array<string | RegExp>, exclude: Arra
   if (typeof fs.globSync !== 'function') return [];
   const select = createSelector({ projectRoot: root, modules, exclude });
   const withNodeModules = modules.some((p) => String(p).includes('node_modules'));
-  const files = fs.globSync('**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx}', { cwd: root, ...(withNodeModules ? {} : { exclude: (d: string) => d === 'node_modules' || d.endsWith('/node_modules') }) });
-  return files.map((f) => select(join(root, f))).filter((f): f is string => f !== undefined).sort();
+  const files = fs.globSync('**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx}', {
+    cwd: root,
+    ...(withNodeModules ? {} : { exclude: (d: string) => d === 'node_modules' || d.endsWith('/node_modules') }),
+  });
+  return files
+    .map((f) => select(join(root, f)))
+    .filter((f): f is string => f !== undefined)
+    .sort();
 }
 
 /** When an instrumentation starts, in the words of activate.ts. */
-function instrumentationStatus(e: CatalogEntry, installed: string[], ctx: { runs: boolean; inLambda: boolean }): string {
+function instrumentationStatus(
+  e: CatalogEntry,
+  installed: string[],
+  ctx: { runs: boolean; inLambda: boolean },
+): string {
   const will = ctx.runs ? 'will' : 'would';
-  if (e.name === 'aws-lambda') return ctx.inLambda ? `${will} start with the agent (AWS_LAMBDA_FUNCTION_NAME is set)` : 'idle: not in AWS Lambda (AWS_LAMBDA_FUNCTION_NAME is unset)';
+  if (e.name === 'aws-lambda')
+    return ctx.inLambda
+      ? `${will} start with the agent (AWS_LAMBDA_FUNCTION_NAME is set)`
+      : 'idle: not in AWS Lambda (AWS_LAMBDA_FUNCTION_NAME is unset)';
   if (e.name === 'undici') return `${will} start on the first fetch() or the first load of undici`;
   if (e.modules.length === 0) return `${will} start with the agent`;
-  return installed.length > 0 ? `${will} load: ${installed.join(', ')} found` : `idle: ${e.modules.join(', ')} not installed`;
+  return installed.length > 0
+    ? `${will} load: ${installed.join(', ')} found`
+    : `idle: ${e.modules.join(', ')} not installed`;
 }
 
 export async function buildReport(opts: { cwd: string; env: Env }): Promise<DoctorReport> {
-  const { config, sources, problems, file } = resolveConfig({ env: opts.env, cwd: opts.cwd, packageJson: nearestPackageJson(opts.cwd) });
+  const { config, sources, problems, file } = resolveConfig({
+    env: opts.env,
+    cwd: opts.cwd,
+    packageJson: nearestPackageJson(opts.cwd),
+  });
   const show = (p: string): string => relative(opts.cwd, p) || p;
-  const guard = checkGuard({ version: process.versions.node, argv1: undefined, skipCommands: [], global: {}, internalThread: false });
-  const notRunning = !guard.boot ? guard.reason : config.disabled ? `it is disabled (${sources.get('disabled')?.origin ?? 'disabled'})` : null;
-  const values = [...sources.keys()].map((option) => ({ option, value: redact(option, valueAt(config, option)), source: sources.get(option)!.origin }));
+  const guard = checkGuard({
+    version: process.versions.node,
+    argv1: undefined,
+    skipCommands: [],
+    global: {},
+    internalThread: false,
+  });
+  const notRunning = !guard.boot
+    ? guard.reason
+    : config.disabled
+      ? `it is disabled (${sources.get('disabled')?.origin ?? 'disabled'})`
+      : null;
+  const values = [...sources.keys()].map((option) => ({
+    option,
+    value: redact(option, valueAt(config, option)),
+    source: sources.get(option)!.origin,
+  }));
   const libraries = appLibraries(config.projectRoot);
   const ctx = { runs: notRunning === null, inLambda: opts.env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined };
-  const instrumentations = catalog.filter((e) => config.instrumentations.active.includes(e.name)).map((e) => {
-    const installed = libraries(e.modules);
-    return { name: e.name, modules: e.modules, installed, status: instrumentationStatus(e, installed, ctx) };
-  });
+  const instrumentations = catalog
+    .filter((e) => config.instrumentations.active.includes(e.name))
+    .map((e) => {
+      const installed = libraries(e.modules);
+      return { name: e.name, modules: e.modules, installed, status: instrumentationStatus(e, installed, ctx) };
+    });
   const endpoints: DoctorReport['endpoints'] = [];
   for (const signal of ['traces', 'metrics', 'logs'] as const) {
     const t = signalTarget(config, signal);
     if (t === undefined) continue;
-    endpoints.push({ signal, url: hideUrlSecrets(t.url), protocol: t.protocol, status: t.protocol === 'grpc' ? 'not probed (grpc)' : await probe(t) });
+    endpoints.push({
+      signal,
+      url: hideUrlSecrets(t.url),
+      protocol: t.protocol,
+      status: t.protocol === 'grpc' ? 'not probed (grpc)' : await probe(t),
+    });
   }
   const at = config.autoTrace;
   const detectors = selectDetectors(config.resourceDetectors);
   const described = describeResource(config, detectors.local);
-  const resource = Object.entries(described.attributes).map(([attribute, value]) => ({ attribute, value: typeof value === 'string' ? hideUrlSecrets(value) : value, source: described.sources[attribute] ?? 'config' }));
+  const resource = Object.entries(described.attributes).map(([attribute, value]) => ({
+    attribute,
+    value: typeof value === 'string' ? hideUrlSecrets(value) : value,
+    source: described.sources[attribute] ?? 'config',
+  }));
   const found = config.configFile ?? file.loadError?.filepath;
   return {
     version: AGENT_VERSION,
@@ -108,7 +153,12 @@ export async function buildReport(opts: { cwd: string; env: Env }): Promise<Doct
     values,
     problems: problems.map((p) => ({ code: p.code, message: p.message })),
     instrumentations,
-    autoTrace: { modules: at.modules.map(String), exclude: at.exclude.map(String), minDurationMs: at.minDuration, matched: at.modules.length === 0 ? [] : matchFiles(config.projectRoot, at.modules, at.exclude) },
+    autoTrace: {
+      modules: at.modules.map(String),
+      exclude: at.exclude.map(String),
+      minDurationMs: at.minDuration,
+      matched: at.modules.length === 0 ? [] : matchFiles(config.projectRoot, at.modules, at.exclude),
+    },
     endpoints,
     resource,
     cloudDetectors: detectors.cloud,
@@ -118,14 +168,21 @@ export async function buildReport(opts: { cwd: string; env: Env }): Promise<Doct
 function configFileLines(r: DoctorReport): string[] {
   if (r.configFile === null) return ['Config file: none found (environment variables and defaults only)'];
   if (r.configError === null) return [`Config file: ${r.configFile}`];
-  return [`Config file: ${r.configFile}, found but not loaded (environment variables and defaults are used):`, `  ${r.configError}`];
+  return [
+    `Config file: ${r.configFile}, found but not loaded (environment variables and defaults are used):`,
+    `  ${r.configError}`,
+  ];
 }
 
 function resourceLines(r: DoctorReport): string[] {
   const out = ['', 'Resource (value  <- detector, or the configuration):'];
-  for (const a of r.resource) out.push(`  ${a.attribute} = ${describe(a.value)}  <- ${a.source === 'config' ? 'configuration' : a.source}`);
+  for (const a of r.resource)
+    out.push(`  ${a.attribute} = ${describe(a.value)}  <- ${a.source === 'config' ? 'configuration' : a.source}`);
   // Over the network, so only the agent asks them, once it has started.
-  if (r.cloudDetectors.length > 0) out.push(`  + what ${r.cloudDetectors.join(', ')} ${r.cloudDetectors.length > 1 ? 'find' : 'finds'}: asked over the network when the agent starts (the first export waits at most ${CLOUD_DETECTION_BOUND_MS} ms); doctor does not ask`);
+  if (r.cloudDetectors.length > 0)
+    out.push(
+      `  + what ${r.cloudDetectors.join(', ')} ${r.cloudDetectors.length > 1 ? 'find' : 'finds'}: asked over the network when the agent starts (the first export waits at most ${CLOUD_DETECTION_BOUND_MS} ms); doctor does not ask`,
+    );
   return out;
 }
 
@@ -137,7 +194,8 @@ export async function doctor(opts: { json: boolean; cwd: string; env: Env }): Pr
   }
   const out: string[] = [];
   // First, before any "will load": nothing below happens when the agent stays off.
-  if (r.notRunning !== null) out.push(`The agent will not run here: ${r.notRunning}.`, 'What follows is what it would do where it runs.', '');
+  if (r.notRunning !== null)
+    out.push(`The agent will not run here: ${r.notRunning}.`, 'What follows is what it would do where it runs.', '');
   out.push(`BudObserve agent ${r.version} on Node.js ${r.node}`);
   out.push(...configFileLines(r));
   out.push('', 'Configuration (value  <- source):');
@@ -148,11 +206,15 @@ export async function doctor(opts: { json: boolean; cwd: string; env: Env }): Pr
   }
   out.push('', 'Instrumentations (each loads only when its library does):');
   for (const i of r.instrumentations) out.push(`  ${i.name.padEnd(16)} ${i.status}`);
-  out.push('', `Auto-trace: ${r.autoTrace.modules.length === 0 ? 'off (autoTrace.modules is empty)' : `${r.autoTrace.modules.join(', ')}${r.autoTrace.exclude.length > 0 ? ` excluding ${r.autoTrace.exclude.join(', ')}` : ''}, min duration ${r.autoTrace.minDurationMs} ms`}`);
+  out.push(
+    '',
+    `Auto-trace: ${r.autoTrace.modules.length === 0 ? 'off (autoTrace.modules is empty)' : `${r.autoTrace.modules.join(', ')}${r.autoTrace.exclude.length > 0 ? ` excluding ${r.autoTrace.exclude.join(', ')}` : ''}, min duration ${r.autoTrace.minDurationMs} ms`}`,
+  );
   for (const f of r.autoTrace.matched) out.push(`  ${f}`);
   out.push(...resourceLines(r));
   out.push('', 'Export:');
-  if (r.endpoints.length === 0) out.push(`  no OTLP endpoint: spans ${r.notRunning === null ? 'are' : 'would be'} printed to stderr`);
+  if (r.endpoints.length === 0)
+    out.push(`  no OTLP endpoint: spans ${r.notRunning === null ? 'are' : 'would be'} printed to stderr`);
   for (const e of r.endpoints) out.push(`  ${e.signal.padEnd(8)} ${e.protocol.padEnd(14)} ${e.url}  ${e.status}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;

@@ -27,7 +27,8 @@ function otherConfig(cwd: string, root: string): string | undefined {
       if ((dir === root && place === NAME) || !existsSync(path)) continue;
       if (place !== 'package.json') return path;
       try {
-        if (Object.hasOwn(JSON.parse(readFileSync(path, 'utf8')) as object, MODULE_NAME)) return `${path} ("${MODULE_NAME}" key)`;
+        if (Object.hasOwn(JSON.parse(readFileSync(path, 'utf8')) as object, MODULE_NAME))
+          return `${path} ("${MODULE_NAME}" key)`;
       } catch {
         // not the agent's concern here: the agent itself reports a broken package.json
       }
@@ -41,7 +42,9 @@ export function init(opts: { cwd: string; force: boolean }): number {
   const file = join(root, NAME);
   const other = otherConfig(opts.cwd, root);
   if (other !== undefined) {
-    process.stderr.write(`budobserve: ${relative(opts.cwd, other) || other} already configures the agent here; ${NAME} would not be the one read. Edit that file, or remove it and run init again\n`);
+    process.stderr.write(
+      `budobserve: ${relative(opts.cwd, other) || other} already configures the agent here; ${NAME} would not be the one read. Edit that file, or remove it and run init again\n`,
+    );
     return 1;
   }
   if (existsSync(file) && !opts.force) {

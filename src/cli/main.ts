@@ -22,12 +22,18 @@ Commands:
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'doctor': return doctor({ json: rest.includes('--json'), cwd: process.cwd(), env: process.env });
-    case 'init': return init({ cwd: process.cwd(), force: rest.includes('--force') });
-    case '--version': case '-v':
+    case 'doctor':
+      return doctor({ json: rest.includes('--json'), cwd: process.cwd(), env: process.env });
+    case 'init':
+      return init({ cwd: process.cwd(), force: rest.includes('--force') });
+    case '--version':
+    case '-v':
       process.stdout.write(`${AGENT_VERSION}\n`);
       return 0;
-    case undefined: case '--help': case '-h': case 'help':
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
       process.stdout.write(USAGE);
       return command === undefined ? 1 : 0;
     default:
@@ -36,7 +42,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-  process.stderr.write(`budobserve: ${errorText(error)}\n`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`budobserve: ${errorText(error)}\n`);
+    process.exitCode = 1;
+  },
+);

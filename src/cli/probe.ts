@@ -24,7 +24,11 @@ export function probe(target: SignalTarget): Promise<string> {
     }
     const json = target.protocol === 'http/json';
     const body = json ? EMPTY_JSON[target.signal] : '';
-    const headers = { ...target.headers, 'content-type': json ? 'application/json' : 'application/x-protobuf', 'content-length': String(Buffer.byteLength(body)) };
+    const headers = {
+      ...target.headers,
+      'content-type': json ? 'application/json' : 'application/x-protobuf',
+      'content-length': String(Buffer.byteLength(body)),
+    };
     const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(u, { method: 'POST', headers, timeout: 3000 }, (res) => {
       res.resume();

@@ -29,7 +29,10 @@ const EXTRA_BUD_VARS = ['BUD_OBSERVE_CONFIG', 'BUD_OBSERVE_SKIP_COMMANDS', 'BUD_
 let known: ReadonlySet<string> | undefined;
 /** Every variable the agent reads, BUD_OBSERVE_* and OTEL_*: what the README may document. */
 export function knownVariables(): ReadonlySet<string> {
-  return (known ??= new Set([...EXTRA_BUD_VARS, ...options.flatMap((o) => [...(o.env === undefined ? [] : [o.env]), ...(o.otelEnv ?? []).map((r) => r.name)])]));
+  return (known ??= new Set([
+    ...EXTRA_BUD_VARS,
+    ...options.flatMap((o) => [...(o.env === undefined ? [] : [o.env]), ...(o.otelEnv ?? []).map((r) => r.name)]),
+  ]));
 }
 
 export function readEnv(env: Env): EnvLayers {
@@ -61,7 +64,14 @@ export function readEnv(env: Env): EnvLayers {
   for (const name of Object.keys(env)) {
     // A name is user input too: a 20 KB one is cut, and gets no did-you-mean (its cost grows with its length).
     if (!name.startsWith('BUD_OBSERVE_') || names.has(name)) continue;
-    unknown.push(name.length > 80 ? cut(name, 80) : `${name}${didYouMean(name, [...names].filter((n) => n.startsWith('BUD_OBSERVE_')))}`);
+    unknown.push(
+      name.length > 80
+        ? cut(name, 80)
+        : `${name}${didYouMean(
+            name,
+            [...names].filter((n) => n.startsWith('BUD_OBSERVE_')),
+          )}`,
+    );
   }
   return { otel, bud, unknown };
 }

@@ -61,17 +61,25 @@ export function loadConfigFile(cwd: string, explicit: string | undefined): FileL
     // comes from the environment alone (Kubernetes) never pays for loading it.
     const { cosmiconfigSync, defaultLoadersSync } = requireHere('cosmiconfig') as typeof import('cosmiconfig');
     // Every loader notes its file first: a search that throws does not say which file did.
-    const noting = (load: (p: string, c: string) => unknown) => (p: string, c: string): unknown => {
-      filepath = p;
-      return load(p, c);
-    };
+    const noting =
+      (load: (p: string, c: string) => unknown) =>
+      (p: string, c: string): unknown => {
+        filepath = p;
+        return load(p, c);
+      };
     const loaders: Record<string, (p: string, c: string) => unknown> = {};
     for (const ext of ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']) loaders[ext] = noting(loadCodeFile);
     loaders['.json'] = noting(loadJson);
-    for (const ext of ['.yaml', '.yml', 'noExt'] as const) loaders[ext] = noting(yamlLoader(defaultLoadersSync[ext] as (p: string, c: string) => unknown));
+    for (const ext of ['.yaml', '.yml', 'noExt'] as const)
+      loaders[ext] = noting(yamlLoader(defaultLoadersSync[ext] as (p: string, c: string) => unknown));
     // Config files are code: outside a project (no package.json above cwd) only cwd is
     // searched, never its parents, which may be shared folders such as /tmp.
-    const explorer = cosmiconfigSync(MODULE_NAME, { searchPlaces, searchStrategy: search?.inProject === false ? 'none' : 'project', loaders, cache: false });
+    const explorer = cosmiconfigSync(MODULE_NAME, {
+      searchPlaces,
+      searchStrategy: search?.inProject === false ? 'none' : 'project',
+      loaders,
+      cache: false,
+    });
     let result;
     if (explicit !== undefined && explicit !== '') {
       filepath = isAbsolute(explicit) ? explicit : resolvePath(cwd, explicit);
@@ -85,7 +93,12 @@ export function loadConfigFile(cwd: string, explicit: string | undefined): FileL
     filepath = result.filepath;
     layer.filepath = filepath;
     if (result.isEmpty === true || result.config === undefined || result.config === null) return layer;
-    flatten(result.config, '', basename(filepath) === 'package.json' ? 'package.json#budobserve' : basename(filepath), layer);
+    flatten(
+      result.config,
+      '',
+      basename(filepath) === 'package.json' ? 'package.json#budobserve' : basename(filepath),
+      layer,
+    );
   } catch (error) {
     layer.loadError = failureOf(error, filepath ?? explicit ?? cwd);
   }
@@ -118,7 +131,13 @@ function searchScope(cwd: string): { mayHaveConfig: boolean; inProject: boolean 
     if (names.includes('package.json')) {
       if (inCwd || above) return { mayHaveConfig: true, inProject: true };
       try {
-        return { mayHaveConfig: Object.hasOwn(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as object, MODULE_NAME), inProject: true };
+        return {
+          mayHaveConfig: Object.hasOwn(
+            JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as object,
+            MODULE_NAME,
+          ),
+          inProject: true,
+        };
       } catch {
         return { mayHaveConfig: true, inProject: true }; // let cosmiconfig report the broken package.json
       }
@@ -129,7 +148,14 @@ function searchScope(cwd: string): { mayHaveConfig: boolean; inProject: boolean 
   }
 }
 
-const groups = new Set(options.flatMap((o) => o.path.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))));
+const groups = new Set(
+  options.flatMap((o) =>
+    o.path
+      .split('.')
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join('.')),
+  ),
+);
 
 function childrenOf(prefix: string): string[] {
   const out = new Set<string>();
@@ -145,7 +171,10 @@ function childrenOf(prefix: string): string[] {
 
 export function flatten(obj: unknown, prefix: string, fileLabel: string, layer: FileLayer): void {
   if (!isPlainObject(obj)) {
-    layer.problems.push({ kind: 'invalid', message: `${fileLabel}: ${prefix === '' ? 'the file' : `'${prefix}'`} should export an object, got ${describe(obj)}` });
+    layer.problems.push({
+      kind: 'invalid',
+      message: `${fileLabel}: ${prefix === '' ? 'the file' : `'${prefix}'`} should export an object, got ${describe(obj)}`,
+    });
     return;
   }
   for (const [key, value] of Object.entries(obj)) {
@@ -157,9 +186,16 @@ export function flatten(obj: unknown, prefix: string, fileLabel: string, layer: 
       flatten(value, path, fileLabel, layer);
     } else if (prefix === 'instrumentations' && catalogNames().includes(key)) {
       if (isPlainObject(value)) layer.instrumentationOptions[key] = value;
-      else layer.problems.push({ kind: 'invalid', message: `${fileLabel}: '${path}' = ${describe(value)} is invalid: expected an object of options for the '${key}' instrumentation` });
+      else
+        layer.problems.push({
+          kind: 'invalid',
+          message: `${fileLabel}: '${path}' = ${describe(value)} is invalid: expected an object of options for the '${key}' instrumentation`,
+        });
     } else {
-      layer.problems.push({ kind: 'unknown-key', message: `${fileLabel}: unknown key '${path}'${didYouMean(key, childrenOf(prefix))}` });
+      layer.problems.push({
+        kind: 'unknown-key',
+        message: `${fileLabel}: unknown key '${path}'${didYouMean(key, childrenOf(prefix))}`,
+      });
     }
   }
 }
@@ -174,4 +210,5 @@ export function describe(value: unknown): string {
   return String(value);
 }
 
-export const configDir = (layer: FileLayer): string | undefined => (layer.filepath === undefined ? undefined : dirname(layer.filepath));
+export const configDir = (layer: FileLayer): string | undefined =>
+  layer.filepath === undefined ? undefined : dirname(layer.filepath);

@@ -27,19 +27,29 @@ const SELF = /^@budobserve\/agent(?:\/|$)/;
 const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
 
 type Format = 'module' | 'commonjs';
-interface Loaded { real: string; url: string; text: string; typescript: boolean; format: Format }
+interface Loaded {
+  real: string;
+  url: string;
+  text: string;
+  typescript: boolean;
+  format: Format;
+}
 
 /** What the file exports: its default export, or module.exports. */
 export function loadCodeFile(filepath: string): unknown {
   const { registerHooks } = nodeModule as Partial<typeof nodeModule>;
   if (typeof registerHooks !== 'function') {
-    throw new ConfigLoadError(`Node.js ${process.versions.node} cannot load it (module.registerHooks needs Node.js ^22.18.0 || >=24.11.0)`);
+    throw new ConfigLoadError(
+      `Node.js ${process.versions.node} cannot load it (module.registerHooks needs Node.js ^22.18.0 || >=24.11.0)`,
+    );
   }
   const real = realpathSync(filepath);
   const url = pathToFileURL(real).href;
   const text = readFileSync(real, 'utf8');
   const typescript = TYPESCRIPT.test(real);
-  const format: Format = (typescript ? hasModuleSyntax(text) : scriptError(text, real) !== undefined) ? 'module' : 'commonjs';
+  const format: Format = (typescript ? hasModuleSyntax(text) : scriptError(text, real) !== undefined)
+    ? 'module'
+    : 'commonjs';
   const nodeFormat = typescript ? `${format}-typescript` : format;
   const hooks = registerHooks({
     resolve(specifier, context, nextResolve) {
@@ -56,7 +66,8 @@ export function loadCodeFile(filepath: string): unknown {
         }
       }
     },
-    load: (u, context, nextLoad) => (u === url ? { format: nodeFormat, source: text, shortCircuit: true } : nextLoad(u, context)),
+    load: (u, context, nextLoad) =>
+      u === url ? { format: nodeFormat, source: text, shortCircuit: true } : nextLoad(u, context),
   });
   let mod: unknown;
   try {
@@ -102,7 +113,10 @@ function locate(error: unknown, f: Loaded): unknown {
     js = undefined;
   }
   const asScript = js === undefined ? undefined : scriptError(js, f.real);
-  const same = asScript instanceof SyntaxError && asScript.message === error.message ? locationFromCodeFrame(asScript.stack) : undefined;
+  const same =
+    asScript instanceof SyntaxError && asScript.message === error.message
+      ? locationFromCodeFrame(asScript.stack)
+      : undefined;
   if (same !== undefined) return withLocation(error, same);
   if (f.typescript) return error;
   try {

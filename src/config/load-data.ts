@@ -14,7 +14,11 @@ export function loadJson(filepath: string, content: string): unknown {
     const offset = at === null ? jsonErrorOffset(content) : Number(at[1]);
     // V8 quotes the text around the error ("Unexpected token 'x', "{"token": ..." is not valid JSON").
     const reason = message.replace(/, .* is not valid JSON$/s, '').replace(/ (in JSON )?at position \d+.*$/s, '');
-    throw new ConfigLoadError(`invalid JSON: ${reason}`, offset < 0 ? undefined : { file: filepath, ...lineColumn(content, offset) }, error);
+    throw new ConfigLoadError(
+      `invalid JSON: ${reason}`,
+      offset < 0 ? undefined : { file: filepath, ...lineColumn(content, offset) },
+      error,
+    );
   }
 }
 
@@ -28,7 +32,11 @@ export function yamlLoader(yamlLoader: (filepath: string, content: string) => un
       if (typeof e.reason !== 'string') throw error;
       const line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
       const column = typeof e.mark?.column === 'number' ? e.mark.column + 1 : undefined;
-      throw new ConfigLoadError(`invalid YAML: ${e.reason}`, line === undefined ? undefined : { file: filepath, line, column }, error);
+      throw new ConfigLoadError(
+        `invalid YAML: ${e.reason}`,
+        line === undefined ? undefined : { file: filepath, line, column },
+        error,
+      );
     }
   };
 }

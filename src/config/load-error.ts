@@ -54,15 +54,22 @@ const shortPath = (p: string): string => (p.length > PATH_MAX ? `…${p.slice(-(
 /** `file:line:column` (or just the path) and the reason: the text of the warning and of doctor. */
 export function loadFailureText(f: LoadFailure, show: (path: string) => string = shortPath): string {
   const loc = f.location;
-  const at = loc === undefined ? '' : `${show(loc.file)}:${loc.line}${loc.column === undefined ? '' : `:${loc.column}`}`;
+  const at =
+    loc === undefined ? '' : `${show(loc.file)}:${loc.line}${loc.column === undefined ? '' : `:${loc.column}`}`;
   if (at === '') return `${show(f.filepath)}: ${f.reason}`;
   return loc!.file === f.filepath ? `${at}: ${f.reason}` : `${show(f.filepath)} (at ${at}): ${f.reason}`;
 }
 
 export function failureOf(error: unknown, filepath: string): LoadFailure {
-  if (error instanceof ConfigLoadError) return { filepath, reason: oneLine(error.reason), location: samePath(error.location, filepath), error };
+  if (error instanceof ConfigLoadError)
+    return { filepath, reason: oneLine(error.reason), location: samePath(error.location, filepath), error };
   // A parse error's code frame; where code threw, load-code.ts has said already.
-  return { filepath, reason: reasonOf(error), location: error instanceof Error ? locationFromCodeFrame(error.stack) : undefined, error };
+  return {
+    filepath,
+    reason: reasonOf(error),
+    location: error instanceof Error ? locationFromCodeFrame(error.stack) : undefined,
+    error,
+  };
 }
 
 /** Locations name real paths; the file found through a symlinked folder keeps its name. */
@@ -83,7 +90,8 @@ export function withLocation(error: unknown, location: SourceLocation): ConfigLo
 function reasonOf(error: unknown): string {
   if (!(error instanceof Error)) return oneLine(`threw ${typeof error === 'string' ? error : String(error)}`);
   const code = (error as { code?: unknown }).code;
-  if (code === 'ERR_REQUIRE_ASYNC_MODULE') return 'top-level await is not supported in a config file (the agent loads it synchronously, before the app)';
+  if (code === 'ERR_REQUIRE_ASYNC_MODULE')
+    return 'top-level await is not supported in a config file (the agent loads it synchronously, before the app)';
   const first = error.message.split('\n')[0] ?? '';
   if (error.name === 'SyntaxError') return oneLine(`SyntaxError: ${scrubSyntaxMessage(first)}`);
   if (error.name === 'ReferenceError') return oneLine(`ReferenceError: ${scrubReferenceMessage(first)}`);
@@ -91,13 +99,27 @@ function reasonOf(error: unknown): string {
 }
 
 // Tokens a message may quote without saying anything about the file's values.
-const KEYWORDS = new Set(('await break case catch class const continue debugger default delete do else enum export extends false finally for function if '
-  + 'import in instanceof let new null of return static super switch this throw true try typeof var void while with yield as async from get set '
-  + 'type interface namespace declare abstract implements private protected public readonly satisfies keyof infer is unique '
-  + 'import.meta ident identifier string literal numeric num number bigint template regexp jsx text tag start').split(' '));
-const NAMES = new Set(['require', 'module', 'exports', '__dirname', '__filename', 'defineConfig', 'process', 'import.meta']);
+const KEYWORDS = new Set(
+  (
+    'await break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
+    'import in instanceof let new null of return static super switch this throw true try typeof var void while with yield as async from get set ' +
+    'type interface namespace declare abstract implements private protected public readonly satisfies keyof infer is unique ' +
+    'import.meta ident identifier string literal numeric num number bigint template regexp jsx text tag start'
+  ).split(' '),
+);
+const NAMES = new Set([
+  'require',
+  'module',
+  'exports',
+  '__dirname',
+  '__filename',
+  'defineConfig',
+  'process',
+  'import.meta',
+]);
 
-const keep = (token: string): boolean => token.split(' ').every((w) => KEYWORDS.has(w)) || /^[^\p{L}\p{N}_$]{1,3}$/u.test(token);
+const keep = (token: string): boolean =>
+  token.split(' ').every((w) => KEYWORDS.has(w)) || /^[^\p{L}\p{N}_$]{1,3}$/u.test(token);
 
 /**
  * V8 and the TypeScript stripper name the token they stopped at: a keyword or punctuation
@@ -105,11 +127,13 @@ const keep = (token: string): boolean => token.split(' ').every((w) => KEYWORDS.
  * quotes, so it is replaced by an ellipsis (the location says where to look).
  */
 export function scrubSyntaxMessage(message: string): string {
-  return message
-    // The stripper describes a string as 'string literal (abc, 'abc')'.
-    .replace(/'((?:string literal|num|bigint|template|regexp|ident|jsx [a-z]+)) \(.*\)'/g, "'$1'")
-    .replace(/(Invalid regular expression: )\/.*\/[a-z]*:/, '$1/…/:')
-    .replace(/(['"`])([^'"`]*)\1/g, (m, q: string, token: string) => (keep(token) ? m : `${q}…${q}`));
+  return (
+    message
+      // The stripper describes a string as 'string literal (abc, 'abc')'.
+      .replace(/'((?:string literal|num|bigint|template|regexp|ident|jsx [a-z]+)) \(.*\)'/g, "'$1'")
+      .replace(/(Invalid regular expression: )\/.*\/[a-z]*:/, '$1/…/:')
+      .replace(/(['"`])([^'"`]*)\1/g, (m, q: string, token: string) => (keep(token) ? m : `${q}…${q}`))
+  );
 }
 
 /** `sk_live_123 is not defined`: a token written without quotes reads as a name. */
@@ -131,7 +155,11 @@ export function locationFromCodeFrame(stack: string | undefined): SourceLocation
   const head = /^((?:file:\/\/)?\/.*|[A-Za-z]:\\.*):(\d+)$/.exec(lines[0] ?? '');
   if (head === null) return undefined;
   const caret = lines.slice(1, 8).find((l) => /^[\t ]*\^+[\t ]*$/.test(l));
-  return { file: toPath(head[1]!), line: Number(head[2]), column: caret === undefined ? undefined : caret.indexOf('^') + 1 };
+  return {
+    file: toPath(head[1]!),
+    line: Number(head[2]),
+    column: caret === undefined ? undefined : caret.indexOf('^') + 1,
+  };
 }
 
 /**
@@ -150,7 +178,6 @@ export function locationFromFrames(stack: string | undefined, filepath: string):
 
 /** The agent's package folder (this file is bundled into dist/): its frames are the loader's. */
 const agentDir = `${dirname(dirname(fileURLToPath(import.meta.url)))}${sep}`;
-
 
 /** 1-based line and column of a 0-based offset into `text`. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {

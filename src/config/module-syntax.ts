@@ -9,8 +9,43 @@
 
 const WORD = /[\p{ID_Continue}$\u200c\u200d]/u;
 /** After these, a `/` starts a regular expression, not a division. */
-const BEFORE_REGEX = new Set(['', '(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '+', '-', '*', '%', '<', '>', '~', '^',
-  'return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
+const BEFORE_REGEX = new Set([
+  '',
+  '(',
+  ',',
+  '=',
+  ':',
+  '[',
+  '!',
+  '&',
+  '|',
+  '?',
+  '{',
+  '}',
+  ';',
+  '+',
+  '-',
+  '*',
+  '%',
+  '<',
+  '>',
+  '~',
+  '^',
+  'return',
+  'typeof',
+  'instanceof',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'case',
+  'do',
+  'else',
+  'yield',
+  'await',
+]);
 const ERASED_AFTER_EXPORT = new Set(['type', 'interface', 'declare']);
 
 export function hasModuleSyntax(src: string): boolean {
@@ -45,7 +80,12 @@ class Scanner {
   #templates: number[];
   #depth: number;
 
-  constructor(src: string, i = src.startsWith('#!') ? src.indexOf('\n') + 1 || src.length : 0, templates: number[] = [], depth = 0) {
+  constructor(
+    src: string,
+    i = src.startsWith('#!') ? src.indexOf('\n') + 1 || src.length : 0,
+    templates: number[] = [],
+    depth = 0,
+  ) {
     this.#src = src;
     this.#i = i;
     this.#templates = templates;

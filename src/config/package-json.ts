@@ -3,7 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export interface PackageInfo { name?: unknown; version?: unknown }
+export interface PackageInfo {
+  name?: unknown;
+  version?: unknown;
+}
 
 export function nearestPackageJson(from: string): PackageInfo | undefined {
   for (let dir = from; ; dir = dirname(dir)) {

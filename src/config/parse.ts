@@ -8,14 +8,14 @@ import { didYouMean } from './suggest.ts';
 
 export type Parsed<T> =
   | {
-    ok: true;
-    value: T;
-    /**
-     * Parts left out, each a phrase completing "<source>: …" that ends with what follows
-     * from it. Parts dropped and nothing left: the resolver uses the next lower source.
-     */
-    dropped?: string[];
-  }
+      ok: true;
+      value: T;
+      /**
+       * Parts left out, each a phrase completing "<source>: …" that ends with what follows
+       * from it. Parts dropped and nothing left: the resolver uses the next lower source.
+       */
+      dropped?: string[];
+    }
   | { ok: false; expected: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
@@ -58,8 +58,15 @@ export function oneOf<const T extends string>(values: readonly T[]): Parser<T> {
 
 /** A comma-separated list in env, an array of strings in files. */
 export const list: Parser<string[]> = (raw) => {
-  if (typeof raw === 'string') return ok(raw.split(',').map((s) => s.trim()).filter(Boolean));
-  if (Array.isArray(raw) && raw.every((s) => typeof s === 'string')) return ok(raw.map((s) => s.trim()).filter(Boolean));
+  if (typeof raw === 'string')
+    return ok(
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+  if (Array.isArray(raw) && raw.every((s) => typeof s === 'string'))
+    return ok(raw.map((s) => s.trim()).filter(Boolean));
   return bad('a list of strings (comma-separated in an environment variable)');
 };
 
@@ -106,7 +113,7 @@ export const url: Parser<string> = (raw) => {
  * a plain object of strings in files.
  */
 export const keyValues: Parser<Record<string, string>> = (raw) => {
-  const expected = "key=value pairs separated by commas (an object of strings in a file)";
+  const expected = 'key=value pairs separated by commas (an object of strings in a file)';
   const out: Record<string, string> = {};
   if (typeof raw === 'string') {
     for (const part of raw.split(',')) {
@@ -153,11 +160,15 @@ export const headers: Parser<Record<string, string>> = (raw, fromEnv) => {
     i++;
     // Never the value; nor an invalid name, which is often a pasted `Authorization: Bearer …`.
     if (!headerName(name)) bad.push(`entry ${i} is not a valid HTTP header name (not printed: it may hold a secret)`);
-    else if (!headerValue(value)) bad.push(`the value of header ${quote(name, "'")} has a character no HTTP header can carry (CR, LF or another control character)`);
+    else if (!headerValue(value))
+      bad.push(
+        `the value of header ${quote(name, "'")} has a character no HTTP header can carry (CR, LF or another control character)`,
+      );
     else out[name] = value;
   }
   if (bad.length === 0) return ok(out);
-  const left = Object.keys(out).length > 0 ? 'export runs without it, the other headers are sent' : 'ignored, no header is left';
+  const left =
+    Object.keys(out).length > 0 ? 'export runs without it, the other headers are sent' : 'ignored, no header is left';
   return { ok: true, value: out, dropped: bad.map((b) => `${b}; ${left}`) };
 };
 
@@ -186,10 +197,19 @@ export function names<const T extends string>(known: () => readonly T[], noun: s
     // two unknown names: those are typos; a longer list of them is something else.
     const unknown = parsed.value.filter((n) => !set.has(n));
     const typos = unknown.length <= 2;
-    const named = unknown.slice(0, 5).map((n) => `${quote(n, "'", typos ? 80 : 24)}${typos && n.length <= 80 ? didYouMean(n, set) : ''}`).join(', ');
+    const named = unknown
+      .slice(0, 5)
+      .map((n) => `${quote(n, "'", typos ? 80 : 24)}${typos && n.length <= 80 ? didYouMean(n, set) : ''}`)
+      .join(', ');
     const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : '';
     const left = good.length > 0 ? 'ignored, the rest of the list is used' : 'ignored, no name is left';
-    return { ok: true, value: good, dropped: [`unknown ${noun}${unknown.length > 1 ? 's' : ''} ${named}${more}${hint === undefined ? '' : ` (${hint})`}; ${left}`] };
+    return {
+      ok: true,
+      value: good,
+      dropped: [
+        `unknown ${noun}${unknown.length > 1 ? 's' : ''} ${named}${more}${hint === undefined ? '' : ` (${hint})`}; ${left}`,
+      ],
+    };
   };
 }
 
@@ -210,7 +230,9 @@ export const regexps: Parser<string[]> = (raw, fromEnv) => {
       good.push(source);
     } catch (error) {
       // The engine's message repeats the pattern ("Invalid regular expression: /…/i: why").
-      const why = String((error as Error).message).split(': ').at(-1);
+      const why = String((error as Error).message)
+        .split(': ')
+        .at(-1);
       bad.push(`pattern ${quote(source, "'")} is not a valid regular expression (${why})`);
     }
   }
@@ -231,7 +253,8 @@ export interface ModelPrice {
  * JSON text in env, an object in a file.
  */
 export const prices: Parser<Record<string, ModelPrice>> = (raw) => {
-  const expected = 'an object of { "<model>": { "input": <USD per 1M tokens>, "output": <USD per 1M tokens> } } (JSON text in a variable)';
+  const expected =
+    'an object of { "<model>": { "input": <USD per 1M tokens>, "output": <USD per 1M tokens> } } (JSON text in a variable)';
   let value = raw;
   if (typeof raw === 'string') {
     try {
@@ -245,7 +268,8 @@ export const prices: Parser<Record<string, ModelPrice>> = (raw) => {
   for (const [model, price] of Object.entries(value)) {
     if (!isPlainObject(price)) return bad(expected);
     const { input, output } = price;
-    if (typeof input !== 'number' || typeof output !== 'number' || !(input >= 0) || !(output >= 0)) return bad(expected);
+    if (typeof input !== 'number' || typeof output !== 'number' || !(input >= 0) || !(output >= 0))
+      return bad(expected);
     out[model] = { input, output };
   }
   return ok(out);

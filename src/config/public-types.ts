@@ -13,8 +13,26 @@ export type Level = 'trace' | 'debug' | 'info' | 'notice' | 'warn' | 'error' | '
 export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 export type ExporterName = 'otlp' | 'console' | 'none';
 /** OTel's resource detector names (OTEL_NODE_RESOURCE_DETECTORS). */
-export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process' | 'container' | 'serviceinstance' | 'aws' | 'gcp' | 'azure' | 'alibaba' | 'all' | 'none';
-export type SamplerName = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+export type ResourceDetectorName =
+  | 'env'
+  | 'host'
+  | 'os'
+  | 'process'
+  | 'container'
+  | 'serviceinstance'
+  | 'aws'
+  | 'gcp'
+  | 'azure'
+  | 'alibaba'
+  | 'all'
+  | 'none';
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
 
 export interface ScrubMatch {
   /** Where the value sits: ['attributes', 'user', 'password'] and so on. */

@@ -4,7 +4,7 @@
 // lower layer; so does a list or header map that its parser left empty by dropping parts.
 // Every problem's text is bounded and escaped here already, as the warning will print it.
 import { options, byPath } from './schema.ts';
-import type { OptionSpec, SourceKind } from './schema.ts';
+import type { OptionSpec, SourceKind } from './option.ts';
 import { readEnv } from './env.ts';
 import type { Env, RawValue } from './env.ts';
 import { loadConfigFile, describe, configDir, emptyFileLayer, flatten } from './file.ts';
@@ -30,7 +30,10 @@ const problem = (code: Problem['code'], message: string): Problem => ({ code, me
 const invalid = (message: string): Problem => problem('BUDOBSERVE_CONFIG_INVALID', message);
 
 /** A file's problems are warned about by kind, never by what their text says. */
-const CODE_OF: Record<FileProblem['kind'], Problem['code']> = { 'unknown-key': 'BUDOBSERVE_CONFIG_UNKNOWN_KEY', invalid: 'BUDOBSERVE_CONFIG_INVALID' };
+const CODE_OF: Record<FileProblem['kind'], Problem['code']> = {
+  'unknown-key': 'BUDOBSERVE_CONFIG_UNKNOWN_KEY',
+  invalid: 'BUDOBSERVE_CONFIG_INVALID',
+};
 const fromFile = (p: FileProblem): Problem => problem(CODE_OF[p.kind], p.message);
 
 export interface ResolveInput {
@@ -60,12 +63,17 @@ type Rejected = { path: string; text: string };
 export function resolveConfig(input: ResolveInput): Resolution {
   const problems: Problem[] = [];
   const envLayers = readEnv(input.env);
-  for (const u of envLayers.unknown) problems.push(problem('BUDOBSERVE_CONFIG_UNKNOWN_KEY', `unknown environment variable ${u}`));
+  for (const u of envLayers.unknown)
+    problems.push(problem('BUDOBSERVE_CONFIG_UNKNOWN_KEY', `unknown environment variable ${u}`));
   const file = fileLayer(input, problems);
 
   const values = new Map<string, unknown>();
   const sources = new Map<string, Source>();
-  const layers: Layers = [['env', envLayers.bud], ['otel-env', envLayers.otel], ['file', file.values]];
+  const layers: Layers = [
+    ['env', envLayers.bud],
+    ['otel-env', envLayers.otel],
+    ['file', file.values],
+  ];
   const rejected: Rejected[] = [];
   for (const opt of options) {
     const final = pick(opt, layers, problems, rejected) ?? defaultOf(opt);
@@ -83,7 +91,12 @@ export function resolveConfig(input: ResolveInput): Resolution {
 function fileLayer(input: ResolveInput, problems: Problem[]): FileLayer {
   const file = input.noFile === true ? emptyFileLayer() : loadConfigFile(input.cwd, input.env['BUD_OBSERVE_CONFIG']);
   if (file.loadError !== undefined) {
-    problems.push(problem('BUDOBSERVE_CONFIG_LOAD_FAILED', `could not load ${loadFailureText(file.loadError)}; going on with environment variables and defaults`));
+    problems.push(
+      problem(
+        'BUDOBSERVE_CONFIG_LOAD_FAILED',
+        `could not load ${loadFailureText(file.loadError)}; going on with environment variables and defaults`,
+      ),
+    );
   }
   for (const p of file.problems) problems.push(fromFile(p));
   if (input.inline !== undefined) {
@@ -122,7 +135,9 @@ function pick(opt: OptionSpec, layers: Layers, problems: Problem[], rejected: Re
 }
 
 function defaultOf(opt: OptionSpec): Chosen | undefined {
-  return opt.default === undefined ? undefined : { value: copyOf(opt.default), source: { kind: 'default', origin: 'default' } };
+  return opt.default === undefined
+    ? undefined
+    : { value: copyOf(opt.default), source: { kind: 'default', origin: 'default' } };
 }
 
 /** A default's own copy: the table's arrays and objects are shared by every resolution. */
@@ -130,7 +145,8 @@ function copyOf(v: unknown): unknown {
   return Array.isArray(v) ? [...(v as unknown[])] : typeof v === 'object' && v !== null ? { ...v } : v;
 }
 
-const isEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+const isEmpty = (v: unknown): boolean =>
+  Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0;
 
 function shown(path: string, raw: unknown): string {
   return byPath.get(path)?.secret === true ? '[hidden]' : describe(raw);
@@ -156,7 +172,8 @@ function toTree(values: ReadonlyMap<string, unknown>): LayeredValues {
 /** The value at an option's path ('export.traces.endpoint') of a configuration. */
 export function valueAt(config: object, path: string): unknown {
   let value: unknown = config;
-  for (const k of path.split('.')) value = typeof value === 'object' && value !== null ? Reflect.get(value, k) : undefined;
+  for (const k of path.split('.'))
+    value = typeof value === 'object' && value !== null ? Reflect.get(value, k) : undefined;
   return value;
 }
 
@@ -165,13 +182,20 @@ function usedInstead(config: ResolvedConfig, sources: Map<string, Source>, path:
   const opt = byPath.get(path)!;
   const value = valueAt(config, path);
   const source = sources.get(path);
-  if (value === undefined || source === undefined) return opt.defaultText !== undefined ? `using the default (${opt.defaultText})` : `${path} is left unset`;
-  if (opt.secret === true) return source.kind === 'default' ? 'using the default' : `using the value of ${source.origin}`;
+  if (value === undefined || source === undefined)
+    return opt.defaultText !== undefined ? `using the default (${opt.defaultText})` : `${path} is left unset`;
+  if (opt.secret === true)
+    return source.kind === 'default' ? 'using the default' : `using the value of ${source.origin}`;
   return `using ${shown(path, value)} from ${source.origin}`;
 }
 
 /** The options schema.ts marks `computed`, and what resolution adds: the instrumentations that will load, the project root. */
-function withComputedDefaults(v: LayeredValues, sources: Map<string, Source>, input: ResolveInput, file: FileLayer): ResolvedConfig {
+function withComputedDefaults(
+  v: LayeredValues,
+  sources: Map<string, Source>,
+  input: ResolveInput,
+  file: FileLayer,
+): ResolvedConfig {
   const pkg = input.packageJson;
   let serviceName = v.serviceName;
   if (serviceName === undefined) {
@@ -189,7 +213,14 @@ function withComputedDefaults(v: LayeredValues, sources: Map<string, Source>, in
     const hasEndpoint = v.export.endpoint !== undefined || v.export.traces.endpoint !== undefined;
     const asked = v.export.traces.exporter?.includes('console') === true;
     consoleEnabled = asked || !hasEndpoint;
-    sources.set('console.enabled', { kind: 'default', origin: asked ? `${sources.get('export.traces.exporter')?.origin ?? 'traces exporter'} includes console` : hasEndpoint ? 'default (an endpoint is set)' : 'default (no endpoint is set)' });
+    sources.set('console.enabled', {
+      kind: 'default',
+      origin: asked
+        ? `${sources.get('export.traces.exporter')?.origin ?? 'traces exporter'} includes console`
+        : hasEndpoint
+          ? 'default (an endpoint is set)'
+          : 'default (no endpoint is set)',
+    });
   }
   const projectRoot = configDir(file) ?? input.cwd;
   return {
@@ -197,14 +228,21 @@ function withComputedDefaults(v: LayeredValues, sources: Map<string, Source>, in
     serviceName,
     ...(serviceVersion === undefined ? {} : { serviceVersion }),
     console: { ...v.console, enabled: consoleEnabled },
-    instrumentations: { ...v.instrumentations, options: file.instrumentationOptions, active: activeInstrumentations(v.instrumentations, file.instrumentationOptions) },
+    instrumentations: {
+      ...v.instrumentations,
+      options: file.instrumentationOptions,
+      active: activeInstrumentations(v.instrumentations, file.instrumentationOptions),
+    },
     projectRoot,
     ...(file.filepath === undefined ? {} : { configFile: file.filepath }),
   };
 }
 
 /** The instrumentations that will load when their library does. */
-function activeInstrumentations(chosen: LayeredValues['instrumentations'], options: FileLayer['instrumentationOptions']): string[] {
+function activeInstrumentations(
+  chosen: LayeredValues['instrumentations'],
+  options: FileLayer['instrumentationOptions'],
+): string[] {
   // Unknown names were dropped (and reported) by the list parser, with the source at hand.
   return catalogNames().filter((n) => {
     if (options[n]?.['enabled'] === false) return false;

@@ -6,7 +6,15 @@
 // Types only; must not be imported by public-types.ts (the table would become published).
 import type { options, OptionPath } from './schema.ts';
 import type { Parser } from './parse.ts';
-import type { BudObserveConfig, ExporterName, Level, LogLevel, Protocol, ResourceDetectorName, SamplerName } from './public-types.ts';
+import type {
+  BudObserveConfig,
+  ExporterName,
+  Level,
+  LogLevel,
+  Protocol,
+  ResourceDetectorName,
+  SamplerName,
+} from './public-types.ts';
 import type { LevelName } from '../levels.ts';
 
 export type { ScrubMatch, Protocol, Level, LogLevel, ExporterName, SamplerName } from './public-types.ts';
@@ -20,17 +28,22 @@ export type OptionValue<P extends OptionPath> = ValueOf<SpecAt<P>>;
  * Whether an option always has a value: with a default, yes; one resolve.ts computes, once it
  * has (`Computed`); else only when some layer sets it.
  */
-type AlwaysSet<S, Computed extends boolean> = S extends { default: unknown } ? true : S extends { computed: true } ? Computed : false;
+type AlwaysSet<S, Computed extends boolean> = S extends { default: unknown }
+  ? true
+  : S extends { computed: true }
+    ? Computed
+    : false;
 
 // From the flat table (path -> spec) to the nested object the paths describe: the options
 // without a dot at this level (present or optional), and one nested object per group.
 type Leaf<K> = K extends `${string}.${string}` ? never : K;
 type GroupOf<K> = K extends `${infer G}.${string}` ? G : never;
 type Under<F, G extends string> = { [K in keyof F as K extends `${G}.${infer Rest}` ? Rest : never]: F[K] };
-type Tree<F, Computed extends boolean> =
-  & { [K in keyof F as AlwaysSet<F[K], Computed> extends true ? Leaf<K> : never]: ValueOf<F[K]> }
-  & { [K in keyof F as AlwaysSet<F[K], Computed> extends true ? never : Leaf<K>]?: ValueOf<F[K]> }
-  & { [G in GroupOf<keyof F>]: Tree<Under<F, G>, Computed> };
+type Tree<F, Computed extends boolean> = {
+  [K in keyof F as AlwaysSet<F[K], Computed> extends true ? Leaf<K> : never]: ValueOf<F[K]>;
+} & { [K in keyof F as AlwaysSet<F[K], Computed> extends true ? never : Leaf<K>]?: ValueOf<F[K]> } & {
+  [G in GroupOf<keyof F>]: Tree<Under<F, G>, Computed>;
+};
 type ByPath = { [S in Spec as S['path']]: S };
 
 /** Every option's value by its place in a config file; groups always exist, even empty. */
@@ -60,11 +73,17 @@ type Group = GroupsOf<OptionPath>;
 type NamedKeys<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] } & string;
 /** The leaf paths of a config type, recursing where the table has a group. */
 type ConfigPaths<T, Prefix extends string = ''> = {
-  [K in NamedKeys<T>]-?: `${Prefix}${K}` extends Group ? ConfigPaths<NonNullable<T[K]>, `${Prefix}${K}.`> : `${Prefix}${K}`;
+  [K in NamedKeys<T>]-?: `${Prefix}${K}` extends Group
+    ? ConfigPaths<NonNullable<T[K]>, `${Prefix}${K}.`>
+    : `${Prefix}${K}`;
 }[NamedKeys<T>];
 type At<T, P extends string> = P extends `${infer H}.${infer Rest}`
-  ? H extends keyof T ? At<NonNullable<T[H]>, Rest> : never
-  : P extends keyof T ? NonNullable<T[P]> : never;
+  ? H extends keyof T
+    ? At<NonNullable<T[H]>, Rest>
+    : never
+  : P extends keyof T
+    ? NonNullable<T[P]>
+    : never;
 
 type MustBeNone<T extends never> = T;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? never : [A, B]) : [A, B];
@@ -74,7 +93,9 @@ export type UndocumentedOptions = MustBeNone<Exclude<OptionPath, ConfigPaths<Bud
 /** Keys BudObserveConfig documents that no option reads. */
 export type UnknownOptions = MustBeNone<Exclude<ConfigPaths<BudObserveConfig>, OptionPath>>;
 /** Options whose resolved value would not be a valid BudObserveConfig value. */
-export type MistypedOptions = MustBeNone<{ [P in OptionPath]: OptionValue<P> extends At<BudObserveConfig, P> ? never : P }[OptionPath]>;
+export type MistypedOptions = MustBeNone<
+  { [P in OptionPath]: OptionValue<P> extends At<BudObserveConfig, P> ? never : P }[OptionPath]
+>;
 /** The named unions of the public types are exactly what the parsers accept. */
 // Each member is `never` while its check holds, so the union is the check: lint's union rules do not apply.
 /* eslint-disable @typescript-eslint/no-duplicate-type-constituents */

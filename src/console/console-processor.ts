@@ -14,7 +14,13 @@ import type { LevelName } from '../levels.ts';
 import { ATTR_LEVEL_NUM, ATTR_SPAN_TYPE, ATTR_MSG } from '../attributes.ts';
 
 const LEVEL_STYLE: Record<LevelName, (p: Painter) => (s: string) => string> = {
-  trace: (p) => p.dim, debug: (p) => p.dim, info: (p) => p.cyan, notice: (p) => p.cyan, warn: (p) => p.yellow, error: (p) => p.red, fatal: (p) => p.red,
+  trace: (p) => p.dim,
+  debug: (p) => p.dim,
+  info: (p) => p.cyan,
+  notice: (p) => p.cyan,
+  warn: (p) => p.yellow,
+  error: (p) => p.red,
+  fatal: (p) => p.red,
 };
 
 export interface ConsoleOptions {
@@ -31,8 +37,14 @@ export interface ConsoleOptions {
   transform?: (span: ReadableSpan) => ReadableSpan;
 }
 
-interface Entry { span: ReadableSpan; parentId: string | undefined }
-interface Group { entries: Entry[]; timer?: NodeJS.Timeout }
+interface Entry {
+  span: ReadableSpan;
+  parentId: string | undefined;
+}
+interface Group {
+  entries: Entry[];
+  timer?: NodeJS.Timeout;
+}
 
 /**
  * How long a block waits after its root ends. Instrumentations do not always end children
@@ -157,7 +169,8 @@ export class ConsoleSpanProcessor implements SpanProcessor {
       const tag = failed ? `${p.red(`[${failureTag(span)}]`)} ` : '';
       out = `${ts}${indent}${tag}${failed ? p.red(msg) : msg} ${p.dim(formatDuration(ms))}${failed && span.status.message ? ` ${p.red(span.status.message)}` : ''}\n`;
     }
-    if (this.#verbose) out += formatAttributes(span.attributes, `${this.#timestamps ? ' '.repeat(13) : ''}${indent}│ `, p);
+    if (this.#verbose)
+      out += formatAttributes(span.attributes, `${this.#timestamps ? ' '.repeat(13) : ''}${indent}│ `, p);
     return out;
   }
 
@@ -184,7 +197,9 @@ function describeSpan(span: ReadableSpan): string {
     if (path === undefined && typeof a['url.full'] === 'string') {
       try {
         path = new URL(a['url.full']).pathname;
-      } catch { /* leave it out */ }
+      } catch {
+        /* leave it out */
+      }
     }
     const host = a['server.address'] ?? a['net.peer.name'];
     const port = a['server.port'] ?? a['net.peer.port'];

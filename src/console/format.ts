@@ -14,11 +14,17 @@ const wrap = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\
 const identity = (s: string): string => s;
 
 export function paint(colors: boolean): Painter {
-  return colors ? { dim: wrap(2, 22), red: wrap(31, 39), cyan: wrap(36, 39), yellow: wrap(33, 39) } : { dim: identity, red: identity, cyan: identity, yellow: identity };
+  return colors
+    ? { dim: wrap(2, 22), red: wrap(31, 39), cyan: wrap(36, 39), yellow: wrap(33, 39) }
+    : { dim: identity, red: identity, cyan: identity, yellow: identity };
 }
 
 /** 'auto' follows NO_COLOR, FORCE_COLOR and whether stderr is a terminal. */
-export function wantColors(setting: 'auto' | 'always' | 'never', env: Readonly<Record<string, string | undefined>>, isTTY: boolean): boolean {
+export function wantColors(
+  setting: 'auto' | 'always' | 'never',
+  env: Readonly<Record<string, string | undefined>>,
+  isTTY: boolean,
+): boolean {
   if (setting !== 'auto') return setting === 'always';
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
   const force = env['FORCE_COLOR'];

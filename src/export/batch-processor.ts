@@ -169,7 +169,16 @@ export class BudBatchSpanProcessor implements SpanProcessor {
   #exportOne(deferred: boolean): void {
     const first = this.#queued - this.#queue.length;
     const batch = this.#queue.splice(0, this.#opts.maxExportBatchSize);
-    const owed: Owed = { first, attempts: 0, backoff: INITIAL_BACKOFF_MS, timer: undefined, wakeAt: 0, retrying: false, unreachable: false, lastError: undefined };
+    const owed: Owed = {
+      first,
+      attempts: 0,
+      backoff: INITIAL_BACKOFF_MS,
+      timer: undefined,
+      wakeAt: 0,
+      retrying: false,
+      unreachable: false,
+      lastError: undefined,
+    };
     this.#inFlight.set(batch, owed);
     this.#inFlightSpans += batch.length;
     if (deferred) this.#wait(batch, owed, 0);
@@ -218,7 +227,10 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     if (error !== undefined) this.#failed(batch.length, error);
     // Spans that waited for a free export slot go now if they fill a batch or a flush
     // waits for them; otherwise at the usual delay.
-    if (this.#queue.length > 0) this.#schedule(this.#waiters.size > 0 || this.#queue.length >= this.#opts.maxExportBatchSize ? 0 : this.#opts.scheduleDelayMs);
+    if (this.#queue.length > 0)
+      this.#schedule(
+        this.#waiters.size > 0 || this.#queue.length >= this.#opts.maxExportBatchSize ? 0 : this.#opts.scheduleDelayMs,
+      );
     for (const w of this.#waiters) w();
   }
 
@@ -286,13 +298,15 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     if (this.#reportTimer !== undefined) clearTimeout(this.#reportTimer);
     this.#reportTimer = undefined;
     for (const [batch, owed] of [...this.#inFlight]) {
-      if (owed.retrying && owed.timer !== undefined && (owed.unreachable || owed.wakeAt >= deadline)) this.#settle(batch, owed, owed.lastError);
+      if (owed.retrying && owed.timer !== undefined && (owed.unreachable || owed.wakeAt >= deadline))
+        this.#settle(batch, owed, owed.lastError);
     }
   }
 
   /** The exit bound is reached: batches waiting to retry are given up (timed out). */
   abortRetries(): void {
-    for (const [batch, owed] of [...this.#inFlight]) if (owed.timer !== undefined) this.#settle(batch, owed, abortError());
+    for (const [batch, owed] of [...this.#inFlight])
+      if (owed.timer !== undefined) this.#settle(batch, owed, abortError());
   }
 
   /** Takes every span not yet acknowledged by the collector (queued, in flight and retrying). */
@@ -366,7 +380,8 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     const since = this.#lastReport === 0 ? '' : ' since the previous report';
     this.#lastReport = Date.now();
     const why: string[] = [];
-    if (full > 0) why.push(`${full} because the export queue (${this.#opts.maxQueueSize} spans, OTEL_BSP_MAX_QUEUE_SIZE) was full`);
+    if (full > 0)
+      why.push(`${full} because the export queue (${this.#opts.maxQueueSize} spans, OTEL_BSP_MAX_QUEUE_SIZE) was full`);
     if (failed > 0) why.push(`${failed} because the collector did not accept them`);
     warn('BUDOBSERVE_SPANS_DROPPED', 'dropped', [full + failed, since, why.join(', '), this.dropped]);
   }

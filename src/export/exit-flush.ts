@@ -12,9 +12,7 @@ export interface ExitPayload {
   body: Uint8Array;
 }
 
-export type ExitFlushResult =
-  | { result: 'sent' | 'nothing' | 'timeout' }
-  | { result: 'failed'; reason: string };
+export type ExitFlushResult = { result: 'sent' | 'nothing' | 'timeout' } | { result: 'failed'; reason: string };
 
 export function flushAtExit(payloads: ExitPayload[], deadline: number): ExitFlushResult {
   if (payloads.length === 0) return { result: 'nothing' };
@@ -22,9 +20,16 @@ export function flushAtExit(payloads: ExitPayload[], deadline: number): ExitFlus
   if (remaining <= 0) return { result: 'timeout' };
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const prepared = payloads.map(({ target, body }) => {
-    const headers: Record<string, string> = { ...target.headers, 'content-type': target.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf' };
+    const headers: Record<string, string> = {
+      ...target.headers,
+      'content-type': target.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
+    };
     if (target.compression === 'gzip') headers['content-encoding'] = 'gzip';
-    return { url: target.url, headers, body: target.compression === 'gzip' ? process.getBuiltinModule('node:zlib').gzipSync(body) : body };
+    return {
+      url: target.url,
+      headers,
+      body: target.compression === 'gzip' ? process.getBuiltinModule('node:zlib').gzipSync(body) : body,
+    };
   });
   const { Worker, MessageChannel, receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
   const { port1, port2 } = new MessageChannel();

@@ -9,8 +9,17 @@ import type { MessagePort } from 'node:worker_threads';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
-interface Payload { url: string; headers: Record<string, string>; body: Uint8Array }
-interface Data { payloads: Payload[]; deadline: number; flag: SharedArrayBuffer; port: MessagePort }
+interface Payload {
+  url: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+interface Data {
+  payloads: Payload[];
+  deadline: number;
+  flag: SharedArrayBuffer;
+  port: MessagePort;
+}
 
 const data = workerData as Data;
 const flag = new Int32Array(data.flag);
@@ -26,11 +35,15 @@ function post(p: Payload): Promise<number | string> {
     const timeout = Math.max(1, data.deadline - Date.now()) + 1000;
     const failed = (e: unknown): void => resolve((e as NodeJS.ErrnoException | null)?.code ?? 'no answer');
     try {
-      const req = send(url, { method: 'POST', headers: { ...p.headers, 'content-length': String(p.body.byteLength) }, timeout }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', failed);
-      });
+      const req = send(
+        url,
+        { method: 'POST', headers: { ...p.headers, 'content-length': String(p.body.byteLength) }, timeout },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', failed);
+        },
+      );
       req.on('timeout', () => req.destroy());
       req.on('error', failed);
       req.end(p.body);

@@ -21,7 +21,8 @@ export interface SignalTarget {
 /** Where and how a signal is sent, or undefined when it is not sent over OTLP. */
 export function signalTarget(config: ResolvedConfig, signal: Signal): SignalTarget | undefined {
   const own = config.export[signal];
-  const exporters = own?.exporter ?? (config.export.endpoint !== undefined || own?.endpoint !== undefined ? ['otlp'] : []);
+  const exporters =
+    own?.exporter ?? (config.export.endpoint !== undefined || own?.endpoint !== undefined ? ['otlp'] : []);
   if (!exporters.includes('otlp')) return undefined;
   const protocol = own?.protocol ?? config.export.protocol;
   let url = own?.endpoint;
@@ -31,7 +32,14 @@ export function signalTarget(config: ResolvedConfig, signal: Signal): SignalTarg
   }
   const headers: Record<string, string> = { ...config.export.headers, ...own?.headers };
   if (config.export.token !== undefined) headers['authorization'] = `Bearer ${config.export.token}`;
-  return { signal, url, protocol, headers, timeoutMs: own?.timeoutMs ?? config.export.timeoutMs, compression: config.export.compression };
+  return {
+    signal,
+    url,
+    protocol,
+    headers,
+    timeoutMs: own?.timeoutMs ?? config.export.timeoutMs,
+    compression: config.export.compression,
+  };
 }
 
 const GRPC_EXPORTERS = { traces: 'OTLPTraceExporter', metrics: 'OTLPMetricExporter', logs: 'OTLPLogExporter' } as const;
@@ -42,8 +50,17 @@ const GRPC_EXPORTERS = { traces: 'OTLPTraceExporter', metrics: 'OTLPMetricExport
  * @param opts OtlpHttpExporter's options (OTLP/HTTP only): retry false when the caller retries
  *   (the span batch processor), reportAtExit for the logs SDK.
  */
-export function createExporter<T, E = OtlpHttpExporter<T>>(target: SignalTarget, serializers: { protobuf: ISerializer<T, unknown>; json: ISerializer<T, unknown> }, opts: { retry?: boolean; reportAtExit?: boolean } = {}): E {
-  if (target.protocol !== 'grpc') return new OtlpHttpExporter<T>(target, target.protocol === 'http/json' ? serializers.json : serializers.protobuf, opts) as E;
+export function createExporter<T, E = OtlpHttpExporter<T>>(
+  target: SignalTarget,
+  serializers: { protobuf: ISerializer<T, unknown>; json: ISerializer<T, unknown> },
+  opts: { retry?: boolean; reportAtExit?: boolean } = {},
+): E {
+  if (target.protocol !== 'grpc')
+    return new OtlpHttpExporter<T>(
+      target,
+      target.protocol === 'http/json' ? serializers.json : serializers.protobuf,
+      opts,
+    ) as E;
   const grpc = loadChunk<typeof import('../chunks/exporter-grpc.ts')>('exporter-grpc');
   const Exporter = grpc[GRPC_EXPORTERS[target.signal]] as unknown as new (o: object) => E;
   const metadata = new grpc.Metadata();

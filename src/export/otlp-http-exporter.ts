@@ -25,7 +25,11 @@ export class OtlpHttpExporter<T> {
    *   one exit report (failureAtExit) and answered to the SDK as done: the logs SDK would
    *   otherwise print it through OTel's global error handler, a second line at exit.
    */
-  constructor(target: SignalTarget, serializer: ISerializer<T, unknown>, opts: { retry?: boolean; reportAtExit?: boolean } = {}) {
+  constructor(
+    target: SignalTarget,
+    serializer: ISerializer<T, unknown>,
+    opts: { retry?: boolean; reportAtExit?: boolean } = {},
+  ) {
     this.#serializer = serializer;
     this.#reportAtExit = opts.reportAtExit === true;
     this.#transport = new HttpTransport({
@@ -39,18 +43,21 @@ export class OtlpHttpExporter<T> {
   }
 
   export(items: T, resultCallback: (result: ExportResult) => void): void {
-    if (this.#closed) return resultCallback({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
+    if (this.#closed)
+      return resultCallback({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
     let body: Uint8Array | undefined;
     try {
       body = this.#serializer.serializeRequest(items);
     } catch (error) {
       return resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
     }
-    if (body === undefined) return resultCallback({ code: ExportResultCode.FAILED, error: new Error('nothing to serialize') });
+    if (body === undefined)
+      return resultCallback({ code: ExportResultCode.FAILED, error: new Error('nothing to serialize') });
     const p = this.#transport.send(body).then(
       () => resultCallback({ code: ExportResultCode.SUCCESS }),
       (error: unknown) => {
-        if (!this.#reportAtExit || !this.#exiting) return resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
+        if (!this.#reportAtExit || !this.#exiting)
+          return resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
         this.failureAtExit ??= error;
         return resultCallback({ code: ExportResultCode.SUCCESS });
       },

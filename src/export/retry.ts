@@ -60,7 +60,12 @@ export function networkHint(error: unknown): RetryHint {
  * @param exitDeadline set once the app is exiting: a refused collector is not retried, and
  *   no wait may end past the deadline.
  */
-export function retryWait(hint: RetryHint | undefined, backoff: number, exitDeadline: number | undefined, now = Date.now()): number | undefined {
+export function retryWait(
+  hint: RetryHint | undefined,
+  backoff: number,
+  exitDeadline: number | undefined,
+  now = Date.now(),
+): number | undefined {
   if (hint === undefined || !hint.retryable || hint.aborted === true) return undefined;
   if (exitDeadline !== undefined && hint.unreachable === true) return undefined;
   // Retry-After is a lower bound: a collector answering "Retry-After: 0" (or a date in the

@@ -12,7 +12,16 @@ import type { Agent, ClientRequest } from 'node:http';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { AGENT_VERSION } from '../version.ts';
-import { abortError, hintFor, INITIAL_BACKOFF_MS, networkHint, nextBackoff, retryWait, statusHint, withHint } from './retry.ts';
+import {
+  abortError,
+  hintFor,
+  INITIAL_BACKOFF_MS,
+  networkHint,
+  nextBackoff,
+  retryWait,
+  statusHint,
+  withHint,
+} from './retry.ts';
 
 // http, https (which brings tls and crypto) and zlib are loaded at the first export, not at
 // start-up: a process that never exports, or exports late, does not pay for them first.
@@ -54,7 +63,11 @@ export class HttpTransport {
   constructor(opts: TransportOptions) {
     this.#opts = opts;
     this.#url = new URL(opts.url);
-    this.#headers = { ...opts.headers, 'content-type': opts.contentType, 'user-agent': `budobserve-agent/${AGENT_VERSION}` };
+    this.#headers = {
+      ...opts.headers,
+      'content-type': opts.contentType,
+      'user-agent': `budobserve-agent/${AGENT_VERSION}`,
+    };
     if (opts.compression === 'gzip') this.#headers['content-encoding'] = 'gzip';
   }
 
@@ -115,21 +128,38 @@ export class HttpTransport {
       };
       // The socket timeout below only catches silence; a collector that trickles its answer
       // a byte at a time would hold the request for ever without this one.
-      const deadline = setTimeout(() => req?.destroy(new Error(`no complete answer from the collector within ${timeoutMs} ms`)), timeoutMs);
+      const deadline = setTimeout(
+        () => req?.destroy(new Error(`no complete answer from the collector within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       deadline.unref();
       try {
-        req = mod.request(this.#url, { method: 'POST', headers: { ...this.#headers, 'content-length': String(payload.byteLength) }, agent: this.#agent, timeout: timeoutMs }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) return settle();
-            const ra: string | string[] | undefined = res.headers['retry-after'];
-            settle(withHint(new ExportHttpError(status, `collector answered HTTP ${status}`), statusHint(status, typeof ra === 'string' ? ra : ra?.[0])));
-          });
-          res.on('error', (e) => settle(e));
-          // A connection cut in the middle of the answer ends the response without 'end'.
-          res.on('close', () => settle(new Error('the collector closed the connection before answering in full')));
-        });
+        req = mod.request(
+          this.#url,
+          {
+            method: 'POST',
+            headers: { ...this.#headers, 'content-length': String(payload.byteLength) },
+            agent: this.#agent,
+            timeout: timeoutMs,
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              const status = res.statusCode ?? 0;
+              if (status >= 200 && status < 300) return settle();
+              const ra: string | string[] | undefined = res.headers['retry-after'];
+              settle(
+                withHint(
+                  new ExportHttpError(status, `collector answered HTTP ${status}`),
+                  statusHint(status, typeof ra === 'string' ? ra : ra?.[0]),
+                ),
+              );
+            });
+            res.on('error', (e) => settle(e));
+            // A connection cut in the middle of the answer ends the response without 'end'.
+            res.on('close', () => settle(new Error('the collector closed the connection before answering in full')));
+          },
+        );
       } catch (error) {
         // Node refused to build the request (a header value with CR/LF, a bad header name):
         // the same request fails the same way every time, so it is final.
@@ -188,7 +218,10 @@ const REJECTED: Record<string, string> = {
 
 /** A synchronous throw of http.request(), as a final error naming Node's code, never a value. */
 function requestRejected(error: unknown): Error {
-  const code = (error as NodeJS.ErrnoException | null | undefined)?.code ?? (error as Error | undefined)?.name ?? 'unknown error';
+  const code =
+    (error as NodeJS.ErrnoException | null | undefined)?.code ?? (error as Error | undefined)?.name ?? 'unknown error';
   const why = REJECTED[code] ?? 'Node rejected the request options';
-  return withHint(Object.assign(new Error(`the export request could not be made (${code}: ${why})`), { code }), { retryable: false });
+  return withHint(Object.assign(new Error(`the export request could not be made (${code}: ${why})`), { code }), {
+    retryable: false,
+  });
 }

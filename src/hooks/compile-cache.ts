@@ -22,7 +22,8 @@ export function enableCompileCache(): void {
       return;
     }
     // Root's folder (closed to others) or an unwritable temp folder: Node would fail there too.
-    if (verdict.benign !== true) reportUntrusted("Node's compile cache folder", dir, verdict.reason, "Node's compile cache stays off");
+    if (verdict.benign !== true)
+      reportUntrusted("Node's compile cache folder", dir, verdict.reason, "Node's compile cache stays off");
   } catch {
     // The cache only saves time; the app runs the same without it.
   }

@@ -84,11 +84,15 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
   if (g[kHooksInstalled] === true) return;
   g[kHooksInstalled] = true;
 
-  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks: () => boolean }>('import-in-the-middle/supports-sync-hooks.mjs');
+  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks: () => boolean }>(
+    'import-in-the-middle/supports-sync-hooks.mjs',
+  );
   const inThread = supportsSyncHooks();
   if (!inThread) {
     try {
-      nodeModule.register('import-in-the-middle/hook.mjs', import.meta.url, { data: { include: [...opts.allModules] } });
+      nodeModule.register('import-in-the-middle/hook.mjs', import.meta.url, {
+        data: { include: [...opts.allModules] },
+      });
     } catch (error) {
       warn('BUDOBSERVE_HOOKS_FAILED', 'iitmInstall', [], { cause: error });
     }
@@ -134,11 +138,15 @@ class EsmLibraries {
   /** Loads import-in-the-middle (undefined, with one warning, when it cannot be). */
   loadIitm(): IitmHook | undefined {
     try {
-      const { createHook } = requireExternal<{ createHook: (meta: { url: string }) => IitmHook }>('import-in-the-middle/create-hook.mjs');
+      const { createHook } = requireExternal<{ createHook: (meta: { url: string }) => IitmHook }>(
+        'import-in-the-middle/create-hook.mjs',
+      );
       // meta.url names import-in-the-middle's own hook file, from which it finds its
       // runtime (lib/register.js) for the wrappers it generates.
       const hook = createHook({ url: resolveExternal('import-in-the-middle/hook.mjs') });
-      hook.applyOptions({ shouldInclude: (url, specifier) => this.#isHooked(specifier) && this.isModule(url) && !this.wrapsCommonJs(url) });
+      hook.applyOptions({
+        shouldInclude: (url, specifier) => this.#isHooked(specifier) && this.isModule(url) && !this.wrapsCommonJs(url),
+      });
       debug('import-in-the-middle loaded for an ES-module library');
       this.iitm = hook;
       return hook;
@@ -160,8 +168,15 @@ function resolveHook(opts: ModuleHooksOptions, inThread: boolean, esm: EsmLibrar
     } catch {
       // an instrumentation failing to enable is reported where it fails; resolution goes on
     }
-    const result = esm.iitm !== undefined ? esm.iitm.resolveSync(specifier, context, nextResolve) : nextResolve(specifier, context);
-    if (!inThread || context.conditions?.includes('import') !== true || result.url.includes('iitm=') || !opts.isHooked(specifier)) return result;
+    const result =
+      esm.iitm !== undefined ? esm.iitm.resolveSync(specifier, context, nextResolve) : nextResolve(specifier, context);
+    if (
+      !inThread ||
+      context.conditions?.includes('import') !== true ||
+      result.url.includes('iitm=') ||
+      !opts.isHooked(specifier)
+    )
+      return result;
     try {
       if (result.url.startsWith('node:')) {
         // Patch the builtin now, before its ES-module view is made (or refresh that view).
@@ -193,16 +208,29 @@ function loadHook(opts: ModuleHooksOptions, inThread: boolean, esm: EsmLibraries
     if (url.endsWith(BRIDGE)) {
       const real = withoutMarker(url, BRIDGE);
       const pre = JSON.stringify(withMarker(real, PRELOAD));
-      return { format: 'module', shortCircuit: true, source: `import ${pre};\nexport * from ${JSON.stringify(real)};\nexport { default } from ${JSON.stringify(real)};\n` };
+      return {
+        format: 'module',
+        shortCircuit: true,
+        source: `import ${pre};\nexport * from ${JSON.stringify(real)};\nexport { default } from ${JSON.stringify(real)};\n`,
+      };
     }
     if (url.endsWith(PRELOAD)) {
       const real = withoutMarker(url, PRELOAD);
-      return { format: 'module', shortCircuit: true, source: `import { createRequire } from 'node:module';\ncreateRequire(${JSON.stringify(real)})(${JSON.stringify(fileURLToPath(real))});\n` };
+      return {
+        format: 'module',
+        shortCircuit: true,
+        source: `import { createRequire } from 'node:module';\ncreateRequire(${JSON.stringify(real)})(${JSON.stringify(fileURLToPath(real))});\n`,
+      };
     }
     let result = esm.iitm !== undefined ? esm.iitm.loadSync(url, context, nextLoad) : nextLoad(url, context);
     // With the off-thread loader also installed (old releases), Node refuses the null
     // CommonJS source its own loader hands back; read the file instead.
-    if (!inThread && result.format === 'commonjs' && (result.source === undefined || result.source === null) && url.startsWith('file:')) {
+    if (
+      !inThread &&
+      result.format === 'commonjs' &&
+      (result.source === undefined || result.source === null) &&
+      url.startsWith('file:')
+    ) {
       result = { ...result, source: readFileSync(fileURLToPath(url), 'utf8') };
     }
     if (opts.transform === undefined || !url.startsWith('file:')) return result;
@@ -211,14 +239,23 @@ function loadHook(opts: ModuleHooksOptions, inThread: boolean, esm: EsmLibraries
 }
 
 /** A loaded JavaScript module with the auto-trace rewrite applied, or as it was. */
-function transformed(transform: NonNullable<ModuleHooksOptions['transform']>, url: string, result: LoadFnOutput): LoadFnOutput {
+function transformed(
+  transform: NonNullable<ModuleHooksOptions['transform']>,
+  url: string,
+  result: LoadFnOutput,
+): LoadFnOutput {
   // A .js file that require() loads comes back without a format (Node decides it when it
   // compiles); the package's "type" says which it will be.
   const format = result.format ?? formatOf(url, undefined);
   if (format === undefined || !JS_FORMATS.has(format)) return result;
   try {
     // A require() pulled into the ES-module graph can come back without source.
-    const source = result.source === undefined || result.source === null ? readFileSync(fileURLToPath(url), 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+    const source =
+      result.source === undefined || result.source === null
+        ? readFileSync(fileURLToPath(url), 'utf8')
+        : typeof result.source === 'string'
+          ? result.source
+          : Buffer.from(result.source as Uint8Array).toString('utf8');
     const rewritten = transform(url, source, format);
     if (rewritten !== undefined) return { ...result, source: rewritten, shortCircuit: true };
   } catch (error) {

@@ -61,14 +61,19 @@ export function checkTrustedDir(dir: string): Verdict {
   if (st.isSymbolicLink()) return { ok: false, reason: 'it is a symbolic link' };
   if (!st.isDirectory()) return { ok: false, reason: 'it is not a folder' };
   const problem = notOwnOnly(st, uid);
-  if (problem !== undefined) return { ok: false, reason: problem, ...(st.uid === 0 && writableBy(st.mode) === undefined ? { benign: true } : {}) };
+  if (problem !== undefined)
+    return {
+      ok: false,
+      reason: problem,
+      ...(st.uid === 0 && writableBy(st.mode) === undefined ? { benign: true } : {}),
+    };
   const above = checkAncestors(parent, uid);
   return above === undefined ? { ok: true, dir: join(parent, basename(dir)) } : { ok: false, reason: above };
 }
 
 /** ssh's rule for the folders above: owned by root or this user, closed to others' writes. */
 function checkAncestors(start: string, uid: number): string | undefined {
-  for (let p = start; ; ) {
+  for (let p = start; ;) {
     const st = statSync(p, { throwIfNoEntry: false });
     if (st === undefined) return `its parent ${shownPath(p, 40)} cannot be inspected`;
     if (st.uid !== 0 && st.uid !== uid) return `its parent ${shownPath(p, 40)} belongs to uid ${st.uid}`;
@@ -91,7 +96,12 @@ export function ensureTrustedDir(dir: string, recursive = false): Verdict {
   } catch (error) {
     // EEXIST: another process of ours made it meanwhile; the check below judges it. Anything
     // else (EACCES, EROFS) means a folder nobody planted: skipped without a warning.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return { ok: false, reason: `it cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)})`, benign: true };
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      return {
+        ok: false,
+        reason: `it cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        benign: true,
+      };
   }
   return checkTrustedDir(dir);
 }
@@ -108,14 +118,19 @@ export function privateTempDir(parent: string, prefix: string): Verdict {
     const above = uid === undefined ? undefined : checkAncestors(realpathSync.native(parent), uid);
     if (above !== undefined) return { ok: false, reason: above };
     // Bounded: someone else's folders of the same name prefix must not make start-up slow.
-    const earlier = readdirSync(parent).filter((name) => name.startsWith(prefix) && name.length === prefix.length + 6).slice(0, 8);
+    const earlier = readdirSync(parent)
+      .filter((name) => name.startsWith(prefix) && name.length === prefix.length + 6)
+      .slice(0, 8);
     for (const name of earlier) {
       const verdict = checkTrustedDir(join(parent, name));
       if (verdict.ok) return verdict;
     }
     return checkTrustedDir(mkdtempSync(join(parent, prefix)));
   } catch (error) {
-    return { ok: false, reason: `no private folder can be made in ${shownPath(parent)} (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+    return {
+      ok: false,
+      reason: `no private folder can be made in ${shownPath(parent)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    };
   }
 }
 

@@ -104,7 +104,8 @@ export class Integrations {
     try {
       // The chunk the build made of entry.source; the entry types it and names the class.
       const Ctor = entry.load(<Module>() => loadChunk<Module>(`instrumentation-${entry.name}`));
-      if (typeof Ctor !== 'function') throw new Error(`the chunk built from ${entry.source} has no instrumentation class`);
+      if (typeof Ctor !== 'function')
+        throw new Error(`the chunk built from ${entry.source} has no instrumentation class`);
       // Constructed enabled, as registerInstrumentations() does: some instrumentations (undici)
       // read config.enabled on every call, so enabling later with enable() would leave them
       // silent. The global providers are already set, so nothing is created too early.
@@ -116,7 +117,10 @@ export class Integrations {
       for (const scope of entry.supersedes ?? []) this.#opts.supersede?.(scope);
       debug('instrumentation %s enabled at %s ms', entry.name, uptimeMs());
     } catch (error) {
-      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', 'enable', [entry.name, entry.modules.join(', ') || 'its target'], { cause: error, once: entry.name });
+      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', 'enable', [entry.name, entry.modules.join(', ') || 'its target'], {
+        cause: error,
+        once: entry.name,
+      });
     }
   }
 }

@@ -20,7 +20,14 @@ export const catalog: readonly CatalogEntry[] = [
  * instrumentation already covers, so with both on every middleware span came twice (an app
  * using `router` on its own names it).
  */
-export const disabledByDefault: ReadonlySet<string> = new Set(['fs', 'dns', 'net', 'host-metrics', 'runtime-node', 'router']);
+export const disabledByDefault: ReadonlySet<string> = new Set([
+  'fs',
+  'dns',
+  'net',
+  'host-metrics',
+  'runtime-node',
+  'router',
+]);
 
 let names: string[] | undefined;
 export function catalogNames(): string[] {

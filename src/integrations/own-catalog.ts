@@ -8,15 +8,53 @@
 import type { CatalogEntry } from './catalog-entry.ts';
 
 export const ownCatalog: readonly CatalogEntry[] = [
-  { name: 'fastify', source: '../libraries/fastify.ts', load: (chunk) => chunk<typeof import('../libraries/fastify.ts')>().FastifyInstrumentation, modules: ['fastify'] },
-  { name: 'nestjs-core', source: '../libraries/nestjs.ts', load: (chunk) => chunk<typeof import('../libraries/nestjs.ts')>().NestjsInstrumentation, modules: ['@nestjs/core'] },
-  { name: 'hono', source: '../libraries/hono.ts', load: (chunk) => chunk<typeof import('../libraries/hono.ts')>().HonoInstrumentation, modules: ['hono'] },
-  { name: 'postgres', source: '../libraries/postgres-js.ts', load: (chunk) => chunk<typeof import('../libraries/postgres-js.ts')>().PostgresJsInstrumentation, modules: ['postgres'] },
-  { name: 'openai', source: '../libraries/openai.ts', load: (chunk) => chunk<typeof import('../libraries/openai.ts')>().OpenAIInstrumentation, modules: ['openai'] },
   {
-    name: 'anthropic', source: '../libraries/anthropic.ts', load: (chunk) => chunk<typeof import('../libraries/anthropic.ts')>().AnthropicInstrumentation, modules: ['@anthropic-ai/sdk'],
+    name: 'fastify',
+    source: '../libraries/fastify.ts',
+    load: (chunk) => chunk<typeof import('../libraries/fastify.ts')>().FastifyInstrumentation,
+    modules: ['fastify'],
+  },
+  {
+    name: 'nestjs-core',
+    source: '../libraries/nestjs.ts',
+    load: (chunk) => chunk<typeof import('../libraries/nestjs.ts')>().NestjsInstrumentation,
+    modules: ['@nestjs/core'],
+  },
+  {
+    name: 'hono',
+    source: '../libraries/hono.ts',
+    load: (chunk) => chunk<typeof import('../libraries/hono.ts')>().HonoInstrumentation,
+    modules: ['hono'],
+  },
+  {
+    name: 'postgres',
+    source: '../libraries/postgres-js.ts',
+    load: (chunk) => chunk<typeof import('../libraries/postgres-js.ts')>().PostgresJsInstrumentation,
+    modules: ['postgres'],
+  },
+  {
+    name: 'openai',
+    source: '../libraries/openai.ts',
+    load: (chunk) => chunk<typeof import('../libraries/openai.ts')>().OpenAIInstrumentation,
+    modules: ['openai'],
+  },
+  {
+    name: 'anthropic',
+    source: '../libraries/anthropic.ts',
+    load: (chunk) => chunk<typeof import('../libraries/anthropic.ts')>().AnthropicInstrumentation,
+    modules: ['@anthropic-ai/sdk'],
     supersedes: ['com.anthropic.sdk.typescript'],
   },
-  { name: 'bullmq', source: '../libraries/bullmq.ts', load: (chunk) => chunk<typeof import('../libraries/bullmq.ts')>().BullMQInstrumentation, modules: ['bullmq'] },
-  { name: 'dapr', source: '../libraries/dapr.ts', load: (chunk) => chunk<typeof import('../libraries/dapr.ts')>().DaprInstrumentation, modules: ['@dapr/dapr'] },
+  {
+    name: 'bullmq',
+    source: '../libraries/bullmq.ts',
+    load: (chunk) => chunk<typeof import('../libraries/bullmq.ts')>().BullMQInstrumentation,
+    modules: ['bullmq'],
+  },
+  {
+    name: 'dapr',
+    source: '../libraries/dapr.ts',
+    load: (chunk) => chunk<typeof import('../libraries/dapr.ts')>().DaprInstrumentation,
+    modules: ['@dapr/dapr'],
+  },
 ];

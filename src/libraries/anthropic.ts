@@ -27,23 +27,31 @@ const count = (usage: Obj, key: string): number => (typeof usage[key] === 'numbe
  */
 function inputTokens(usage: unknown): number | undefined {
   if (!isObj(usage) || typeof usage['input_tokens'] !== 'number') return undefined;
-  return count(usage, 'input_tokens') + count(usage, 'cache_read_input_tokens') + count(usage, 'cache_creation_input_tokens');
+  return (
+    count(usage, 'input_tokens') + count(usage, 'cache_read_input_tokens') + count(usage, 'cache_creation_input_tokens')
+  );
 }
 
 function part(block: unknown): unknown {
   if (!isObj(block)) return block;
   if (block['type'] === 'text') return { type: 'text', content: block['text'] };
-  if (block['type'] === 'tool_use') return { type: 'tool_call', id: block['id'], name: block['name'], arguments: block['input'] };
+  if (block['type'] === 'tool_use')
+    return { type: 'tool_call', id: block['id'], name: block['name'], arguments: block['input'] };
   return block;
 }
 
 function message(m: unknown): unknown {
   if (!isObj(m)) return m;
   const content = m['content'];
-  return { role: m['role'], parts: typeof content === 'string' ? [{ type: 'text', content }] : list(content).map(part) };
+  return {
+    role: m['role'],
+    parts: typeof content === 'string' ? [{ type: 'text', content }] : list(content).map(part),
+  };
 }
 
-interface StreamState { blocks: unknown[] }
+interface StreamState {
+  blocks: unknown[];
+}
 const streams = new WeakMap<GenAiCall, StreamState>();
 
 const messages: CallSpec = {
@@ -65,7 +73,10 @@ const messages: CallSpec = {
   body(call, d) {
     const stop = d['stop_reason'];
     call.response({
-      id: d['id'], model: d['model'], inputTokens: inputTokens(d['usage']), outputTokens: isObj(d['usage']) ? d['usage']['output_tokens'] : undefined,
+      id: d['id'],
+      model: d['model'],
+      inputTokens: inputTokens(d['usage']),
+      outputTokens: isObj(d['usage']) ? d['usage']['output_tokens'] : undefined,
       ...(typeof stop === 'string' ? { finishReasons: [stop] } : {}),
       output: () => [{ role: 'assistant', parts: list(d['content']).map(part), finish_reason: stop }],
     });
@@ -78,20 +89,27 @@ const messages: CallSpec = {
     const state = s;
     if (type === 'message_start' && isObj(e['message'])) {
       const m = e['message'];
-      call.response({ id: m['id'], model: m['model'], inputTokens: inputTokens(m['usage']), outputTokens: isObj(m['usage']) ? m['usage']['output_tokens'] : undefined });
+      call.response({
+        id: m['id'],
+        model: m['model'],
+        inputTokens: inputTokens(m['usage']),
+        outputTokens: isObj(m['usage']) ? m['usage']['output_tokens'] : undefined,
+      });
     } else if (type === 'content_block_start' && typeof e['index'] === 'number') {
       state.blocks[e['index']] = part(e['content_block']);
     } else if (type === 'content_block_delta' && typeof e['index'] === 'number' && isObj(e['delta'])) {
       const block = state.blocks[e['index']];
       const text = e['delta']['text'];
-      if (isObj(block) && block['type'] === 'text' && typeof text === 'string') block['content'] = String(block['content'] ?? '') + text;
+      if (isObj(block) && block['type'] === 'text' && typeof text === 'string')
+        block['content'] = String(block['content'] ?? '') + text;
     } else if (type === 'message_delta') {
       const delta = isObj(e['delta']) ? e['delta'] : {};
       const usage = isObj(e['usage']) ? e['usage'] : {};
       const stop = delta['stop_reason'];
       // message_delta's usage is cumulative; it repeats input_tokens only in newer API versions.
       call.response({
-        outputTokens: usage['output_tokens'], inputTokens: inputTokens(usage),
+        outputTokens: usage['output_tokens'],
+        inputTokens: inputTokens(usage),
         ...(typeof stop === 'string' ? { finishReasons: [stop] } : {}),
         output: () => [{ role: 'assistant', parts: state.blocks, finish_reason: stop }],
       });
@@ -99,7 +117,9 @@ const messages: CallSpec = {
   },
 };
 
-interface AnthropicExports { Messages?: { prototype: unknown } }
+interface AnthropicExports {
+  Messages?: { prototype: unknown };
+}
 
 function messagesClass(mod: unknown): AnthropicExports['Messages'] {
   const m = mod as { Anthropic?: AnthropicExports; default?: AnthropicExports };
@@ -113,11 +133,18 @@ export class AnthropicInstrumentation extends GenAiInstrumentationBase {
 
   protected init(): InstrumentationNodeModuleDefinition[] {
     // 1.x is the line tested; 0.x releases are left alone rather than patched on trust.
-    return [new InstrumentationNodeModuleDefinition('@anthropic-ai/sdk', ['>=1.0.0 <2'], (mod: unknown) => {
-      this.patchMethod(messagesClass(mod)?.prototype, 'create', messages, '@anthropic-ai/sdk messages.create');
-      return mod;
-    }, (mod: unknown) => {
-      this.unpatchMethod(messagesClass(mod)?.prototype, 'create');
-    })];
+    return [
+      new InstrumentationNodeModuleDefinition(
+        '@anthropic-ai/sdk',
+        ['>=1.0.0 <2'],
+        (mod: unknown) => {
+          this.patchMethod(messagesClass(mod)?.prototype, 'create', messages, '@anthropic-ai/sdk messages.create');
+          return mod;
+        },
+        (mod: unknown) => {
+          this.unpatchMethod(messagesClass(mod)?.prototype, 'create');
+        },
+      ),
+    ];
   }
 }

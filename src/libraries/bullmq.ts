@@ -25,7 +25,11 @@
 // Worker#handleFailed (wrapped, never changed in behaviour). Must not touch jobs' data nor a telemetry the app set itself.
 import { context, createContextKey, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { Attributes, AttributeValue, Context, Link, Span, SpanContext, Tracer } from '@opentelemetry/api';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+} from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { warn } from '../errors.ts';
 import { recordFailure } from '../spans/failure.ts';
@@ -40,7 +44,9 @@ const BULL_PRODUCER = 3;
 const BULL_CONSUMER = 4;
 
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
-interface Proto { prototype: Record<string, unknown> }
+interface Proto {
+  prototype: Record<string, unknown>;
+}
 
 /** BullMQ attribute → messaging semconv attribute (the BullMQ one is kept as well). */
 const RENAMES: Readonly<Record<string, string>> = {
@@ -86,7 +92,8 @@ class BullSpan {
       if (key === 'bullmq.queue.operation' && typeof value === 'string') this.#operation = value;
     }
     span.setAttributes(out);
-    if (this.#queue !== undefined && this.#operation !== undefined) span.updateName(`${this.#operation} ${this.#queue}`);
+    if (this.#queue !== undefined && this.#operation !== undefined)
+      span.updateName(`${this.#operation} ${this.#queue}`);
   }
 
   addEvent(name: string, attributes?: Record<string, AttributeValue | undefined>): void {
@@ -145,13 +152,21 @@ export class BudBullTelemetry {
         const kind = options?.kind;
         if (kind !== BULL_PRODUCER && kind !== BULL_CONSUMER) return inert;
         const parent = ctx ?? context.active();
-        const scheduledBy = trace.getSpan(parent) === undefined ? parent.getValue(kScheduledBy) as SpanContext | undefined : undefined;
+        const scheduledBy =
+          trace.getSpan(parent) === undefined ? (parent.getValue(kScheduledBy) as SpanContext | undefined) : undefined;
         const links: Link[] = scheduledBy === undefined ? [] : [{ context: scheduledBy }];
-        const span = getTracer().startSpan(name, {
-          kind: kind === BULL_PRODUCER ? SpanKind.PRODUCER : SpanKind.CONSUMER,
-          attributes: { 'messaging.system': 'bullmq', 'messaging.operation.type': kind === BULL_PRODUCER ? 'publish' : 'process' },
-          links,
-        }, parent);
+        const span = getTracer().startSpan(
+          name,
+          {
+            kind: kind === BULL_PRODUCER ? SpanKind.PRODUCER : SpanKind.CONSUMER,
+            attributes: {
+              'messaging.system': 'bullmq',
+              'messaging.operation.type': kind === BULL_PRODUCER ? 'publish' : 'process',
+            },
+            links,
+          },
+          parent,
+        );
         return new BullSpan(span);
       },
     };
@@ -170,14 +185,30 @@ export class BullMQInstrumentation extends InstrumentationBase {
     // has no "exports"; "module" is for bundlers), and BullMQ requires its classes from there.
     // The dist/esm files are hooked too, for apps that import them by path.
     const files = ['cjs', 'esm'].flatMap((flavour) => [
-      new InstrumentationNodeModuleFile(`bullmq/dist/${flavour}/classes/queue-base.js`, SUPPORTED,
-        (exports: Record<string, unknown>) => this.#patch(exports, 'QueueBase', ['trace']), (exports: Record<string, unknown>) => this.#unpatch(exports, 'QueueBase', ['trace'])),
-      new InstrumentationNodeModuleFile(`bullmq/dist/${flavour}/classes/flow-producer.js`, SUPPORTED,
-        (exports: Record<string, unknown>) => this.#patch(exports, 'FlowProducer', ['add', 'addBulk']), (exports: Record<string, unknown>) => this.#unpatch(exports, 'FlowProducer', ['add', 'addBulk'])),
-      new InstrumentationNodeModuleFile(`bullmq/dist/${flavour}/classes/job-scheduler.js`, SUPPORTED,
-        (exports: Record<string, unknown>) => this.#patch(exports, 'JobScheduler', ['upsertJobScheduler']), (exports: Record<string, unknown>) => this.#unpatch(exports, 'JobScheduler', ['upsertJobScheduler'])),
-      new InstrumentationNodeModuleFile(`bullmq/dist/${flavour}/classes/worker.js`, SUPPORTED,
-        (exports: Record<string, unknown>) => this.#patch(exports, 'Worker', ['handleFailed']), (exports: Record<string, unknown>) => this.#unpatch(exports, 'Worker', ['handleFailed'])),
+      new InstrumentationNodeModuleFile(
+        `bullmq/dist/${flavour}/classes/queue-base.js`,
+        SUPPORTED,
+        (exports: Record<string, unknown>) => this.#patch(exports, 'QueueBase', ['trace']),
+        (exports: Record<string, unknown>) => this.#unpatch(exports, 'QueueBase', ['trace']),
+      ),
+      new InstrumentationNodeModuleFile(
+        `bullmq/dist/${flavour}/classes/flow-producer.js`,
+        SUPPORTED,
+        (exports: Record<string, unknown>) => this.#patch(exports, 'FlowProducer', ['add', 'addBulk']),
+        (exports: Record<string, unknown>) => this.#unpatch(exports, 'FlowProducer', ['add', 'addBulk']),
+      ),
+      new InstrumentationNodeModuleFile(
+        `bullmq/dist/${flavour}/classes/job-scheduler.js`,
+        SUPPORTED,
+        (exports: Record<string, unknown>) => this.#patch(exports, 'JobScheduler', ['upsertJobScheduler']),
+        (exports: Record<string, unknown>) => this.#unpatch(exports, 'JobScheduler', ['upsertJobScheduler']),
+      ),
+      new InstrumentationNodeModuleFile(
+        `bullmq/dist/${flavour}/classes/worker.js`,
+        SUPPORTED,
+        (exports: Record<string, unknown>) => this.#patch(exports, 'Worker', ['handleFailed']),
+        (exports: Record<string, unknown>) => this.#unpatch(exports, 'Worker', ['handleFailed']),
+      ),
     ]);
     return [new InstrumentationNodeModuleDefinition('bullmq', SUPPORTED, undefined, undefined, files)];
   }
@@ -191,7 +222,10 @@ export class BullMQInstrumentation extends InstrumentationBase {
         this._wrap(proto, method, (original: unknown) => this.#wrapper(className, original as Fn));
       }
     } catch (error) {
-      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', 'patch', ['bullmq', className], { cause: error, once: `bullmq-${className}` });
+      warn('BUDOBSERVE_INSTRUMENTATION_FAILED', 'patch', ['bullmq', className], {
+        cause: error,
+        once: `bullmq-${className}`,
+      });
     }
     return exports;
   }
@@ -220,7 +254,9 @@ export class BullMQInstrumentation extends InstrumentationBase {
             args[4] = { ...opts, telemetry: { ...opts!.telemetry, metadata: undefined } };
             from = previous === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, previous);
           }
-        } catch { /* scheduled as BullMQ would */ }
+        } catch {
+          /* scheduled as BullMQ would */
+        }
         return from === undefined ? original.apply(this, args) : context.with(from, () => original.apply(this, args));
       };
     }
@@ -241,8 +277,11 @@ export class BullMQInstrumentation extends InstrumentationBase {
         try {
           const self = this as { telemetry?: unknown };
           if (self.telemetry === undefined) self.telemetry = telemetry;
-          if (self.telemetry === telemetry) args[0] = Array.isArray(args[0]) ? args[0].map(withOpts) : withOpts(args[0]);
-        } catch { /* a frozen instance stays untraced */ }
+          if (self.telemetry === telemetry)
+            args[0] = Array.isArray(args[0]) ? args[0].map(withOpts) : withOpts(args[0]);
+        } catch {
+          /* a frozen instance stays untraced */
+        }
         return original.apply(this, args);
       };
     }
@@ -254,11 +293,17 @@ export class BullMQInstrumentation extends InstrumentationBase {
         const opts = (this as { opts?: { telemetry?: unknown } }).opts;
         if (opts !== undefined && opts !== null && opts.telemetry === undefined) opts.telemetry = telemetry;
         // A job scheduler adding its next run: a new trace, linked to what scheduled it.
-        if (args[0] === BULL_PRODUCER && (this as { constructor?: { name?: unknown } }).constructor?.name === 'JobScheduler' && opts?.telemetry === telemetry) {
+        if (
+          args[0] === BULL_PRODUCER &&
+          (this as { constructor?: { name?: unknown } }).constructor?.name === 'JobScheduler' &&
+          opts?.telemetry === telemetry
+        ) {
           const by = activeSpanContext();
           root = by === undefined ? ROOT_CONTEXT : ROOT_CONTEXT.setValue(kScheduledBy, by);
         }
-      } catch { /* untraced, as without the agent */ }
+      } catch {
+        /* untraced, as without the agent */
+      }
       return root === undefined ? original.apply(this, args) : context.with(root, () => original.apply(this, args));
     };
   }

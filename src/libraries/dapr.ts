@@ -35,7 +35,11 @@
 import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { Attributes, Span } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+} from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { warn } from '../errors.ts';
 import { recordFailure } from '../spans/failure.ts';
@@ -71,15 +75,19 @@ export class DaprInstrumentation extends InstrumentationBase {
     for (const protocol of ['HTTPClient', 'GRPCClient']) {
       for (const [file, methods] of Object.entries(CLIENT)) {
         const wrappers: Record<string, (original: Fn) => Fn> = {};
-        for (const [method, describe] of Object.entries(methods)) wrappers[method] = (original) => this.clientCall(original, describe);
+        for (const [method, describe] of Object.entries(methods))
+          wrappers[method] = (original) => this.clientCall(original, describe);
         files.push(this.fileHook(`Client/${protocol}/${file}.js`, wrappers));
       }
     }
     const callbacks: Record<string, (original: Fn) => Fn> = {};
-    for (const method of Object.keys(APP_CALLBACKS)) callbacks[method] = (original) => appCallback(this.tracer, method, original);
+    for (const method of Object.keys(APP_CALLBACKS))
+      callbacks[method] = (original) => appCallback(this.tracer, method, original);
     files.push(
       this.fileHook('Server/HTTPServer/invoker.js', { listen: serverListen }),
-      this.fileHook('Server/HTTPServer/HTTPServerImpl.js', { registerPubSubSubscriptionEventHandler: (original) => this.subscribe(original) }),
+      this.fileHook('Server/HTTPServer/HTTPServerImpl.js', {
+        registerPubSubSubscriptionEventHandler: (original) => this.subscribe(original),
+      }),
       this.fileHook('Server/HTTPServer/binding.js', { receive: (original) => this.receive(original) }),
       this.fileHook('Client/GRPCClient/GRPCClient.js', { getClient: clientGetter }, CONNECT),
       this.fileHook('Server/GRPCServer/GRPCServerImpl.js', {
@@ -95,22 +103,31 @@ export class DaprInstrumentation extends InstrumentationBase {
   private fileHook(path: string, wrappers: Wrappers, versions: string[] = SUPPORTED): InstrumentationNodeModuleFile {
     const protoOf = (exports: unknown): Record<string, unknown> | undefined =>
       (exports as { default?: { prototype?: Record<string, unknown> } } | undefined)?.default?.prototype;
-    return new InstrumentationNodeModuleFile(`${BASE}/${path}`, versions, (exports: unknown) => {
-      try {
-        const proto = protoOf(exports);
-        if (proto !== undefined) {
-          for (const [method, make] of Object.entries(wrappers)) {
-            if (typeof proto[method] === 'function') this._wrap(proto, method, (original: unknown) => make(original as Fn));
+    return new InstrumentationNodeModuleFile(
+      `${BASE}/${path}`,
+      versions,
+      (exports: unknown) => {
+        try {
+          const proto = protoOf(exports);
+          if (proto !== undefined) {
+            for (const [method, make] of Object.entries(wrappers)) {
+              if (typeof proto[method] === 'function')
+                this._wrap(proto, method, (original: unknown) => make(original as Fn));
+            }
           }
+        } catch (error) {
+          warn('BUDOBSERVE_INSTRUMENTATION_FAILED', 'patch', ['@dapr/dapr', path], {
+            cause: error,
+            once: `dapr-${path}`,
+          });
         }
-      } catch (error) {
-        warn('BUDOBSERVE_INSTRUMENTATION_FAILED', 'patch', ['@dapr/dapr', path], { cause: error, once: `dapr-${path}` });
-      }
-      return exports;
-    }, (exports: unknown) => {
-      const proto = protoOf(exports);
-      if (proto !== undefined) for (const method of Object.keys(wrappers)) this._unwrap(proto, method);
-    });
+        return exports;
+      },
+      (exports: unknown) => {
+        const proto = protoOf(exports);
+        if (proto !== undefined) for (const method of Object.keys(wrappers)) this._unwrap(proto, method);
+      },
+    );
   }
 
   private clientCall(original: Fn, describe: Describe): Fn {
@@ -143,7 +160,12 @@ export class DaprInstrumentation extends InstrumentationBase {
     const instrumentation = this;
     return function registerPubSubSubscriptionEventHandler(this: unknown, ...args: unknown[]): unknown {
       const [pubsub, topic, , cb] = args;
-      if (typeof cb === 'function') args[3] = instrumentation.consumer(cb as Fn, `dapr process ${s(pubsub)}/${s(topic)}`, subscription(pubsub, topic));
+      if (typeof cb === 'function')
+        args[3] = instrumentation.consumer(
+          cb as Fn,
+          `dapr process ${s(pubsub)}/${s(topic)}`,
+          subscription(pubsub, topic),
+        );
       return original.apply(this, args);
     };
   }
@@ -153,7 +175,8 @@ export class DaprInstrumentation extends InstrumentationBase {
     const instrumentation = this;
     return function receive(this: unknown, ...args: unknown[]): unknown {
       const [name, cb] = args;
-      if (typeof cb === 'function') args[1] = instrumentation.consumer(cb as Fn, `dapr binding.receive ${s(name)}`, inputBinding(name));
+      if (typeof cb === 'function')
+        args[1] = instrumentation.consumer(cb as Fn, `dapr binding.receive ${s(name)}`, inputBinding(name));
       return original.apply(this, args);
     };
   }
@@ -185,8 +208,12 @@ function serverListen(original: Fn): Fn {
       args[1] = function daprInvocation(this: unknown, ...cbArgs: unknown[]): unknown {
         try {
           const headers = (cbArgs[0] as { headers?: Record<string, unknown> } | undefined)?.headers;
-          serverSpan()?.setAttributes(invocation(method, headers?.['dapr-caller-app-id'], headers?.['dapr-callee-app-id']));
-        } catch { /* attributes are best effort */ }
+          serverSpan()?.setAttributes(
+            invocation(method, headers?.['dapr-caller-app-id'], headers?.['dapr-callee-app-id']),
+          );
+        } catch {
+          /* attributes are best effort */
+        }
         return (cb as Fn).apply(this, cbArgs);
       };
     }

@@ -12,9 +12,18 @@ import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { callNotingErrors, setServerRoute } from '../spans/server-span.ts';
 
 type Handler = (...args: unknown[]) => unknown;
-interface RouterRoute { path: string; method: string; handler: Handler }
-interface Router { add(method: string, path: string, handler: unknown): void; [kWrapped]?: true }
-interface HonoModule { Hono: new (...args: unknown[]) => { router: Router } }
+interface RouterRoute {
+  path: string;
+  method: string;
+  handler: Handler;
+}
+interface Router {
+  add(method: string, path: string, handler: unknown): void;
+  [kWrapped]?: true;
+}
+interface HonoModule {
+  Hono: new (...args: unknown[]) => { router: Router };
+}
 
 const kWrapped = Symbol('budobserve.hono.wrapped');
 // The 'ALL' method with a wildcard path is middleware (`app.use('*', …)`, `app.use('/api/*', …)`):
@@ -35,7 +44,11 @@ function wrapRouter(router: Router | undefined): void {
   const add = router.add;
   router.add = function add_(this: Router, method: string, path: string, entry: unknown): void {
     // Hono registers [handler, routerRoute]; anything else is passed on untouched.
-    if (Array.isArray(entry) && typeof entry[0] === 'function' && typeof (entry[1] as RouterRoute | undefined)?.path === 'string') {
+    if (
+      Array.isArray(entry) &&
+      typeof entry[0] === 'function' &&
+      typeof (entry[1] as RouterRoute | undefined)?.path === 'string'
+    ) {
       entry = [wrapHandler(entry[0] as Handler, entry[1] as RouterRoute), entry[1]];
     }
     return Reflect.apply(add, this, [method, path, entry]) as void;

@@ -18,7 +18,9 @@ const kPatched = Symbol.for('budobserve.nestjs.patched');
 
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
 type Proto = Record<string | symbol, unknown> & { create: Fn };
-interface App { routesResolver?: { routerExplorer?: { executionContextCreator?: object } } }
+interface App {
+  routesResolver?: { routerExplorer?: { executionContextCreator?: object } };
+}
 
 /** Wraps the request handlers a RouterExecutionContext creates so that their errors reach the server span. */
 function noteHandlerErrors(original: Fn): Fn {
@@ -52,7 +54,10 @@ export class NestjsInstrumentation extends NestInstrumentation {
     const routerFile = this.getRouterExecutionContextFileInstrumentation(VERSIONS);
     const patchRouterFile = routerFile.patch.bind(routerFile);
     // CommonJS Nest (≤11): the upstream file patches, plus the error hand-over.
-    routerFile.patch = (moduleExports: { RouterExecutionContext?: { prototype: Proto } }, version?: string): unknown => {
+    routerFile.patch = (
+      moduleExports: { RouterExecutionContext?: { prototype: Proto } },
+      version?: string,
+    ): unknown => {
       const out: unknown = patchRouterFile(moduleExports, version);
       this.#noteErrors(moduleExports.RouterExecutionContext?.prototype);
       return out;
@@ -71,7 +76,14 @@ export class NestjsInstrumentation extends NestInstrumentation {
   #patchFactory(factory: object | undefined, version: string | undefined): void {
     const proto = factory === undefined ? undefined : (Object.getPrototypeOf(factory) as Proto | null);
     // Already wrapped: CommonJS Nest, whose nest-factory.js the upstream file patch reached.
-    if (proto === null || proto === undefined || typeof proto.create !== 'function' || isWrapped(proto.create) || proto[kPatched] === true) return;
+    if (
+      proto === null ||
+      proto === undefined ||
+      typeof proto.create !== 'function' ||
+      isWrapped(proto.create) ||
+      proto[kPatched] === true
+    )
+      return;
     // The upstream 'Create Nest App' span.
     this.getNestFactoryFileInstrumentation(VERSIONS).patch({ NestFactoryStatic: proto.constructor }, version);
     const routerFile = this.getRouterExecutionContextFileInstrumentation(VERSIONS);

@@ -27,14 +27,25 @@ function chatMessage(m: unknown): unknown {
   if (!isObj(m)) return m;
   const parts: unknown[] = [];
   if (typeof m['content'] === 'string') parts.push({ type: 'text', content: m['content'] });
-  else for (const p of list(m['content'])) parts.push(isObj(p) && p['type'] === 'text' ? { type: 'text', content: p['text'] } : p);
+  else
+    for (const p of list(m['content']))
+      parts.push(isObj(p) && p['type'] === 'text' ? { type: 'text', content: p['text'] } : p);
   for (const t of list(m['tool_calls'])) {
-    if (isObj(t) && isObj(t['function'])) parts.push({ type: 'tool_call', id: t['id'], name: t['function']['name'], arguments: t['function']['arguments'] });
+    if (isObj(t) && isObj(t['function']))
+      parts.push({
+        type: 'tool_call',
+        id: t['id'],
+        name: t['function']['name'],
+        arguments: t['function']['arguments'],
+      });
   }
   return { role: m['role'], parts };
 }
 
-interface ChatStreamState { text: string[]; finish: string[] }
+interface ChatStreamState {
+  text: string[];
+  finish: string[];
+}
 const chatStreams = new WeakMap<GenAiCall, ChatStreamState>();
 
 const chat: CallSpec = {
@@ -53,7 +64,10 @@ const chat: CallSpec = {
     const usage = isObj(d['usage']) ? d['usage'] : {};
     const choices = list(d['choices']).filter(isObj);
     call.response({
-      id: d['id'], model: d['model'], inputTokens: usage['prompt_tokens'], outputTokens: usage['completion_tokens'],
+      id: d['id'],
+      model: d['model'],
+      inputTokens: usage['prompt_tokens'],
+      outputTokens: usage['completion_tokens'],
       finishReasons: choices.map((c) => String(c['finish_reason'])),
       output: () => choices.map((c) => ({ ...(chatMessage(c['message']) as Obj), finish_reason: c['finish_reason'] })),
     });
@@ -78,18 +92,35 @@ const chat: CallSpec = {
     // The last chunk carries usage only when the request set stream_options.include_usage.
     const usage = isObj(d['usage']) ? d['usage'] : {};
     call.response({
-      id: d['id'], model: d['model'], inputTokens: usage['prompt_tokens'], outputTokens: usage['completion_tokens'],
+      id: d['id'],
+      model: d['model'],
+      inputTokens: usage['prompt_tokens'],
+      outputTokens: usage['completion_tokens'],
       finishReasons: state.finish.filter((f) => f !== undefined),
-      output: () => state.text.map((t, i) => ({ role: 'assistant', parts: [{ type: 'text', content: t }], finish_reason: state.finish[i] })),
+      output: () =>
+        state.text.map((t, i) => ({
+          role: 'assistant',
+          parts: [{ type: 'text', content: t }],
+          finish_reason: state.finish[i],
+        })),
     });
   },
 };
 
 /** The text of a Responses API `output` list. */
 function responseOutput(output: unknown): unknown {
-  return list(output).filter(isObj).map((item) => item['type'] === 'message'
-    ? { role: item['role'], parts: list(item['content']).map((c) => (isObj(c) && c['type'] === 'output_text' ? { type: 'text', content: c['text'] } : c)) }
-    : item);
+  return list(output)
+    .filter(isObj)
+    .map((item) =>
+      item['type'] === 'message'
+        ? {
+            role: item['role'],
+            parts: list(item['content']).map((c) =>
+              isObj(c) && c['type'] === 'output_text' ? { type: 'text', content: c['text'] } : c,
+            ),
+          }
+        : item,
+    );
 }
 
 function responseBody(call: GenAiCall, d: Obj): void {
@@ -97,8 +128,13 @@ function responseBody(call: GenAiCall, d: Obj): void {
   const incomplete = isObj(d['incomplete_details']) ? d['incomplete_details']['reason'] : undefined;
   const status = d['status'];
   call.response({
-    id: d['id'], model: d['model'], inputTokens: usage['input_tokens'], outputTokens: usage['output_tokens'],
-    ...(typeof status === 'string' ? { finishReasons: [typeof incomplete === 'string' ? incomplete : status === 'completed' ? 'stop' : status] } : {}),
+    id: d['id'],
+    model: d['model'],
+    inputTokens: usage['input_tokens'],
+    outputTokens: usage['output_tokens'],
+    ...(typeof status === 'string'
+      ? { finishReasons: [typeof incomplete === 'string' ? incomplete : status === 'completed' ? 'stop' : status] }
+      : {}),
     output: () => responseOutput(d['output']),
   });
 }
@@ -113,8 +149,12 @@ const responses: CallSpec = {
     topP: p['top_p'],
     stream: p['stream'] === true,
     baseURL: baseURLOf(resource),
-    input: () => (typeof p['input'] === 'string' ? [{ role: 'user', parts: [{ type: 'text', content: p['input'] }] }] : list(p['input']).map(chatMessage)),
-    instructions: () => (typeof p['instructions'] === 'string' ? [{ type: 'text', content: p['instructions'] }] : undefined),
+    input: () =>
+      typeof p['input'] === 'string'
+        ? [{ role: 'user', parts: [{ type: 'text', content: p['input'] }] }]
+        : list(p['input']).map(chatMessage),
+    instructions: () =>
+      typeof p['instructions'] === 'string' ? [{ type: 'text', content: p['instructions'] }] : undefined,
   }),
   body: responseBody,
   chunk(call, e) {
@@ -123,7 +163,8 @@ const responses: CallSpec = {
     const r = e['response'];
     if (!isObj(r)) return;
     if (type === 'response.created') call.response({ id: r['id'], model: r['model'] });
-    else if (type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') responseBody(call, r);
+    else if (type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed')
+      responseBody(call, r);
   },
 };
 
@@ -139,14 +180,25 @@ const embeddings: CallSpec = {
     const usage = isObj(d['usage']) ? d['usage'] : {};
     call.response({ model: d['model'], inputTokens: usage['prompt_tokens'] });
   },
-  chunk() { /* not streamed */ },
+  chunk() {
+    /* not streamed */
+  },
 };
 
-interface OpenAIExports { OpenAI?: { Chat?: { Completions?: { prototype: unknown } }; Embeddings?: { prototype: unknown }; Responses?: { prototype: unknown } } }
+interface OpenAIExports {
+  OpenAI?: {
+    Chat?: { Completions?: { prototype: unknown } };
+    Embeddings?: { prototype: unknown };
+    Responses?: { prototype: unknown };
+  };
+}
 
 /** The CommonJS exports, or the `default` of the ES module namespace. */
 function classes(mod: unknown): OpenAIExports['OpenAI'] {
-  const m = mod as OpenAIExports & { default?: OpenAIExports['OpenAI'] & OpenAIExports; [Symbol.toStringTag]?: unknown };
+  const m = mod as OpenAIExports & {
+    default?: OpenAIExports['OpenAI'] & OpenAIExports;
+    [Symbol.toStringTag]?: unknown;
+  };
   return m.OpenAI ?? m.default?.OpenAI ?? m.default;
 }
 
@@ -156,18 +208,26 @@ export class OpenAIInstrumentation extends GenAiInstrumentationBase {
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
-    return [new InstrumentationNodeModuleDefinition('openai', ['>=4.19.0 <7'], (mod: unknown) => {
-      const OpenAI = classes(mod);
-      this.patchMethod(OpenAI?.Chat?.Completions?.prototype, 'create', chat, 'openai chat.completions.create');
-      this.patchMethod(OpenAI?.Embeddings?.prototype, 'create', embeddings, 'openai embeddings.create');
-      // Responses arrived in openai 4.87.
-      if (OpenAI?.Responses !== undefined) this.patchMethod(OpenAI.Responses.prototype, 'create', responses, 'openai responses.create');
-      return mod;
-    }, (mod: unknown) => {
-      const OpenAI = classes(mod);
-      this.unpatchMethod(OpenAI?.Chat?.Completions?.prototype, 'create');
-      this.unpatchMethod(OpenAI?.Embeddings?.prototype, 'create');
-      this.unpatchMethod(OpenAI?.Responses?.prototype, 'create');
-    })];
+    return [
+      new InstrumentationNodeModuleDefinition(
+        'openai',
+        ['>=4.19.0 <7'],
+        (mod: unknown) => {
+          const OpenAI = classes(mod);
+          this.patchMethod(OpenAI?.Chat?.Completions?.prototype, 'create', chat, 'openai chat.completions.create');
+          this.patchMethod(OpenAI?.Embeddings?.prototype, 'create', embeddings, 'openai embeddings.create');
+          // Responses arrived in openai 4.87.
+          if (OpenAI?.Responses !== undefined)
+            this.patchMethod(OpenAI.Responses.prototype, 'create', responses, 'openai responses.create');
+          return mod;
+        },
+        (mod: unknown) => {
+          const OpenAI = classes(mod);
+          this.unpatchMethod(OpenAI?.Chat?.Completions?.prototype, 'create');
+          this.unpatchMethod(OpenAI?.Embeddings?.prototype, 'create');
+          this.unpatchMethod(OpenAI?.Responses?.prototype, 'create');
+        },
+      ),
+    ];
   }
 }

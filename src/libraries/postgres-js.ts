@@ -16,7 +16,11 @@ import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { sqlSpanName, summarizeSql } from '../spans/sql.ts';
 import { recordFailure } from '../spans/failure.ts';
 
-interface Meta { host?: string; port?: number; database?: string }
+interface Meta {
+  host?: string;
+  port?: number;
+  database?: string;
+}
 
 /** The parts of postgres.js's Query this file reads or replaces. */
 interface PgQuery {
@@ -55,7 +59,12 @@ export class PostgresJsInstrumentation extends InstrumentationBase {
 
   protected init(): InstrumentationNodeModuleDefinition[] {
     return [
-      new InstrumentationNodeModuleDefinition('postgres', ['>=3 <4'], (exports: unknown) => this.#patchModule(exports), (exports: unknown) => this.#unpatchModule(exports)),
+      new InstrumentationNodeModuleDefinition(
+        'postgres',
+        ['>=3 <4'],
+        (exports: unknown) => this.#patchModule(exports),
+        (exports: unknown) => this.#unpatchModule(exports),
+      ),
     ];
   }
 
@@ -117,13 +126,18 @@ export class PostgresJsInstrumentation extends InstrumentationBase {
 
   /** Transactions, savepoints and reserved connections run their queries through handlers of their own. */
   #wrapScopes(sql: Sql, meta: Meta): void {
-    const withScope = (fn: unknown): unknown => typeof fn !== 'function' ? fn : (inner: Sql, ...rest: unknown[]): unknown => {
-      try {
-        this.#register(inner, meta);
-        this.#wrapScopes(inner, meta);
-      } catch { /* the scope's queries get spans without connection attributes */ }
-      return Reflect.apply(fn, undefined, [inner, ...rest]) as unknown;
-    };
+    const withScope = (fn: unknown): unknown =>
+      typeof fn !== 'function'
+        ? fn
+        : (inner: Sql, ...rest: unknown[]): unknown => {
+            try {
+              this.#register(inner, meta);
+              this.#wrapScopes(inner, meta);
+            } catch {
+              /* the scope's queries get spans without connection attributes */
+            }
+            return Reflect.apply(fn, undefined, [inner, ...rest]) as unknown;
+          };
     const wrapLast = (name: 'begin' | 'savepoint'): void => {
       const original = sql[name];
       if (typeof original !== 'function') return;
@@ -140,7 +154,9 @@ export class PostgresJsInstrumentation extends InstrumentationBase {
       const register = (inner: Sql): Sql => {
         try {
           this.#register(inner, meta);
-        } catch { /* as above */ }
+        } catch {
+          /* as above */
+        }
         return inner;
       };
       sql.reserve = function (this: unknown, ...args: unknown[]): unknown {
@@ -174,7 +190,11 @@ export class PostgresJsInstrumentation extends InstrumentationBase {
       if (meta?.port !== undefined) attributes['server.port'] = meta.port;
       if (summary.operation !== undefined) attributes['db.operation.name'] = summary.operation;
       if (summary.collection !== undefined) attributes['db.collection.name'] = summary.collection;
-      const span = this.tracer.startSpan(sqlSpanName(summary, meta?.database, SYSTEM), { kind: SpanKind.CLIENT, attributes }, context.active());
+      const span = this.tracer.startSpan(
+        sqlSpanName(summary, meta?.database, SYSTEM),
+        { kind: SpanKind.CLIENT, attributes },
+        context.active(),
+      );
       q[kSpan] = span;
       const { resolve, reject } = q;
       let done = false;
@@ -183,7 +203,9 @@ export class PostgresJsInstrumentation extends InstrumentationBase {
         done = true;
         try {
           finishSpan(span, q, draft, meta?.database, error, result);
-        } catch { /* the span still ends */ }
+        } catch {
+          /* the span still ends */
+        }
         span.end();
       };
       q.resolve = (x: unknown): unknown => (finish(undefined, x), resolve(x));
@@ -203,7 +225,14 @@ function draftText(q: PgQuery): string {
   return text;
 }
 
-function finishSpan(span: Span, q: PgQuery, draft: string, database: string | undefined, error: unknown, result: unknown): void {
+function finishSpan(
+  span: Span,
+  q: PgQuery,
+  draft: string,
+  database: string | undefined,
+  error: unknown,
+  result: unknown,
+): void {
   const text = typeof q.string === 'string' && q.string !== '' ? q.string : draft;
   if (text !== '') span.setAttribute('db.query.text', text);
   if (text !== draft) {

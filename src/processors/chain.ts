@@ -45,7 +45,10 @@ export class ProcessorChain implements SpanProcessor {
       try {
         p.onStart(span, ctx);
       } catch (error) {
-        warn('BUDOBSERVE_INTERNAL', 'processor', [p.constructor.name, 'onStart'], { cause: error, once: `start:${p.constructor.name}` });
+        warn('BUDOBSERVE_INTERNAL', 'processor', [p.constructor.name, 'onStart'], {
+          cause: error,
+          once: `start:${p.constructor.name}`,
+        });
       }
     }
   }
@@ -59,7 +62,10 @@ export class ProcessorChain implements SpanProcessor {
       try {
         p.onEnding(span);
       } catch (error) {
-        warn('BUDOBSERVE_INTERNAL', 'processor', [p.constructor.name, 'onEnding'], { cause: error, once: `ending:${p.constructor.name}` });
+        warn('BUDOBSERVE_INTERNAL', 'processor', [p.constructor.name, 'onEnding'], {
+          cause: error,
+          once: `ending:${p.constructor.name}`,
+        });
       }
     }
   }
@@ -76,7 +82,10 @@ export class ProcessorChain implements SpanProcessor {
       try {
         p.onEnd(span);
       } catch (error) {
-        warn('BUDOBSERVE_INTERNAL', 'processor', [p.constructor.name, 'onEnd'], { cause: error, once: `end:${p.constructor.name}` });
+        warn('BUDOBSERVE_INTERNAL', 'processor', [p.constructor.name, 'onEnd'], {
+          cause: error,
+          once: `end:${p.constructor.name}`,
+        });
       }
     }
   };
@@ -88,14 +97,23 @@ export class ProcessorChain implements SpanProcessor {
 
   async forceFlush(): Promise<void> {
     this.#beforeFlush?.();
-    await Promise.all(this.#processors.map((p) => p.forceFlush().catch((error: unknown) => {
-      warn('BUDOBSERVE_EXPORT_FAILED', 'flush', [p.constructor.name], { cause: error, once: `flush:${p.constructor.name}` });
-    })));
+    await Promise.all(
+      this.#processors.map((p) =>
+        p.forceFlush().catch((error: unknown) => {
+          warn('BUDOBSERVE_EXPORT_FAILED', 'flush', [p.constructor.name], {
+            cause: error,
+            once: `flush:${p.constructor.name}`,
+          });
+        }),
+      ),
+    );
   }
 
   shutdown(): Promise<void> {
     this.#beforeFlush?.();
-    this.#shutdown ??= Promise.all(this.#processors.map((p) => p.shutdown().catch(() => undefined))).then(() => undefined);
+    this.#shutdown ??= Promise.all(this.#processors.map((p) => p.shutdown().catch(() => undefined))).then(
+      () => undefined,
+    );
     return this.#shutdown;
   }
 }

@@ -30,7 +30,10 @@ export class DbSummaryProcessor implements SpanProcessor {
       }
     }
     if (span.status.code === SpanStatusCode.ERROR && !span.events.some((e) => e.name === 'exception')) {
-      span.addEvent('exception', { 'exception.message': span.status.message ?? 'query failed', ...(attrs['error.type'] === undefined ? {} : { 'exception.type': attrs['error.type'] }) });
+      span.addEvent('exception', {
+        'exception.message': span.status.message ?? 'query failed',
+        ...(attrs['error.type'] === undefined ? {} : { 'exception.type': attrs['error.type'] }),
+      });
     }
   }
 

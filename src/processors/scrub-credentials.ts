@@ -48,34 +48,85 @@ const TOKEN_CHARS = '[A-Za-z0-9._~+/-]{8,}=*';
 
 /** Shapes that say "credential" wherever they are, URLs included. */
 const KEY_FORMATS: Format[] = [
-  { name: 'bearer', hint: String.raw`[Bb]earer\s|BEARER\s`, keep: `${NOT_ALNUM}(?:[Bb]earer|BEARER)\\s+`, secret: TOKEN_CHARS, confirm: looksRandom },
-  { name: 'basic', hint: String.raw`[Bb]asic\s|BASIC\s`, keep: `${NOT_ALNUM}(?:[Bb]asic|BASIC)\\s+`, secret: '[A-Za-z0-9+/]{6,}={0,2}', after: '(?![A-Za-z0-9+/=])', confirm: decodesToUserPassword },
-  { name: 'aws_access_key_id', hint: 'A[KS]IA', keep: NOT_ALNUM, secret: '(?:AKIA|ASIA)[A-Z0-9]{16}', after: '(?![A-Za-z0-9])' },
-  { name: 'github_token', hint: 'gh[pousr]_|github_pat_', keep: '(?<![A-Za-z0-9_])', secret: 'gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}' },
+  {
+    name: 'bearer',
+    hint: String.raw`[Bb]earer\s|BEARER\s`,
+    keep: `${NOT_ALNUM}(?:[Bb]earer|BEARER)\\s+`,
+    secret: TOKEN_CHARS,
+    confirm: looksRandom,
+  },
+  {
+    name: 'basic',
+    hint: String.raw`[Bb]asic\s|BASIC\s`,
+    keep: `${NOT_ALNUM}(?:[Bb]asic|BASIC)\\s+`,
+    secret: '[A-Za-z0-9+/]{6,}={0,2}',
+    after: '(?![A-Za-z0-9+/=])',
+    confirm: decodesToUserPassword,
+  },
+  {
+    name: 'aws_access_key_id',
+    hint: 'A[KS]IA',
+    keep: NOT_ALNUM,
+    secret: '(?:AKIA|ASIA)[A-Z0-9]{16}',
+    after: '(?![A-Za-z0-9])',
+  },
+  {
+    name: 'github_token',
+    hint: 'gh[pousr]_|github_pat_',
+    keep: '(?<![A-Za-z0-9_])',
+    secret: 'gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}',
+  },
   { name: 'gitlab_token', hint: 'glpat-', keep: '(?<![A-Za-z0-9_-])', secret: 'glpat-[A-Za-z0-9_-]{20,}' },
-  { name: 'stripe_key', hint: '[sr]k_(?:live|test)_|whsec_', keep: NOT_ALNUM, secret: '(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,}' },
+  {
+    name: 'stripe_key',
+    hint: '[sr]k_(?:live|test)_|whsec_',
+    keep: NOT_ALNUM,
+    secret: '(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,}',
+  },
   {
     name: (_kept, secret) => (secret.startsWith('sk-ant-') ? 'anthropic_key' : 'openai_key'),
-    hint: 'sk-', keep: '(?<![A-Za-z0-9_-])', secret: 'sk-[A-Za-z0-9_-]{20,}', confirm: mixed, // `sk-learn-...` is a package name
+    hint: 'sk-',
+    keep: '(?<![A-Za-z0-9_-])',
+    secret: 'sk-[A-Za-z0-9_-]{20,}',
+    confirm: mixed, // `sk-learn-...` is a package name
   },
-  { name: 'jwt', hint: 'eyJ', keep: '(?<![A-Za-z0-9_-])', secret: 'eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*' },
+  {
+    name: 'jwt',
+    hint: 'eyJ',
+    keep: '(?<![A-Za-z0-9_-])',
+    secret: 'eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*',
+  },
   { name: 'slack_token', hint: 'xox[abposr]-', keep: NOT_ALNUM, secret: 'xox[abposr]-[A-Za-z0-9-]{10,}' },
   { name: 'google_api_key', hint: 'AIza', keep: '(?<![A-Za-z0-9_-])', secret: 'AIza[0-9A-Za-z_-]{35}' },
   { name: 'npm_token', hint: 'npm_', keep: '(?<![A-Za-z0-9_])', secret: 'npm_[A-Za-z0-9]{36}' },
   {
     // `refresh_token: abc…`, `"accessToken":"abc…"`: the word, then the value.
-    name: 'token', hint: String.raw`[Tt]oken["']?\s*[:=]|TOKEN["']?\s*[:=]`,
+    name: 'token',
+    hint: String.raw`[Tt]oken["']?\s*[:=]|TOKEN["']?\s*[:=]`,
     keep: `(?:(?<![A-Za-z0-9])t|(?<![A-Z])T)oken["']?\\s*[:=]\\s*["']?|(?<![A-Z])TOKEN["']?\\s*[:=]\\s*["']?`,
-    secret: TOKEN_CHARS, confirm: looksRandom,
+    secret: TOKEN_CHARS,
+    confirm: looksRandom,
   },
 ];
 
 /** Text only: a URL inside a message, not a URL value (url-secrets.ts and the scrubber parse those). */
 const URL_FORMATS: Format[] = [
   // Up to the last '@' before the path: an unencoded '@' in the password must not leave its tail.
-  { name: 'password', hint: String.raw`:\/\/[^\s/?#]*@`, keep: String.raw`:\/\/[^\s/?#@:'"<>]*:`, secret: String.raw`[^\s/?#'"<>]+`, after: '(?=@)' },
+  {
+    name: 'password',
+    hint: String.raw`:\/\/[^\s/?#]*@`,
+    keep: String.raw`:\/\/[^\s/?#@:'"<>]*:`,
+    secret: String.raw`[^\s/?#'"<>]+`,
+    after: '(?=@)',
+  },
   // The name is confirmed by the scrubber's own rules (its patterns and secret parameter names).
-  { name: '', hint: String.raw`[?&;][\w.\-\[\]%]{1,64}=`, keep: String.raw`[?&;][\w.\-\[\]%]{1,64}=`, secret: String.raw`[^&#\s'"<>]+`, param: true },
+  {
+    name: '',
+    hint: String.raw`[?&;][\w.\-\[\]%]{1,64}=`,
+    keep: String.raw`[?&;][\w.\-\[\]%]{1,64}=`,
+    secret: String.raw`[^&#\s'"<>]+`,
+    param: true,
+  },
 ];
 
 // The secret key of an AWS key id written next to it (a credentials file, an env dump).
@@ -125,6 +176,8 @@ export class CredentialScanner {
     });
     if (!aws) return out;
     // Base64 of random bytes: both cases and a digit or symbol; a hex digest has no capitals.
-    return out.replace(AWS_SECRET, (m) => (/[a-z]/.test(m) && /[A-Z]/.test(m) && /[0-9/+]/.test(m) ? redact('aws_secret_access_key', m) : m));
+    return out.replace(AWS_SECRET, (m) =>
+      /[a-z]/.test(m) && /[A-Z]/.test(m) && /[0-9/+]/.test(m) ? redact('aws_secret_access_key', m) : m,
+    );
   }
 }

@@ -11,10 +11,19 @@ import { Scrubber } from './scrubbing.ts';
 export function createScrubber(config: ResolvedConfig): Scrubber | undefined {
   if (!config.scrubbing.enabled) return undefined;
   const { extraPatterns, callback, dbStatements } = config.scrubbing;
-  return new Scrubber({ extraPatterns, dbStatements, ...(callback === undefined ? {} : { callback }), ...(config.export.token === undefined ? {} : { token: config.export.token }) });
+  return new Scrubber({
+    extraPatterns,
+    dbStatements,
+    ...(callback === undefined ? {} : { callback }),
+    ...(config.export.token === undefined ? {} : { token: config.export.token }),
+  });
 }
 
-type SpanExporterLike = SpanExporter & { abort?(): void; drain?(): void; serialize?(spans: ReadableSpan[]): Uint8Array | undefined };
+type SpanExporterLike = SpanExporter & {
+  abort?(): void;
+  drain?(): void;
+  serialize?(spans: ReadableSpan[]): Uint8Array | undefined;
+};
 
 /** The span exporter with every batch scrubbed on its way out, the exit flush's included. */
 export function scrubbingSpans<E extends SpanExporterLike>(exporter: E, scrubber: Scrubber | undefined): E {
@@ -34,7 +43,11 @@ export function scrubbingSpans<E extends SpanExporterLike>(exporter: E, scrubber
 export function scrubbingLogs(exporter: LogRecordExporter, scrubber: Scrubber | undefined): LogRecordExporter {
   if (scrubber === undefined) return exporter;
   return {
-    export: (records, done) => exporter.export(records.map((r) => scrubber.scrubLogRecord(r)), done),
+    export: (records, done) =>
+      exporter.export(
+        records.map((r) => scrubber.scrubLogRecord(r)),
+        done,
+      ),
     shutdown: () => exporter.shutdown(),
     forceFlush: () => exporter.forceFlush(),
   };

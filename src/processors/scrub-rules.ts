@@ -5,7 +5,16 @@
 // Owns the rules; must not walk spans or decide what is done with a match.
 import { warn } from '../errors.ts';
 import { compilePattern } from '../config/parse.ts';
-import { ATTR_MSG_TEMPLATE, ATTR_SPAN_TYPE, ATTR_LEVEL_NUM, ATTR_TAGS, ATTR_JSON_SCHEMA, ATTR_SCRUBBED, ATTR_SAMPLE_RATE, ATTR_MSG } from '../attributes.ts';
+import {
+  ATTR_MSG_TEMPLATE,
+  ATTR_SPAN_TYPE,
+  ATTR_LEVEL_NUM,
+  ATTR_TAGS,
+  ATTR_JSON_SCHEMA,
+  ATTR_SCRUBBED,
+  ATTR_SAMPLE_RATE,
+  ATTR_MSG,
+} from '../attributes.ts';
 
 export interface Pattern {
   /** Shown in the replacement and in logfire.scrubbed: a built-in's canonical name, else as written. */
@@ -27,14 +36,25 @@ export type Shape = 'url' | 'query' | 'sql' | 'stack' | 'message';
 export const TOKEN_NAME = 'BUD_OBSERVE_TOKEN';
 
 /** Everything decided by a key alone. */
-export interface KeyInfo { safe: boolean; pattern: Pattern | null; shape: Shape | undefined }
+export interface KeyInfo {
+  safe: boolean;
+  pattern: Pattern | null;
+  shape: Shape | undefined;
+}
 
 const WORDS: Array<[name: string, source: string]> = [
-  ['password', 'password'], ['passwd', 'passwd'], ['mysql_pwd', 'mysql[._ -]?pwd'], ['secret', 'secret'],
+  ['password', 'password'],
+  ['passwd', 'passwd'],
+  ['mysql_pwd', 'mysql[._ -]?pwd'],
+  ['secret', 'secret'],
   // `author`, `authors`, `author_id` are not credentials; `authorization` and `oauth` are.
   ['auth', 'auth(?!ors?(?![a-z]))'],
-  ['credential', 'credential'], ['private_key', 'private[._ -]?key'], ['api_key', 'api[._ -]?key'],
-  ['session', 'session'], ['cookie', 'cookie'], ['social_security', 'social[._ -]?security'],
+  ['credential', 'credential'],
+  ['private_key', 'private[._ -]?key'],
+  ['api_key', 'api[._ -]?key'],
+  ['session', 'session'],
+  ['cookie', 'cookie'],
+  ['social_security', 'social[._ -]?security'],
   ['credit_card', 'credit[._ -]?card'],
 ];
 
@@ -50,9 +70,13 @@ function keyAcronym(a: string): RegExp {
 // not `tokenizer`, `tokens_used`, `gen_ai.usage.input_tokens`, `token_count` or `tokenType`
 // (counts and kinds of LLM tokens, not credentials).
 const caseForms = (w: string): string => `${w}|${w[0]!.toUpperCase()}${w.slice(1)}|${w.toUpperCase()}`;
-const NOT_A_CREDENTIAL = ['count', 'type', 'usage', 'limit', 'budget', 'length', 'len', 'index', 'position', 'ids?'].map(caseForms).join('|');
-const TOKEN_KEY = new RegExp(String.raw`(?:(?<![A-Za-z0-9])(?:access|refresh|id|bearer|api|app|bot|github|gh|csrf|xsrf)?token(?![a-z0-9])|(?<![A-Z])Token(?![a-z0-9])|(?<![A-Z])TOKEN(?![A-Za-z0-9]))` +
-  String.raw`(?![._ -]?(?:${NOT_A_CREDENTIAL})s?(?![a-z]))`);
+const NOT_A_CREDENTIAL = ['count', 'type', 'usage', 'limit', 'budget', 'length', 'len', 'index', 'position', 'ids?']
+  .map(caseForms)
+  .join('|');
+const TOKEN_KEY = new RegExp(
+  String.raw`(?:(?<![A-Za-z0-9])(?:access|refresh|id|bearer|api|app|bot|github|gh|csrf|xsrf)?token(?![a-z0-9])|(?<![A-Z])Token(?![a-z0-9])|(?<![A-Z])TOKEN(?![A-Za-z0-9]))` +
+    String.raw`(?![._ -]?(?:${NOT_A_CREDENTIAL})s?(?![a-z]))`,
+);
 
 /** `s` as a RegExp source that matches it literally. */
 const escapeRe = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
@@ -72,7 +96,12 @@ export function compilePatterns(extra: readonly string[], token: string | undefi
     patterns.push({ name, value: re, key: re, whole: new RegExp(`^(?:${source})$`, 'i') });
   }
   for (const a of ACRONYMS) {
-    patterns.push({ name: a, value: new RegExp(`(?<![a-z0-9])${a}(?![a-z0-9])`, 'i'), key: keyAcronym(a), whole: new RegExp(`^${a}$`, 'i') });
+    patterns.push({
+      name: a,
+      value: new RegExp(`(?<![a-z0-9])${a}(?![a-z0-9])`, 'i'),
+      key: keyAcronym(a),
+      whole: new RegExp(`^${a}$`, 'i'),
+    });
   }
   patterns.push({ name: 'token', value: TOKEN_KEY, key: TOKEN_KEY, keyOnly: true });
   for (const raw of extra) {
@@ -104,17 +133,48 @@ export function anyOf(patterns: readonly Pattern[], keyOnly = false): RegExp | u
 // Values that are names, types, routes or code, never data: scanning them only hides
 // `/sessions/:id` or `AuthError` from the people debugging.
 export const SAFE_KEYS: ReadonlySet<string> = new Set([
-  ATTR_MSG_TEMPLATE, ATTR_JSON_SCHEMA, ATTR_TAGS, ATTR_SPAN_TYPE, ATTR_LEVEL_NUM,
-  ATTR_SAMPLE_RATE, ATTR_SCRUBBED, 'exception.type', 'error.type', 'event.name',
-  'http.route', 'url.path', 'url.template', 'url.scheme', 'http.request.method', 'http.method', 'http.scheme',
-  'server.address', 'net.peer.name', 'net.host.name', 'rpc.system', 'rpc.service', 'rpc.method',
-  'db.system', 'db.system.name', 'db.operation', 'db.operation.name', 'db.collection.name', 'db.sql.table',
+  ATTR_MSG_TEMPLATE,
+  ATTR_JSON_SCHEMA,
+  ATTR_TAGS,
+  ATTR_SPAN_TYPE,
+  ATTR_LEVEL_NUM,
+  ATTR_SAMPLE_RATE,
+  ATTR_SCRUBBED,
+  'exception.type',
+  'error.type',
+  'event.name',
+  'http.route',
+  'url.path',
+  'url.template',
+  'url.scheme',
+  'http.request.method',
+  'http.method',
+  'http.scheme',
+  'server.address',
+  'net.peer.name',
+  'net.host.name',
+  'rpc.system',
+  'rpc.service',
+  'rpc.method',
+  'db.system',
+  'db.system.name',
+  'db.operation',
+  'db.operation.name',
+  'db.collection.name',
+  'db.sql.table',
 ]);
 
 // Values with a shape worth keeping: scrubbed in part, not replaced whole.
 const SHAPED: Record<string, Shape> = {
-  [ATTR_MSG]: 'message', 'url.full': 'url', 'http.url': 'url', 'http.target': 'url', 'url.original': 'url', 'url.query': 'query',
-  'db.query.text': 'sql', 'db.statement': 'sql', 'exception.stacktrace': 'stack',
+  [ATTR_MSG]: 'message',
+  'url.full': 'url',
+  'http.url': 'url',
+  'http.target': 'url',
+  'url.original': 'url',
+  'url.query': 'query',
+  'db.query.text': 'sql',
+  'db.statement': 'sql',
+  'exception.stacktrace': 'stack',
 };
 
 const HEADER = /^(?:http\.(?:request|response)\.header|rpc\.grpc\.(?:request|response)\.metadata)\./;
@@ -132,14 +192,18 @@ export function secretName(name: string): Pattern | null {
 
 export function keyInfo(key: string, patterns: readonly Pattern[]): KeyInfo {
   const safe = SAFE_KEYS.has(key) || key.startsWith('code.');
-  let pattern = safe ? null : patterns.find((x) => x.key.test(key)) ?? null;
+  let pattern = safe ? null : (patterns.find((x) => x.key.test(key)) ?? null);
   const header = HEADER.exec(key);
   if (pattern === null && !safe && header !== null) pattern = secretName(key.slice(header[0].length));
   return { safe, pattern, shape: SHAPED[key] };
 }
 
 /** How a message template formats: its own text between the placeholders, and their field names. */
-export interface Template { re: RegExp; literals: string[]; fields: string[] }
+export interface Template {
+  re: RegExp;
+  literals: string[];
+  fields: string[];
+}
 
 // As the API reads templates (src/api/template.ts): `{{` and `}}` are braces, `{name:spec}`
 // and `{name=}` are placeholders named `name`.
@@ -174,12 +238,17 @@ export function compileTemplate(template: string): Template {
 const sqlTokens = (mysql: boolean): RegExp => {
   const dq = mysql ? String.raw`"(?:[^"\\]|""|\\[\s\S])*(?:"|$)|` : '';
   const dqName = mysql ? '' : String.raw`"(?:[^"]|"")*"|`;
-  return new RegExp([
-    String.raw`(--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|` + dqName + String.raw`\x60[^\x60]*\x60)`, // kept as is
-    String.raw`((?:[ENXB]|U&)?'(?:[^'\\]|''|\\[\s\S])*(?:'|$)|` + dq + String.raw`\$([A-Z_]\w*)?\$[\s\S]*?(?:\$\3\$|$))`, // quoted literals
-    String.raw`([A-Z_][\w$]*|[$:@]\w+)`, // identifiers, keywords, placeholders
-    String.raw`(0x[0-9A-F]+|(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?)`, // numbers
-  ].join('|'), 'gi');
+  return new RegExp(
+    [
+      String.raw`(--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|` + dqName + String.raw`\x60[^\x60]*\x60)`, // kept as is
+      String.raw`((?:[ENXB]|U&)?'(?:[^'\\]|''|\\[\s\S])*(?:'|$)|` +
+        dq +
+        String.raw`\$([A-Z_]\w*)?\$[\s\S]*?(?:\$\3\$|$))`, // quoted literals
+      String.raw`([A-Z_][\w$]*|[$:@]\w+)`, // identifiers, keywords, placeholders
+      String.raw`(0x[0-9A-F]+|(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?)`, // numbers
+    ].join('|'),
+    'gi',
+  );
 };
 const SQL_TOKENS = sqlTokens(false);
 const MYSQL_TOKENS = sqlTokens(true);
@@ -192,11 +261,14 @@ export function replaceSqlLiterals(sql: string, mysql = false): string {
 /** `data`: a literal that may be data was replaced (a string, a number of more than 6 characters). */
 function stripLiterals(sql: string, mysql: boolean): { out: string; data: boolean } {
   let data = false;
-  const out = sql.replace(mysql ? MYSQL_TOKENS : SQL_TOKENS, (m: string, _kept?: string, quoted?: string, _tag?: string, _word?: string, num?: string) => {
-    if (quoted === undefined && num === undefined) return m;
-    if (quoted !== undefined || num!.length > 6) data = true;
-    return '?';
-  });
+  const out = sql.replace(
+    mysql ? MYSQL_TOKENS : SQL_TOKENS,
+    (m: string, _kept?: string, quoted?: string, _tag?: string, _word?: string, num?: string) => {
+      if (quoted === undefined && num === undefined) return m;
+      if (quoted !== undefined || num!.length > 6) data = true;
+      return '?';
+    },
+  );
   return { out, data };
 }
 

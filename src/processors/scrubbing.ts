@@ -14,15 +14,21 @@ import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ScrubMatch } from '../config/types.ts';
 import { warn } from '../errors.ts';
-import { anyOf, compilePatterns, compileTemplate, keyInfo, secretName, SqlLiterals, TOKEN_NAME } from './scrub-rules.ts';
+import {
+  anyOf,
+  compilePatterns,
+  compileTemplate,
+  keyInfo,
+  secretName,
+  SqlLiterals,
+  TOKEN_NAME,
+} from './scrub-rules.ts';
 import type { KeyInfo, Pattern, Template } from './scrub-rules.ts';
 import { CredentialScanner } from './scrub-credentials.ts';
 import { decodeUriPart, replaceUrlSecrets, URL_HINT, WHOLE_URL } from './url-secrets.ts';
-import { blank, copyLog, copySpan, failClosed, marker, toAttribute } from './scrub-copy.ts';
-import { ATTR_SCRUBBED, ATTR_MSG_TEMPLATE, ATTR_MSG } from '../attributes.ts';
-
-type Path = Array<string | number>;
-interface Note { path: Path; matched_substring: string }
+import { at, blank, copyLog, copySpan, failClosed, marker, toAttribute, withNotes } from './scrub-copy.ts';
+import type { Note, Path } from './scrub-copy.ts';
+import { ATTR_MSG_TEMPLATE, ATTR_MSG } from '../attributes.ts';
 
 export interface ScrubOptions {
   extraPatterns?: string[];
@@ -45,9 +51,6 @@ const JSON_START = /^\s*[[{]/;
 const IN_TEXT = new CredentialScanner(true);
 /** Credentials in a URL value, whose userinfo and query the URL code parses itself. */
 const IN_URL = new CredentialScanner(false);
-
-const at = (prefix: Path, a: string | number | undefined, b?: number): Path =>
-  a === undefined ? prefix : b === undefined ? [...prefix, a] : [...prefix, a, b];
 
 export class Scrubber {
   readonly #patterns: Pattern[];
@@ -89,7 +92,13 @@ export class Scrubber {
         if (m !== message) status = { ...span.status, message: String(m) };
       }
       if (attributes === undefined && events === undefined && links === undefined && status === undefined) return span;
-      return copySpan(span, this.#withNotes(attributes ?? span.attributes, attributes !== undefined), events, links, status);
+      return copySpan(
+        span,
+        withNotes(attributes ?? span.attributes, this.#notes, attributes !== undefined),
+        events,
+        links,
+        status,
+      );
     } catch (error) {
       warn('BUDOBSERVE_INTERNAL', 'scrubSpans', [], { cause: error, once: 'scrub' });
       return failClosed(span);
@@ -116,10 +125,14 @@ export class Scrubber {
       const attributes = this.#attributes(record.attributes, ATTRIBUTES);
       const body = this.#nested(record.body, BODY, 0);
       if (attributes === undefined && body === record.body) return record;
-      return copyLog(record, this.#withNotes(attributes ?? record.attributes, attributes !== undefined), body);
+      return copyLog(record, withNotes(attributes ?? record.attributes, this.#notes, attributes !== undefined), body);
     } catch (error) {
       warn('BUDOBSERVE_INTERNAL', 'scrubLogs', [], { cause: error, once: 'scrub-log' });
-      return copyLog(record, blank(record.attributes), record.body === undefined ? undefined : marker('scrubbing error'));
+      return copyLog(
+        record,
+        blank(record.attributes),
+        record.body === undefined ? undefined : marker('scrubbing error'),
+      );
     } finally {
       this.#notes = saved;
     }
@@ -130,21 +143,10 @@ export class Scrubber {
     let out: T[] | undefined;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      const a = item.attributes === undefined ? undefined : this.#attributes(item.attributes, [section, i, 'attributes']);
+      const a =
+        item.attributes === undefined ? undefined : this.#attributes(item.attributes, [section, i, 'attributes']);
       if (a !== undefined) (out ??= items.slice())[i] = { ...item, attributes: a };
     }
-    return out;
-  }
-
-  /** Adds logfire.scrubbed (after any list already there); `copied`: the attributes are our own copy. */
-  #withNotes(attributes: Attributes, copied: boolean): Attributes {
-    if (this.#notes === undefined) return attributes;
-    let earlier: unknown;
-    try {
-      earlier = JSON.parse(String(attributes[ATTR_SCRUBBED] ?? '[]'));
-    } catch { /* not a list: replaced */ }
-    const out = copied ? attributes : { ...attributes };
-    out[ATTR_SCRUBBED] = JSON.stringify(Array.isArray(earlier) ? [...(earlier as unknown[]), ...this.#notes] : this.#notes);
     return out;
   }
 
@@ -168,11 +170,17 @@ export class Scrubber {
     if (k.pattern !== null) return this.#redact([...prefix, key], value, k.pattern.name, true);
     if (typeof value === 'string') {
       switch (k.shape) {
-        case 'url': case 'query': return this.#url(value, prefix, key, k.shape === 'query');
-        case 'message': return this.#message(value, attrs[ATTR_MSG_TEMPLATE], prefix);
-        case 'sql': return this.#statement(value, prefix, key, attrs);
-        case 'stack': return this.#stack(value, prefix, key);
-        default: return this.#value(value, prefix, key, undefined, 0);
+        case 'url':
+        case 'query':
+          return this.#url(value, prefix, key, k.shape === 'query');
+        case 'message':
+          return this.#message(value, attrs[ATTR_MSG_TEMPLATE], prefix);
+        case 'sql':
+          return this.#statement(value, prefix, key, attrs);
+        case 'stack':
+          return this.#stack(value, prefix, key);
+        default:
+          return this.#value(value, prefix, key, undefined, 0);
       }
     }
     if (Array.isArray(value)) {
@@ -294,7 +302,8 @@ export class Scrubber {
   }
 
   #urlParts(url: string, path: Path, queryOnly: boolean): unknown {
-    const redact = (part: string, value: string, name: string): string => String(this.#redact([...path, part], value, name, true));
+    const redact = (part: string, value: string, name: string): string =>
+      String(this.#redact([...path, part], value, name, true));
     let out = replaceUrlSecrets(url, queryOnly, this.#secretOf, redact);
     if (IN_URL.mayHold(out)) out = this.#inText(IN_URL, out, path); // a JWT in a path segment
     // The token anywhere else (a path segment, a fragment) takes the whole URL.
@@ -303,7 +312,8 @@ export class Scrubber {
   }
 
   /** A query parameter is secret by its name, or by a word in its value. */
-  readonly #secretOf = (name: string, value: string): string | null => this.#param(name) ?? this.#valuePattern(value)?.name ?? null;
+  readonly #secretOf = (name: string, value: string): string | null =>
+    this.#param(name) ?? this.#valuePattern(value)?.name ?? null;
 
   /**
    * The formatted message: its template's own words are code, not data, so only the values
@@ -313,7 +323,10 @@ export class Scrubber {
   #message(msg: string, template: unknown, prefix: Path): unknown {
     if (typeof template !== 'string') return this.#value(msg, prefix, ATTR_MSG, undefined, 0);
     const t = this.#templates.get(template) ?? this.#newTemplate(template);
-    if (!t.keyed && !this.#maybe(msg)) return msg.length >= MIN_CREDENTIAL && IN_TEXT.mayHold(msg) ? this.#inText(IN_TEXT, msg, [...prefix, ATTR_MSG]) : msg;
+    if (!t.keyed && !this.#maybe(msg))
+      return msg.length >= MIN_CREDENTIAL && IN_TEXT.mayHold(msg)
+        ? this.#inText(IN_TEXT, msg, [...prefix, ATTR_MSG])
+        : msg;
     const m = t.re.exec(msg);
     if (m === null) return this.#value(msg, prefix, ATTR_MSG, undefined, 0);
     let out = t.literals[0]!;
@@ -322,7 +335,10 @@ export class Scrubber {
       const field = t.fields[i]!;
       const value = m[i + 1]!;
       const p = this.#key(field).pattern;
-      const next = p !== null ? this.#redact([...path, field], value, p.name, true) : this.#value(value, path, field, undefined, 0);
+      const next =
+        p !== null
+          ? this.#redact([...path, field], value, p.name, true)
+          : this.#value(value, path, field, undefined, 0);
       out += String(next) + t.literals[i + 1]!;
     }
     return out;
@@ -346,7 +362,8 @@ export class Scrubber {
     const mysql = system === 'mysql' || system === 'mariadb';
     if (this.#sql) return this.#literals.replace(sql, mysql);
     const p = this.#valuePattern(sql);
-    if (p === undefined) return sql.length >= MIN_CREDENTIAL && IN_TEXT.mayHold(sql) ? this.#inText(IN_TEXT, sql, [...prefix, key]) : sql;
+    if (p === undefined)
+      return sql.length >= MIN_CREDENTIAL && IN_TEXT.mayHold(sql) ? this.#inText(IN_TEXT, sql, [...prefix, key]) : sql;
     const stripped = this.#literals.replace(sql, mysql);
     // A matching word outside every literal is a table or column name (`sessions`), not a secret.
     return stripped === sql ? sql : this.#redact([...prefix, key], sql, p.name, true, stripped);

@@ -29,24 +29,33 @@ export function decodeUriPart(s: string): string {
  * by `redact(part, value, name)` (part: 'password' or the parameter's name); `secret` gives
  * a parameter's marker name, or null. `queryOnly`: `url` is a bare query string.
  */
-export function replaceUrlSecrets(url: string, queryOnly: boolean, secret: (name: string, value: string) => string | null,
-  redact: (part: string, value: string, name: string) => string): string {
-  const out = !url.includes('@') ? url : url.replace(USERINFO, (m, user: string, pass: string) => {
-    const value = decodeUriPart(pass);
-    const r = redact('password', value, 'password');
-    return r === value ? m : `${user}:${r}@`;
-  });
+export function replaceUrlSecrets(
+  url: string,
+  queryOnly: boolean,
+  secret: (name: string, value: string) => string | null,
+  redact: (part: string, value: string, name: string) => string,
+): string {
+  const out = !url.includes('@')
+    ? url
+    : url.replace(USERINFO, (m, user: string, pass: string) => {
+        const value = decodeUriPart(pass);
+        const r = redact('password', value, 'password');
+        return r === value ? m : `${user}:${r}@`;
+      });
   const q = queryOnly ? 0 : out.search(/[?#]/);
   if (q < 0) return out;
-  return out.slice(0, q) + out.slice(q).replace(QUERY_PARAM, (m, sep: string, rawName: string, raw: string) => {
-    if (raw === '' || raw === 'REDACTED') return m; // REDACTED: already done by the instrumentation
-    const name = decodeUriPart(rawName);
-    const value = decodeUriPart(raw);
-    const p = secret(name, value);
-    if (p === null) return m;
-    const r = redact(name, value, p);
-    return r === value ? m : `${sep}${rawName}=${r}`;
-  });
+  return (
+    out.slice(0, q) +
+    out.slice(q).replace(QUERY_PARAM, (m, sep: string, rawName: string, raw: string) => {
+      if (raw === '' || raw === 'REDACTED') return m; // REDACTED: already done by the instrumentation
+      const name = decodeUriPart(rawName);
+      const value = decodeUriPart(raw);
+      const p = secret(name, value);
+      if (p === null) return m;
+      const r = redact(name, value, p);
+      return r === value ? m : `${sep}${rawName}=${r}`;
+    })
+  );
 }
 
 let builtIns: Pattern[] | undefined;
@@ -66,6 +75,9 @@ const URLS = /\b([a-z][a-z0-9+.-]*:\/\/)(?:([^\s/?#]*)@)?(\S*)/gi;
  */
 export function hideUrlSecrets(text: string, mask = '[hidden]'): string {
   if (!text.includes('://')) return text;
-  return text.replace(URLS, (_m, scheme: string, userinfo: string | undefined, rest: string) =>
-    `${scheme}${userinfo === undefined ? '' : `${mask}@`}${replaceUrlSecrets(rest, false, secretParam, () => mask)}`);
+  return text.replace(
+    URLS,
+    (_m, scheme: string, userinfo: string | undefined, rest: string) =>
+      `${scheme}${userinfo === undefined ? '' : `${mask}@`}${replaceUrlSecrets(rest, false, secretParam, () => mask)}`,
+  );
 }

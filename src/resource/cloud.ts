@@ -21,7 +21,11 @@ export interface CloudDetection {
   result(): ResourceDescription;
 }
 
-export function startCloudDetection(names: readonly CloudDetector[], detectors: Readonly<Record<CloudDetector, readonly ResourceDetector[]>>, boundMs = CLOUD_DETECTION_BOUND_MS): CloudDetection {
+export function startCloudDetection(
+  names: readonly CloudDetector[],
+  detectors: Readonly<Record<CloudDetector, readonly ResourceDetector[]>>,
+  boundMs = CLOUD_DETECTION_BOUND_MS,
+): CloudDetection {
   // One slot per (detector, attribute) in OTel's order, so that a later detector wins
   // whichever answers first.
   const slots: Array<{ name: CloudDetector; key: string; value?: Attributes[string] }> = [];
@@ -38,9 +42,16 @@ export function startCloudDetection(names: readonly CloudDetector[], detectors: 
       for (const [key, raw] of Object.entries(found)) {
         const slot: (typeof slots)[number] = { name, key };
         slots.push(slot);
-        settling.push(Promise.resolve(raw).then((v) => {
-          if (open && v !== undefined && isAttributeValue(v)) slot.value = v;
-        }, () => { /* not on this cloud, or its service did not answer */ }));
+        settling.push(
+          Promise.resolve(raw).then(
+            (v) => {
+              if (open && v !== undefined && isAttributeValue(v)) slot.value = v;
+            },
+            () => {
+              /* not on this cloud, or its service did not answer */
+            },
+          ),
+        );
       }
     }
   }

@@ -8,7 +8,8 @@ const ID = /(?:^|[/:.-])([0-9a-f]{64})(?:\.scope)?$/;
 // cgroup v2 leaves /proc/self/cgroup as `0::/`; the id then shows in the mount that gives
 // the container its hostname (or resolv.conf / hosts): …/containers/<id>/hostname (Docker),
 // …/overlay-containers/<id>/userdata/hostname (Podman), …/sandboxes/<id>/hostname (containerd).
-const MOUNT = /\/(?:containers|overlay-containers|sandboxes)\/([0-9a-f]{64})\/(?:userdata\/)?(?:hostname|resolv\.conf|hosts)\b/;
+const MOUNT =
+  /\/(?:containers|overlay-containers|sandboxes)\/([0-9a-f]{64})\/(?:userdata\/)?(?:hostname|resolv\.conf|hosts)\b/;
 
 /** The id in /proc/self/cgroup text (v1: `N:controller:/path`, v2: `0::/path`), if any. */
 export function containerIdFromCgroup(text: string): string | undefined {

@@ -36,14 +36,19 @@ const detectors: Readonly<Record<LocalDetector, (read: ReadText) => Attributes>>
     'process.runtime.description': 'Node.js',
   }),
   container: (read) => {
-    const id = containerIdFromCgroup(read('/proc/self/cgroup') ?? '') ?? containerIdFromMountinfo(read('/proc/self/mountinfo') ?? '');
+    const id =
+      containerIdFromCgroup(read('/proc/self/cgroup') ?? '') ??
+      containerIdFromMountinfo(read('/proc/self/mountinfo') ?? '');
     return id === undefined ? {} : { 'container.id': id };
   },
   serviceinstance: () => ({ 'service.instance.id': instanceId() }),
 };
 
 /** What `names` detect, each attribute with the detector that set it (for `doctor`). */
-export function detect(names: Iterable<LocalDetector>, read: ReadText = readText): { attributes: Attributes; sources: Record<string, LocalDetector> } {
+export function detect(
+  names: Iterable<LocalDetector>,
+  read: ReadText = readText,
+): { attributes: Attributes; sources: Record<string, LocalDetector> } {
   const attributes: Attributes = {};
   const sources: Record<string, LocalDetector> = {};
   for (const name of names) {
@@ -75,7 +80,10 @@ function hostId(read: ReadText): string | undefined {
  * never need it.
  */
 function instanceId(): string {
-  const hex = (n: number): string => Math.floor(Math.random() * 16 ** n).toString(16).padStart(n, '0');
+  const hex = (n: number): string =>
+    Math.floor(Math.random() * 16 ** n)
+      .toString(16)
+      .padStart(n, '0');
   const variant = (8 + Math.floor(Math.random() * 4)).toString(16);
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(6)}${hex(6)}`;
 }

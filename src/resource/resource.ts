@@ -21,7 +21,11 @@ export interface ResourceDescription {
 }
 
 /** The resource's attributes, each with where it came from (`budobserve doctor` shows both). */
-export function describeResource(config: ResolvedConfig, detectors: readonly LocalDetector[] = LOCAL_DETECTORS, read: ReadText = readText): ResourceDescription {
+export function describeResource(
+  config: ResolvedConfig,
+  detectors: readonly LocalDetector[] = LOCAL_DETECTORS,
+  read: ReadText = readText,
+): ResourceDescription {
   return layerResource(config, detect(detectors, read));
 }
 
@@ -30,10 +34,18 @@ export function describeResource(config: ResolvedConfig, detectors: readonly Loc
  * cloud ones (which know better, host.id included, as in OTel where later detectors win),
  * and the configuration. Detection runs once, before: serviceinstance's id is random.
  */
-export function layerResource(config: ResolvedConfig, local: ResourceDescription, cloud?: ResourceDescription): ResourceDescription {
+export function layerResource(
+  config: ResolvedConfig,
+  local: ResourceDescription,
+  cloud?: ResourceDescription,
+): ResourceDescription {
   const sdk = sdkAttributes();
   const attributes: Attributes = { ...sdk, ...local.attributes, ...cloud?.attributes };
-  const sources: Record<string, ResourceSource> = { ...Object.fromEntries(Object.keys(sdk).map((k) => [k, 'sdk' as const])), ...local.sources, ...cloud?.sources };
+  const sources: Record<string, ResourceSource> = {
+    ...Object.fromEntries(Object.keys(sdk).map((k) => [k, 'sdk' as const])),
+    ...local.sources,
+    ...cloud?.sources,
+  };
   const own: Attributes = { ...config.resourceAttributes, 'service.name': config.serviceName };
   if (config.serviceVersion !== undefined) own['service.version'] = config.serviceVersion;
   if (config.environment !== undefined) own['deployment.environment.name'] = config.environment;

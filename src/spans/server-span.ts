@@ -67,7 +67,11 @@ export function forwardExceptions(frameworkSpan: Span, server: Span | undefined 
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called later with its own receiver (Reflect.apply)
   const record = frameworkSpan.recordException;
   if (typeof record !== 'function') return;
-  frameworkSpan.recordException = function recordException(this: Span, exception: Exception, time?: Parameters<Span['recordException']>[1]): void {
+  frameworkSpan.recordException = function recordException(
+    this: Span,
+    exception: Exception,
+    time?: Parameters<Span['recordException']>[1],
+  ): void {
     noteServerError(exception, server);
     record.call(this, exception, time);
   };

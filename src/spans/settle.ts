@@ -20,7 +20,11 @@ export interface Settled {
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+  return (
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 
 /**
@@ -42,14 +46,18 @@ export function onSettle<T>(fn: () => T, on: Settled, thenables = false): T {
     // The promise then() makes is what the caller gets: typed as the call's own result, as the
     // caller can only await it or chain on it.
     return (result as PromiseLike<unknown>).then(
-      value === undefined ? undefined : (v) => {
-        value(v);
-        return v;
-      },
-      error === undefined ? undefined : (e: unknown) => {
-        error(e);
-        throw e;
-      },
+      value === undefined
+        ? undefined
+        : (v) => {
+            value(v);
+            return v;
+          },
+      error === undefined
+        ? undefined
+        : (e: unknown) => {
+            error(e);
+            throw e;
+          },
     ) as T;
   }
   on.value?.(result);
@@ -72,15 +80,19 @@ export interface EndOnSettleOptions {
  */
 export function endOnSettle<T>(span: Span, fn: () => T, options: EndOnSettleOptions = {}): T {
   const { context: ctx, failureOf } = options;
-  return onSettle(ctx === undefined ? fn : () => context.with(ctx, fn), {
-    value(value) {
-      const failure = failureOf?.(value);
-      if (failure !== undefined) recordFailure(span, failure);
-      span.end();
+  return onSettle(
+    ctx === undefined ? fn : () => context.with(ctx, fn),
+    {
+      value(value) {
+        const failure = failureOf?.(value);
+        if (failure !== undefined) recordFailure(span, failure);
+        span.end();
+      },
+      error(error) {
+        recordFailure(span, error);
+        span.end();
+      },
     },
-    error(error) {
-      recordFailure(span, error);
-      span.end();
-    },
-  }, options.thenables === true);
+    options.thenables === true,
+  );
 }

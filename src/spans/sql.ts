@@ -23,20 +23,36 @@ const NAME = String.raw`(${PART}(?:\s*\.\s*${PART}){0,2})`;
 const TARGET: Readonly<Record<string, RegExp>> = {
   SELECT: new RegExp(String.raw`\bFROM\s+(?:ONLY\s+)?${NAME}`, 'i'),
   DELETE: new RegExp(String.raw`^DELETE\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE)\s+)*FROM\s+(?:ONLY\s+)?${NAME}`, 'i'),
-  INSERT: new RegExp(String.raw`^(?:INSERT|REPLACE)\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\s+)*INTO\s+${NAME}`, 'i'),
+  INSERT: new RegExp(
+    String.raw`^(?:INSERT|REPLACE)\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\s+)*INTO\s+${NAME}`,
+    'i',
+  ),
   UPDATE: new RegExp(String.raw`^UPDATE\s+(?:(?:ONLY|LOW_PRIORITY|IGNORE)\s+)*${NAME}`, 'i'),
-  TABLE: new RegExp(String.raw`^(?:CREATE|DROP|ALTER|TRUNCATE)\s+(?:(?:GLOBAL|LOCAL|TEMPORARY|TEMP|UNLOGGED)\s+)*TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(?:ONLY\s+)?${NAME}`, 'i'),
+  TABLE: new RegExp(
+    String.raw`^(?:CREATE|DROP|ALTER|TRUNCATE)\s+(?:(?:GLOBAL|LOCAL|TEMPORARY|TEMP|UNLOGGED)\s+)*TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(?:ONLY\s+)?${NAME}`,
+    'i',
+  ),
   TRUNCATE: new RegExp(String.raw`^TRUNCATE\s+(?:ONLY\s+)?${NAME}`, 'i'),
   COPY: new RegExp(String.raw`^COPY\s+${NAME}`, 'i'),
 };
 const BY_OPERATION: Readonly<Record<string, RegExp | undefined>> = {
-  SELECT: TARGET['SELECT'], DELETE: TARGET['DELETE'], INSERT: TARGET['INSERT'], REPLACE: TARGET['INSERT'],
-  UPDATE: TARGET['UPDATE'], CREATE: TARGET['TABLE'], DROP: TARGET['TABLE'], ALTER: TARGET['TABLE'],
-  TRUNCATE: TARGET['TRUNCATE'], COPY: TARGET['COPY'],
+  SELECT: TARGET['SELECT'],
+  DELETE: TARGET['DELETE'],
+  INSERT: TARGET['INSERT'],
+  REPLACE: TARGET['INSERT'],
+  UPDATE: TARGET['UPDATE'],
+  CREATE: TARGET['TABLE'],
+  DROP: TARGET['TABLE'],
+  ALTER: TARGET['TABLE'],
+  TRUNCATE: TARGET['TRUNCATE'],
+  COPY: TARGET['COPY'],
 };
 
 function unquote(name: string): string {
-  return name.split(/\s*\.\s*/).map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.startsWith('`') ? p.slice(1, -1) : p)).join('.');
+  return name
+    .split(/\s*\.\s*/)
+    .map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.startsWith('`') ? p.slice(1, -1) : p))
+    .join('.');
 }
 
 // Words after FROM that are not tables: a subquery's SELECT, a function call's LATERAL, etc.

@@ -100,7 +100,8 @@ export class Capture implements SpanProcessor {
   }
 
   /** The spans as plain objects with sequential ids and times, in the order they ended. */
-  #byStart = (a: ReadableSpan, b: ReadableSpan): number => (this.#ticks.get(a.spanContext().spanId)?.start ?? 0) - (this.#ticks.get(b.spanContext().spanId)?.start ?? 0);
+  #byStart = (a: ReadableSpan, b: ReadableSpan): number =>
+    (this.#ticks.get(a.spanContext().spanId)?.start ?? 0) - (this.#ticks.get(b.spanContext().spanId)?.start ?? 0);
 
   spansAsJSON(): SpanJSON[] {
     const traceIds = new Map<string, number>();
@@ -121,8 +122,11 @@ export class Capture implements SpanProcessor {
         end_time: (this.#ticks.get(s.spanContext().spanId)?.end ?? 0) * 1e9,
         attributes: this.#attributes(s.attributes),
       };
-      if (s.events.length > 0) json.events = s.events.map((e) => ({ name: e.name, attributes: this.#attributes(e.attributes ?? {}) }));
-      if (s.status.code !== SpanStatusCode.UNSET) json.status = s.status.message === undefined ? { code: s.status.code } : { code: s.status.code, message: s.status.message };
+      if (s.events.length > 0)
+        json.events = s.events.map((e) => ({ name: e.name, attributes: this.#attributes(e.attributes ?? {}) }));
+      if (s.status.code !== SpanStatusCode.UNSET)
+        json.status =
+          s.status.message === undefined ? { code: s.status.code } : { code: s.status.code, message: s.status.message };
       return json;
     });
   }
@@ -144,7 +148,6 @@ export class Capture implements SpanProcessor {
     return this.#detach();
   }
 }
-
 
 export function createCapture(options?: CaptureOptions): Capture {
   return new Capture(options);

@@ -18,7 +18,18 @@ const tsMode = process.env.AUTOTRACE_TS ?? 'strip';
 
 process.setSourceMapsEnabled(true);
 
-const stats = { enter: 0, exit: 0, fail: 0, async: 0, settled: 0, rejected: 0, names: {}, sites: {}, errors: [], rewritten: [] };
+const stats = {
+  enter: 0,
+  exit: 0,
+  fail: 0,
+  async: 0,
+  settled: 0,
+  rejected: 0,
+  names: {},
+  sites: {},
+  errors: [],
+  rewritten: [],
+};
 const open = []; // tokens of the synchronous calls in progress, innermost last
 let nextToken = 1;
 const count = (name, what, site) => {
@@ -46,7 +57,8 @@ globalThis[Symbol.for('budobserve.autotrace')] = {
       return;
     }
     stats.fail++;
-    if (open[open.length - 1] !== token) stats.errors.push(`fail(${token}) while ${open[open.length - 1]} was the innermost call`);
+    if (open[open.length - 1] !== token)
+      stats.errors.push(`fail(${token}) while ${open[open.length - 1]} was the innermost call`);
   },
   // An async call's token is an object, so fail() can tell it from the synchronous ones.
   enterAsync(name, path, line, column) {
@@ -93,7 +105,12 @@ registerHooks({
     }
     const filename = fileURLToPath(url);
     const relPath = relative(root, filename).replace(/\\/g, '/');
-    const out = rewriteModule(source, { filename, relPath, format: format.startsWith('module') ? 'module' : 'commonjs', typescript });
+    const out = rewriteModule(source, {
+      filename,
+      relPath,
+      format: format.startsWith('module') ? 'module' : 'commonjs',
+      typescript,
+    });
     if (out === undefined) return result;
     stats.rewritten.push(relPath);
     return { format, source: `${out.code}\n${inlineMapComment(out.map)}\n`, shortCircuit: true };

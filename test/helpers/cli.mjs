@@ -14,8 +14,12 @@ export async function cli(args, { cwd = root, env = {}, node = nodeBin, bin } = 
   const child = spawn(cmd, argv, { cwd, env: cleanEnv(env) });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    stderr += d;
+  });
   const [code] = await once(child, 'close');
   return { code, stdout, stderr };
 }

@@ -26,7 +26,11 @@ export const FAR_BOUND = '600000';
 const DEBUG_LINE = /^BUDOBSERVE \d+: /;
 
 /** stderr without the debug log: what the app and the agent's warnings printed. */
-export const withoutDebug = (stderr) => stderr.split('\n').filter((l) => !DEBUG_LINE.test(l)).join('\n');
+export const withoutDebug = (stderr) =>
+  stderr
+    .split('\n')
+    .filter((l) => !DEBUG_LINE.test(l))
+    .join('\n');
 
 /**
  * The exit steps of the debug log, in order and without their times:
@@ -34,7 +38,8 @@ export const withoutDebug = (stderr) => stderr.split('\n').filter((l) => !DEBUG_
  * 'exit flush of 300 spans: timeout' (or sent, failed).
  */
 export function exitTrail(stderr) {
-  return stderr.split('\n')
+  return stderr
+    .split('\n')
     .filter((l) => DEBUG_LINE.test(l))
     .map((l) => l.replace(DEBUG_LINE, '').replace(/ at [\d.]+ ms$/, ''))
     .filter((l) => /^(beforeExit|exit)\b/.test(l));
@@ -45,7 +50,8 @@ export function exitTrail(stderr) {
  * flush ran into the deadline (waiting for it, or finding it passed). False when the exit
  * ended before its bound.
  */
-export const reachedBound = (trail) => trail.some((l) => /^exit bound of \d+ ms reached$|^exit flush of \d+ spans: timeout$/.test(l));
+export const reachedBound = (trail) =>
+  trail.some((l) => /^exit bound of \d+ ms reached$|^exit flush of \d+ spans: timeout$/.test(l));
 
 /**
  * How many times a bound timer ran out ("exit bound of N ms reached"). One deadline makes it
@@ -64,5 +70,9 @@ export function assertExitBound(trail, bound, what) {
   const text = `${what}; the exit trail:\n  ${trail.join('\n  ')}`;
   assert.equal(deadlinesSet(trail), 1, `one exit deadline: ${text}`);
   assert.ok(boundTimersFired(trail) <= 1, `the bound ran out once at most: ${text}`);
-  assert.equal(reachedBound(trail), bound, bound ? `the bound ended the exit: ${text}` : `the exit ended before its bound: ${text}`);
+  assert.equal(
+    reachedBound(trail),
+    bound,
+    bound ? `the bound ended the exit: ${text}` : `the exit ended before its bound: ${text}`,
+  );
 }

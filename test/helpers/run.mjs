@@ -15,7 +15,8 @@ export const registerCjs = `${root}register.cjs`;
 export function cleanEnv(extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('BUD_OBSERVE_') || k.startsWith('OTEL_') || k === 'NODE_OPTIONS' || k === 'NODE_TEST_CONTEXT') continue;
+    if (k.startsWith('BUD_OBSERVE_') || k.startsWith('OTEL_') || k === 'NODE_OPTIONS' || k === 'NODE_TEST_CONTEXT')
+      continue;
     env[k] = v;
   }
   return { ...env, NO_COLOR: '1', ...extra };
@@ -33,11 +34,28 @@ export function cleanEnv(extra = {}) {
  * @param {string} [o.node] the node binary (or a wrapper such as setpriv)
  * @returns {Promise<{ code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }>}
  */
-export async function runApp({ script, preload = ['--import', register], env = {}, cwd, args = [], onSpawn, timeoutMs = 30_000, node = nodeBin }) {
-  const child = spawn(node, [...preload, script, ...args], { cwd: cwd ?? fixtures, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runApp({
+  script,
+  preload = ['--import', register],
+  env = {},
+  cwd,
+  args = [],
+  onSpawn,
+  timeoutMs = 30_000,
+  node = nodeBin,
+}) {
+  const child = spawn(node, [...preload, script, ...args], {
+    cwd: cwd ?? fixtures,
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out = { stdout: '', stderr: '' };
-  child.stdout.setEncoding('utf8').on('data', (d) => { out.stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d) => { out.stderr += d; });
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    out.stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    out.stderr += d;
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   onSpawn?.(child, out);
   const [code, signal] = await once(child, 'exit');
@@ -60,7 +78,9 @@ export function waitForOutput(out, text, ms = 10_000) {
 }
 
 /** The version of the Node under test. */
-export const nodeVersion = (await import('node:child_process')).spawnSync(nodeBin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+export const nodeVersion = (await import('node:child_process'))
+  .spawnSync(nodeBin, ['-p', 'process.versions.node'], { encoding: 'utf8' })
+  .stdout.trim();
 
 /**
  * Whether the Node under test runs synchronous load hooks (22.22.3+, 24.11.1+, 26): the

@@ -7,10 +7,27 @@
 // damage; it is no defence, since anyone can compute it. Owns the folder choice and the
 // entry format; must not create a node_modules/ folder in a project that has none.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkTrustedDir, currentUid, ensureTrustedDir, notOwnOnly, privateTempDir, reportUntrusted } from '../../hooks/trusted-dir.ts';
+import {
+  checkTrustedDir,
+  currentUid,
+  ensureTrustedDir,
+  notOwnOnly,
+  privateTempDir,
+  reportUntrusted,
+} from '../../hooks/trusted-dir.ts';
 import type { Verdict } from '../../hooks/trusted-dir.ts';
 import { debug } from '../../debug.ts';
 
@@ -49,7 +66,8 @@ export class RewriteCache {
       text = readFileSync(fd, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') reportUntrusted('auto-trace cache entry', file, 'it is a symbolic link', 'the module is rewritten again');
+      if (code === 'ELOOP')
+        reportUntrusted('auto-trace cache entry', file, 'it is a symbolic link', 'the module is rewritten again');
       else if (code !== 'ENOENT') debug('auto-trace cache entry %s unreadable: %o', key, error);
       return undefined;
     } finally {
@@ -84,7 +102,9 @@ export class RewriteCache {
       if (fd !== undefined) closeSync(fd);
       try {
         unlinkSync(temp);
-      } catch { /* never made, or already renamed */ }
+      } catch {
+        /* never made, or already renamed */
+      }
     }
   }
 }

@@ -25,7 +25,10 @@ import { AGENT_VERSION } from '../../version.ts';
 import { PROTOCOL } from '../transform/wrap.ts';
 
 interface Rewriter {
-  rewriteModule(source: string, options: { filename: string; relPath: string; format: 'module' | 'commonjs'; typescript?: boolean }): { code: string; map: object } | undefined;
+  rewriteModule(
+    source: string,
+    options: { filename: string; relPath: string; format: 'module' | 'commonjs'; typescript?: boolean },
+  ): { code: string; map: object } | undefined;
 }
 
 export interface AutoTraceTransformOptions extends Selection {
@@ -40,7 +43,9 @@ function mappedSources(filename: string, source: string): string[] {
   if (m === null) return [];
   try {
     const ref = m[1]!;
-    const text = ref.startsWith('data:') ? Buffer.from(ref.slice(ref.indexOf(',') + 1), ref.includes(';base64,') ? 'base64' : 'utf8').toString('utf8') : readFileSync(resolve(dirname(filename), ref), 'utf8');
+    const text = ref.startsWith('data:')
+      ? Buffer.from(ref.slice(ref.indexOf(',') + 1), ref.includes(';base64,') ? 'base64' : 'utf8').toString('utf8')
+      : readFileSync(resolve(dirname(filename), ref), 'utf8');
     const map = JSON.parse(text) as { sources?: string[]; sourceRoot?: string };
     return (map.sources ?? []).map((s) => resolve(dirname(filename), map.sourceRoot ?? '', s));
   } catch {
@@ -48,7 +53,9 @@ function mappedSources(filename: string, source: string): string[] {
   }
 }
 
-export function createAutoTraceTransform(opts: AutoTraceTransformOptions): (url: string, source: string, format: string) => string | undefined {
+export function createAutoTraceTransform(
+  opts: AutoTraceTransformOptions,
+): (url: string, source: string, format: string) => string | undefined {
   const select = createSelector(opts);
   const cache = new RewriteCache(opts.projectRoot, opts.cacheDir);
   const optionsKey = JSON.stringify({ modules: opts.modules.map(String), exclude: opts.exclude.map(String) });
@@ -59,7 +66,11 @@ export function createAutoTraceTransform(opts: AutoTraceTransformOptions): (url:
     const filename = fileURLToPath(url);
     // A compiled file (dist/) is selected by the sources its map names (src/services/**);
     // the rewrite reports positions in those sources through the map.
-    if (select(filename) === undefined && !mappedSources(filename, source).some((original) => select(original) !== undefined)) return undefined;
+    if (
+      select(filename) === undefined &&
+      !mappedSources(filename, source).some((original) => select(original) !== undefined)
+    )
+      return undefined;
     const rel = relative(opts.projectRoot, filename).split(sep).join('/');
     const moduleFormat = format === 'module' || format === 'module-typescript' ? 'module' : 'commonjs';
     const key = cache.key([AGENT_VERSION, String(PROTOCOL), optionsKey, rel, format, source]);
@@ -67,10 +78,23 @@ export function createAutoTraceTransform(opts: AutoTraceTransformOptions): (url:
     if (code === undefined) {
       try {
         rewriter ??= loadChunk<Rewriter>('autotrace-rewrite');
-        const out = rewriter.rewriteModule(source, { filename, relPath: rel, format: moduleFormat, typescript: format.endsWith('-typescript') });
-        code = out === undefined ? source : `${out.code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(out.map)).toString('base64')}\n`;
+        const out = rewriter.rewriteModule(source, {
+          filename,
+          relPath: rel,
+          format: moduleFormat,
+          typescript: format.endsWith('-typescript'),
+        });
+        code =
+          out === undefined
+            ? source
+            : `${out.code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(out.map)).toString('base64')}\n`;
       } catch (error) {
-        warn('BUDOBSERVE_AUTOTRACE_FAILED', 'rewrite', [rel, error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)], { cause: error, once: rel });
+        warn(
+          'BUDOBSERVE_AUTOTRACE_FAILED',
+          'rewrite',
+          [rel, error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)],
+          { cause: error, once: rel },
+        );
         return undefined;
       }
       cache.set(key, code);

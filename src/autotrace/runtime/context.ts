@@ -89,7 +89,7 @@ export class FrameAwareContextManager extends AsyncLocalStorageContextManager {
       return pin(top);
     }
     const store = this.als.getStore();
-    return top.store === store ? pin(top) : store ?? ROOT_CONTEXT;
+    return top.store === store ? pin(top) : (store ?? ROOT_CONTEXT);
   }
 }
 

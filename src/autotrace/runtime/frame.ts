@@ -24,9 +24,15 @@ class Decided implements Context {
     this.#span = span;
     this.#base = base;
   }
-  getValue(key: symbol): unknown { return key === SPAN_KEY ? this.#span : this.#base.getValue(key); }
-  setValue(key: symbol, value: unknown): Context { return this.#base.setValue(SPAN_KEY, this.#span).setValue(key, value); }
-  deleteValue(key: symbol): Context { return this.#base.setValue(SPAN_KEY, this.#span).deleteValue(key); }
+  getValue(key: symbol): unknown {
+    return key === SPAN_KEY ? this.#span : this.#base.getValue(key);
+  }
+  setValue(key: symbol, value: unknown): Context {
+    return this.#base.setValue(SPAN_KEY, this.#span).setValue(key, value);
+  }
+  deleteValue(key: symbol): Context {
+    return this.#base.setValue(SPAN_KEY, this.#span).deleteValue(key);
+  }
 }
 
 /** The first context above a chain of frames that is not one. */
@@ -90,7 +96,16 @@ export class Frame implements Context, Span {
    * AutoTraceRuntime.exit), so only what every call sets is set: the rest still has its
    * initial value.
    */
-  init(name: string, file: string, line: number, column: number, store: Context | undefined, storeRead: boolean, epoch: number, parentFrame: Frame | undefined): this {
+  init(
+    name: string,
+    file: string,
+    line: number,
+    column: number,
+    store: Context | undefined,
+    storeRead: boolean,
+    epoch: number,
+    parentFrame: Frame | undefined,
+  ): this {
     this.name = name;
     this.file = file;
     this.line = line;
@@ -118,7 +133,7 @@ export class Frame implements Context, Span {
 
   /** The context the call's own span (and its children) descend from. */
   parentContext(): Context {
-    return this.parentFrame !== undefined ? this.parentFrame : this.readStore() ?? ROOT_CONTEXT;
+    return this.parentFrame !== undefined ? this.parentFrame : (this.readStore() ?? ROOT_CONTEXT);
   }
 
   /** The context this call descends from: span processors follow it past undecided calls (src/processors/recorded-parent.ts). */
@@ -192,19 +207,39 @@ export class Frame implements Context, Span {
   #assign(parent: SpanContext | undefined): SpanContext {
     this.id = randomSpanId();
     this.traceId = parent?.traceId ?? randomTraceId();
-    const sc = (this.#spanContext = { traceId: this.traceId, spanId: this.id, traceFlags: parent?.traceFlags ?? TraceFlags.SAMPLED });
+    const sc = (this.#spanContext = {
+      traceId: this.traceId,
+      spanId: this.id,
+      traceFlags: parent?.traceFlags ?? TraceFlags.SAMPLED,
+    });
     this.onId?.(this);
     return sc;
   }
 
-  setAttribute(): this { return this; }
-  setAttributes(): this { return this; }
-  addEvent(): this { return this; }
-  addLink(): this { return this; }
-  addLinks(): this { return this; }
-  setStatus(): this { return this; }
-  updateName(): this { return this; }
+  setAttribute(): this {
+    return this;
+  }
+  setAttributes(): this {
+    return this;
+  }
+  addEvent(): this {
+    return this;
+  }
+  addLink(): this {
+    return this;
+  }
+  addLinks(): this {
+    return this;
+  }
+  setStatus(): this {
+    return this;
+  }
+  updateName(): this {
+    return this;
+  }
   end(): void {}
-  isRecording(): boolean { return false; }
+  isRecording(): boolean {
+    return false;
+  }
   recordException(): void {}
 }

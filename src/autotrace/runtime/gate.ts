@@ -10,11 +10,26 @@ import type { SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { Frame } from './frame.ts';
 import {
-  ArrayPrototypePush, ArrayPrototypeShift, DateNow, MapIteratorNext, MapPrototypeClear, MapPrototypeDelete, MapPrototypeGet,
-  MapPrototypeGetSize, MapPrototypeHas, MapPrototypeKeys, MapPrototypeSet, ObjectCreate,
+  ArrayPrototypePush,
+  ArrayPrototypeShift,
+  DateNow,
+  MapIteratorNext,
+  MapPrototypeClear,
+  MapPrototypeDelete,
+  MapPrototypeGet,
+  MapPrototypeGetSize,
+  MapPrototypeHas,
+  MapPrototypeKeys,
+  MapPrototypeSet,
+  ObjectCreate,
 } from '../../primordials.ts';
 
-interface Held { span: ReadableSpan; since: number; parent: string; released: boolean }
+interface Held {
+  span: ReadableSpan;
+  since: number;
+  parent: string;
+  released: boolean;
+}
 
 const kBase = Symbol('budobserve.span');
 
@@ -52,7 +67,8 @@ export class SpanGate {
     MapPrototypeDelete(this.#open, id);
     if (target?.spanId !== id) {
       MapPrototypeSet(this.#dropped, id, target);
-      if (MapPrototypeGetSize(this.#dropped) > this.#maxHeld) MapPrototypeDelete(this.#dropped, MapIteratorNext(MapPrototypeKeys(this.#dropped)).value);
+      if (MapPrototypeGetSize(this.#dropped) > this.#maxHeld)
+        MapPrototypeDelete(this.#dropped, MapIteratorNext(MapPrototypeKeys(this.#dropped)).value);
     }
     const held = MapPrototypeGet(this.#waiting, id);
     if (held === undefined) return;
@@ -79,7 +95,11 @@ export class SpanGate {
     let moved = false;
     let parent = parentContext?.spanId;
     let frame = parent === undefined ? undefined : MapPrototypeGet(this.#open, parent);
-    for (let hops = 0; frame === undefined && parent !== undefined && hops < this.#maxHeld && MapPrototypeHas(this.#dropped, parent); hops++) {
+    for (
+      let hops = 0;
+      frame === undefined && parent !== undefined && hops < this.#maxHeld && MapPrototypeHas(this.#dropped, parent);
+      hops++
+    ) {
       parentContext = MapPrototypeGet(this.#dropped, parent);
       moved = true;
       parent = parentContext?.spanId;

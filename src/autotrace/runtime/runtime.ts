@@ -26,7 +26,17 @@ import { randomSpanId, randomTraceId } from './ids.ts';
 import { recordCall, type SpanPipeline } from './span.ts';
 import { SpanGate } from './gate.ts';
 import { warn } from '../../errors.ts';
-import { hrtimeBigint, isPromise, MathRound, NumberOf, ObjectGetPrototypeOf, PromiseCtor, PromisePrototype, PromisePrototypeThen, PromiseResolve } from '../../primordials.ts';
+import {
+  hrtimeBigint,
+  isPromise,
+  MathRound,
+  NumberOf,
+  ObjectGetPrototypeOf,
+  PromiseCtor,
+  PromisePrototype,
+  PromisePrototypeThen,
+  PromiseResolve,
+} from '../../primordials.ts';
 import { ATTR_MSG_TEMPLATE, ATTR_MSG, ATTR_SPAN_TYPE } from '../../attributes.ts';
 
 export interface AutoTraceRuntimeOptions {
@@ -83,7 +93,13 @@ export class AutoTraceRuntime {
     this.#gate = new SpanGate(opts.maxHeld ?? 10_000, opts.maxHoldMs ?? 5_000);
     this.#onId = this.#gate.opened;
     this.gate = this.#gate.gate;
-    this.#pipe = { resource: opts.resource, sampler: opts.sampler, processor: opts.processor, scope: { name: 'budobserve.autotrace' }, now: () => this.#hr(hrtimeBigint()) };
+    this.#pipe = {
+      resource: opts.resource,
+      sampler: opts.sampler,
+      processor: opts.processor,
+      scope: { name: 'budobserve.autotrace' },
+      now: () => this.#hr(hrtimeBigint()),
+    };
   }
 
   enter(name: string, file: string, line: number, column: number): Frame {
@@ -181,7 +197,11 @@ export class AutoTraceRuntime {
     // then takes the native promise it returns without a tick of its own: the same jobs, in
     // the same order, and the query runs under the call.
     let operand: T | Promise<unknown> = value;
-    if (value !== null && (typeof value === 'object' || typeof value === 'function') && !(isPromise(value) && ObjectGetPrototypeOf(value) === PromisePrototype)) {
+    if (
+      value !== null &&
+      (typeof value === 'object' || typeof value === 'function') &&
+      !(isPromise(value) && ObjectGetPrototypeOf(value) === PromisePrototype)
+    ) {
       operand = PromiseResolve(PromiseCtor, value);
     }
     this.#cm.switchTo(f.store);
@@ -259,7 +279,13 @@ export class AutoTraceRuntime {
 
   /** Wraps every `return` argument: a returned native promise is what the call waits for. */
   ret<T>(f: Frame, value: T): T {
-    f.ret = typeof value === 'object' && value !== null && isPromise(value) && ObjectGetPrototypeOf(value) === PromisePrototype ? value : undefined;
+    f.ret =
+      typeof value === 'object' &&
+      value !== null &&
+      isPromise(value) &&
+      ObjectGetPrototypeOf(value) === PromisePrototype
+        ? value
+        : undefined;
     return value;
   }
 
@@ -278,7 +304,11 @@ export class AutoTraceRuntime {
     // the function's own promise takes the value over (two ticks later), and calls no code
     // of the app's (a native promise of the original constructor; other thenables end the
     // call at the return).
-    void PromisePrototypeThen(ret, () => this.#settled(f, undefined, false), (error: unknown) => this.#settled(f, error, true));
+    void PromisePrototypeThen(
+      ret,
+      () => this.#settled(f, undefined, false),
+      (error: unknown) => this.#settled(f, error, true),
+    );
   }
 
   #settled(f: Frame, error: unknown, failed: boolean): void {
@@ -301,7 +331,17 @@ export class AutoTraceRuntime {
       const id = f.id;
       const traceId = f.traceId;
       try {
-        f.resolved = recordCall(this.#pipe, `Calling ${f.name}`, ATTRS(f), f.parentContext(), id ?? randomSpanId(), traceId === undefined ? randomTraceId : () => traceId, this.#hr(f.start), this.#hr(end), { failed: f.failed, value: f.error });
+        f.resolved = recordCall(
+          this.#pipe,
+          `Calling ${f.name}`,
+          ATTRS(f),
+          f.parentContext(),
+          id ?? randomSpanId(),
+          traceId === undefined ? randomTraceId : () => traceId,
+          this.#hr(f.start),
+          this.#hr(end),
+          { failed: f.failed, value: f.error },
+        );
       } catch (error) {
         // Runs in the app's call (its finally): nothing may come out of it.
         f.resolved = null;

@@ -6,11 +6,28 @@
 // the same sampler and span processors as every other span, so what is exported is the same.
 // Owns the auto-trace span object; must not decide which calls become spans (runtime.ts).
 import { isSpanContextValid, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
-import type { Attributes, AttributeValue, Context, HrTime, Link, Span, SpanContext, SpanStatus, TimeInput, Exception } from '@opentelemetry/api';
+import type {
+  Attributes,
+  AttributeValue,
+  Context,
+  HrTime,
+  Link,
+  Span,
+  SpanContext,
+  SpanStatus,
+  TimeInput,
+  Exception,
+} from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler, SamplingDecision, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
-import { ArrayIsArray, ArrayPrototypePush, ObjectDefineProperty, ObjectPrototypeHasOwnProperty, StringOf } from '../../primordials.ts';
+import {
+  ArrayIsArray,
+  ArrayPrototypePush,
+  ObjectDefineProperty,
+  ObjectPrototypeHasOwnProperty,
+  StringOf,
+} from '../../primordials.ts';
 import { spanOf } from './frame.ts';
 import { SPAN_KEY } from '../../context-span.ts';
 
@@ -42,9 +59,15 @@ class ParentContext implements Context {
     this.#ctx = ctx;
     this.#span = span;
   }
-  getValue(key: symbol): unknown { return key === SPAN_KEY ? this.#span : this.#ctx.getValue(key); }
-  setValue(key: symbol, value: unknown): Context { return this.#ctx.setValue(key, value); }
-  deleteValue(key: symbol): Context { return this.#ctx.deleteValue(key); }
+  getValue(key: symbol): unknown {
+    return key === SPAN_KEY ? this.#span : this.#ctx.getValue(key);
+  }
+  setValue(key: symbol, value: unknown): Context {
+    return this.#ctx.setValue(key, value);
+  }
+  deleteValue(key: symbol): Context {
+    return this.#ctx.deleteValue(key);
+  }
 }
 
 /**
@@ -87,17 +110,31 @@ export class AutoSpan implements Span, ReadableSpan {
   readonly _spanContext: SpanContext;
   readonly _pipe: SpanPipeline;
 
-  constructor(pipe: SpanPipeline, public name: string, spanContext: SpanContext, parentSpanContext: SpanContext | undefined, readonly startTime: HrTime) {
+  constructor(
+    pipe: SpanPipeline,
+    public name: string,
+    spanContext: SpanContext,
+    parentSpanContext: SpanContext | undefined,
+    readonly startTime: HrTime,
+  ) {
     this._pipe = pipe;
     this._spanContext = spanContext;
     // Always an own property, as on the SDK's spans (undefined for a root).
     (this as { parentSpanContext?: SpanContext | undefined }).parentSpanContext = parentSpanContext;
   }
 
-  get resource(): Resource { return this._pipe.resource; }
-  get instrumentationScope(): InstrumentationScope { return this._pipe.scope; }
-  spanContext(): SpanContext { return this._spanContext; }
-  isRecording(): boolean { return !this.ended; }
+  get resource(): Resource {
+    return this._pipe.resource;
+  }
+  get instrumentationScope(): InstrumentationScope {
+    return this._pipe.scope;
+  }
+  spanContext(): SpanContext {
+    return this._spanContext;
+  }
+  isRecording(): boolean {
+    return !this.ended;
+  }
 
   setAttribute(key: string, value?: AttributeValue): this {
     if (this.ended || !validValue(value)) return this;
@@ -110,15 +147,22 @@ export class AutoSpan implements Span, ReadableSpan {
   }
 
   setAttributes(attributes: Attributes): this {
-    for (const key in attributes) if (ObjectPrototypeHasOwnProperty(attributes, key)) this.setAttribute(key, attributes[key]);
+    for (const key in attributes)
+      if (ObjectPrototypeHasOwnProperty(attributes, key)) this.setAttribute(key, attributes[key]);
     return this;
   }
 
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
     if (this.ended) return this;
-    const isTime = typeof attributesOrTime === 'number' || ArrayIsArray(attributesOrTime) || attributesOrTime instanceof Date;
-    const at = (isTime ? attributesOrTime : time);
-    ArrayPrototypePush(this.events, { name, attributes: isTime ? {} : (attributesOrTime) ?? {}, time: ArrayIsArray(at) ? at : this._pipe.now(), droppedAttributesCount: 0 });
+    const isTime =
+      typeof attributesOrTime === 'number' || ArrayIsArray(attributesOrTime) || attributesOrTime instanceof Date;
+    const at = isTime ? attributesOrTime : time;
+    ArrayPrototypePush(this.events, {
+      name,
+      attributes: isTime ? {} : (attributesOrTime ?? {}),
+      time: ArrayIsArray(at) ? at : this._pipe.now(),
+      droppedAttributesCount: 0,
+    });
     return this;
   }
 
@@ -134,7 +178,10 @@ export class AutoSpan implements Span, ReadableSpan {
 
   setStatus(status: SpanStatus): this {
     if (this.ended || status.code === SpanStatusCode.UNSET || this.status.code === SpanStatusCode.OK) return this;
-    this.status = typeof status.message === 'string' && status.code === SpanStatusCode.ERROR ? { code: status.code, message: status.message } : { code: status.code };
+    this.status =
+      typeof status.message === 'string' && status.code === SpanStatusCode.ERROR
+        ? { code: status.code, message: status.message }
+        : { code: status.code };
     return this;
   }
 
@@ -156,7 +203,8 @@ export class AutoSpan implements Span, ReadableSpan {
       if (exception instanceof Error) lazyStack(attributes, exception);
       else if (typeof stack === 'string' && stack) attributes['exception.stacktrace'] = stack;
     }
-    if (attributes['exception.type'] !== undefined || attributes['exception.message'] !== undefined) this.addEvent('exception', attributes, time);
+    if (attributes['exception.type'] !== undefined || attributes['exception.message'] !== undefined)
+      this.addEvent('exception', attributes, time);
   }
 
   end(endTime?: TimeInput): void {
@@ -164,7 +212,10 @@ export class AutoSpan implements Span, ReadableSpan {
     this.endTime = ArrayIsArray(endTime) ? endTime : this._pipe.now();
     let s = this.endTime[0] - this.startTime[0];
     let ns = this.endTime[1] - this.startTime[1];
-    if (ns < 0) { s -= 1; ns += 1e9; }
+    if (ns < 0) {
+      s -= 1;
+      ns += 1e9;
+    }
     if (s < 0) {
       this.endTime = [this.startTime[0], this.startTime[1]];
       s = 0;
@@ -181,14 +232,28 @@ export class AutoSpan implements Span, ReadableSpan {
  * Starts and ends the span of a call: `ids` are the ones the frame handed out, if any.
  * Returns its context, a non-recording one when the sampler drops it.
  */
-export function recordCall(pipe: SpanPipeline, name: string, attributes: Attributes, parent: Context, spanId: string, newTraceId: () => string, start: HrTime, end: HrTime, error: { failed: boolean; value: unknown }): SpanContext {
+export function recordCall(
+  pipe: SpanPipeline,
+  name: string,
+  attributes: Attributes,
+  parent: Context,
+  spanId: string,
+  newTraceId: () => string,
+  start: HrTime,
+  end: HrTime,
+  error: { failed: boolean; value: unknown },
+): SpanContext {
   const parentSpan = spanOf(parent);
   const parentSc = parentSpan?.spanContext();
   const valid = parentSc !== undefined && isSpanContextValid(parentSc);
   const traceId = valid ? parentSc.traceId : newTraceId();
   const ctx = new ParentContext(parent, parentSpan);
   const result = pipe.sampler.shouldSample(ctx, traceId, name, SpanKind.INTERNAL, attributes, []);
-  const spanContext: SpanContext = { traceId, spanId, traceFlags: result.decision === RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE };
+  const spanContext: SpanContext = {
+    traceId,
+    spanId,
+    traceFlags: result.decision === RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
+  };
   const traceState = result.traceState ?? (valid ? parentSc.traceState : undefined);
   if (traceState !== undefined) spanContext.traceState = traceState;
   if (result.decision === NOT_RECORD) return spanContext;

@@ -5,6 +5,7 @@
 // is answered conservatively (every `eval(...)` call counts as direct).
 import type * as t from '@babel/types';
 import { functionName, type Enclosing, type FunctionNode } from './names.ts';
+import { CHILD_KEYS, FUNCTION_TYPES, LEAVES, SKIP_KEYS } from './ast-shapes.ts';
 
 export interface Planned {
   node: FunctionNode;
@@ -37,64 +38,31 @@ interface Frame extends Enclosing {
   blockFunctions: Set<string>;
 }
 
-const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod']);
-
-// Keys that never lead to code: positions, comments, directives and TypeScript types.
-const SKIP_KEYS = new Set(['type', 'start', 'end', 'loc', 'range', 'extra', 'leadingComments', 'trailingComments', 'innerComments', 'directives', 'typeAnnotation', 'returnType', 'typeParameters', 'typeArguments', 'superTypeParameters', 'superTypeArguments', 'implements', 'predicate']);
-
-// Nodes that hold no code below them: most nodes of a program are these, and not listing
-// their keys halves the walk.
-const LEAVES = new Set(['Identifier', 'StringLiteral', 'NumericLiteral', 'BooleanLiteral', 'NullLiteral', 'RegExpLiteral', 'BigIntLiteral', 'TemplateElement', 'ThisExpression', 'Super', 'EmptyStatement', 'DebuggerStatement', 'BreakStatement', 'ContinueStatement', 'PrivateName', 'MetaProperty', 'Import']);
-
-// The child keys of the commonest nodes (Babel's own VISITOR_KEYS for them, without types),
-// so that they are not listed per node; other nodes are walked by all their keys.
-const CHILD_KEYS: Record<string, readonly string[]> = {
-  MemberExpression: ['object', 'property'],
-  OptionalMemberExpression: ['object', 'property'],
-  CallExpression: ['callee', 'arguments'],
-  OptionalCallExpression: ['callee', 'arguments'],
-  NewExpression: ['callee', 'arguments'],
-  BinaryExpression: ['left', 'right'],
-  LogicalExpression: ['left', 'right'],
-  AssignmentExpression: ['left', 'right'],
-  UnaryExpression: ['argument'],
-  UpdateExpression: ['argument'],
-  SpreadElement: ['argument'],
-  AwaitExpression: ['argument'],
-  ConditionalExpression: ['test', 'consequent', 'alternate'],
-  SequenceExpression: ['expressions'],
-  TemplateLiteral: ['expressions'],
-  ObjectExpression: ['properties'],
-  ObjectProperty: ['decorators', 'key', 'value'],
-  ArrayExpression: ['elements'],
-  VariableDeclaration: ['declarations'],
-  VariableDeclarator: ['id', 'init'],
-  ExpressionStatement: ['expression'],
-  BlockStatement: ['body'],
-  ReturnStatement: ['argument'],
-  ThrowStatement: ['argument'],
-  IfStatement: ['test', 'consequent', 'alternate'],
-  ForStatement: ['init', 'test', 'update', 'body'],
-  ForInStatement: ['left', 'right', 'body'],
-  ForOfStatement: ['left', 'right', 'body'],
-  WhileStatement: ['test', 'body'],
-  SwitchStatement: ['discriminant', 'cases'],
-  SwitchCase: ['test', 'consequent'],
-  TryStatement: ['block', 'handler', 'finalizer'],
-  CatchClause: ['param', 'body'],
-  AssignmentPattern: ['left', 'right'],
-};
-
 const IGNORE = 'budobserve-ignore';
 
 // Methods that send a function's source elsewhere to run (Puppeteer, Playwright, WebDriver:
 // `page.evaluate(() => document.title)` runs in the browser), where the wrapper's runtime
 // does not exist: a function literal passed to them is left as it is.
-const SERIALIZING = new Set(['evaluate', 'evaluateHandle', '$eval', '$$eval', 'waitForFunction', 'evaluateOnNewDocument', 'addInitScript', 'executeScript', 'executeAsyncScript']);
+const SERIALIZING = new Set([
+  'evaluate',
+  'evaluateHandle',
+  '$eval',
+  '$$eval',
+  'waitForFunction',
+  'evaluateOnNewDocument',
+  'addInitScript',
+  'executeScript',
+  'executeAsyncScript',
+]);
 
 function serializes(call: t.CallExpression | t.OptionalCallExpression): boolean {
   const callee = call.callee;
-  return (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') && !callee.computed && callee.property.type === 'Identifier' && SERIALIZING.has(callee.property.name);
+  return (
+    (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') &&
+    !callee.computed &&
+    callee.property.type === 'Identifier' &&
+    SERIALIZING.has(callee.property.name)
+  );
 }
 
 function hasIgnoreComment(node: t.Node): boolean {
@@ -177,10 +145,23 @@ class Walk {
     const { qualified, owner } = functionName(fn, ancestors, frames[frames.length - 1], this.#source);
     const plan: Planned = { node: fn, name: qualified, depth: ancestors.length, wrap: false, marks: [] };
     this.pre.push(plan);
-    const frame: Frame = { plan, qualified, owner, ignored: this.#ignoreDepth > 0 || this.#withDepth > 0, hasEval: false, vars: new Set(), topFunctions: [], blockFunctions: new Set() };
+    const frame: Frame = {
+      plan,
+      qualified,
+      owner,
+      ignored: this.#ignoreDepth > 0 || this.#withDepth > 0,
+      hasEval: false,
+      vars: new Set(),
+      topFunctions: [],
+      blockFunctions: new Set(),
+    };
     frames.push(frame);
     ancestors.push(fn);
-    if (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionDeclaration' && fn.type !== 'FunctionExpression') {
+    if (
+      fn.type !== 'ArrowFunctionExpression' &&
+      fn.type !== 'FunctionDeclaration' &&
+      fn.type !== 'FunctionExpression'
+    ) {
       // A method: its computed key and decorators run outside it, but may hold functions
       // (and awaits of the enclosing function).
       if (fn.computed) this.visit(fn.key);
@@ -194,16 +175,26 @@ class Walk {
     frames.pop();
     const parent = frames[frames.length - 1];
     if (frame.hasEval && parent !== undefined) parent.hasEval = true;
-    plan.wrap = !frame.ignored && !frame.hasEval && fn.generator !== true && !isAsmJs(fn) && !redeclares(fn, frame) && !this.#unmarkable.has(plan);
+    plan.wrap =
+      !frame.ignored &&
+      !frame.hasEval &&
+      fn.generator !== true &&
+      !isAsmJs(fn) &&
+      !redeclares(fn, frame) &&
+      !this.#unmarkable.has(plan);
   }
 
   /** What a node inside a function's body tells about it: its vars, evals and async marks. */
   #inBody(node: t.Node, frame: Frame): void {
     const type = node.type;
-    if (type === 'VariableDeclaration' && node.kind === 'var') for (const d of node.declarations) boundNames(d.id, frame.vars);
+    if (type === 'VariableDeclaration' && node.kind === 'var')
+      for (const d of node.declarations) boundNames(d.id, frame.vars);
     // `await using` awaits where the block ends, with no await expression to mark.
-    else if (type === 'VariableDeclaration' && (node.kind as string) === 'await using') { const o = this.#owners[this.#owners.length - 1]; if (o !== undefined) this.#unmarkable.add(o); }
-    else if (type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === 'eval') frame.hasEval = true;
+    else if (type === 'VariableDeclaration' && (node.kind as string) === 'await using') {
+      const o = this.#owners[this.#owners.length - 1];
+      if (o !== undefined) this.#unmarkable.add(o);
+    } else if (type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === 'eval')
+      frame.hasEval = true;
     else if (type === 'AwaitExpression') this.#mark(node);
     else if (type === 'ReturnStatement' && node.argument !== null && node.argument !== undefined) this.#mark(node);
     else if (type === 'TryStatement') {
@@ -215,7 +206,12 @@ class Walk {
       let i = ancestors.length - 1;
       while (ancestors[i]?.type === 'LabeledStatement') i--;
       const label = ancestors[i + 1];
-      this.#mark(node, label === undefined || label === node ? { start: node.start as number, outerDepth: ancestors.length } : { start: label.start as number, outerDepth: i + 1 });
+      this.#mark(
+        node,
+        label === undefined || label === node
+          ? { start: node.start as number, outerDepth: ancestors.length }
+          : { start: label.start as number, outerDepth: i + 1 },
+      );
     }
   }
 
@@ -251,7 +247,8 @@ class Walk {
     } else if (keys !== undefined) {
       for (const key of keys) this.#child(record[key]);
     } else {
-      for (const key of Object.keys(record)) if (!SKIP_KEYS.has(key) && !(isWith && key === 'object')) this.#child(record[key]);
+      for (const key of Object.keys(record))
+        if (!SKIP_KEYS.has(key) && !(isWith && key === 'object')) this.#child(record[key]);
     }
     this.#ancestors.pop();
     if (isStatic) this.#owners.pop();
@@ -263,7 +260,9 @@ class Walk {
   #child(value: unknown): void {
     if (value === null || typeof value !== 'object') return;
     if (Array.isArray(value)) {
-      for (const child of value) if (child !== null && typeof (child as t.Node).type === 'string' && !LEAVES.has((child as t.Node).type)) this.visit(child as t.Node);
+      for (const child of value)
+        if (child !== null && typeof (child as t.Node).type === 'string' && !LEAVES.has((child as t.Node).type))
+          this.visit(child as t.Node);
     } else if (typeof (value as t.Node).type === 'string' && !LEAVES.has((value as t.Node).type)) {
       this.visit(value as t.Node);
     }
@@ -274,13 +273,26 @@ class Walk {
 function boundNames(node: t.Node | null | undefined, into: Set<string>): void {
   if (node === null || node === undefined) return;
   switch (node.type) {
-    case 'Identifier': into.add(node.name); break;
-    case 'AssignmentPattern': boundNames(node.left, into); break;
-    case 'RestElement': boundNames(node.argument, into); break;
-    case 'ArrayPattern': for (const e of node.elements) boundNames(e, into); break;
-    case 'ObjectPattern': for (const p of node.properties) boundNames(p.type === 'RestElement' ? p.argument : (p.value), into); break;
-    case 'TSParameterProperty': boundNames(node.parameter, into); break;
-    default: break;
+    case 'Identifier':
+      into.add(node.name);
+      break;
+    case 'AssignmentPattern':
+      boundNames(node.left, into);
+      break;
+    case 'RestElement':
+      boundNames(node.argument, into);
+      break;
+    case 'ArrayPattern':
+      for (const e of node.elements) boundNames(e, into);
+      break;
+    case 'ObjectPattern':
+      for (const p of node.properties) boundNames(p.type === 'RestElement' ? p.argument : p.value, into);
+      break;
+    case 'TSParameterProperty':
+      boundNames(node.parameter, into);
+      break;
+    default:
+      break;
   }
 }
 

@@ -6,7 +6,13 @@
 // passed as an argument, an anonymous class) are left out rather than shown as `<anonymous>`.
 import type * as t from '@babel/types';
 
-export type FunctionNode = t.FunctionDeclaration | t.FunctionExpression | t.ArrowFunctionExpression | t.ObjectMethod | t.ClassMethod | t.ClassPrivateMethod;
+export type FunctionNode =
+  | t.FunctionDeclaration
+  | t.FunctionExpression
+  | t.ArrowFunctionExpression
+  | t.ObjectMethod
+  | t.ClassMethod
+  | t.ClassPrivateMethod;
 
 /** What a function's name is relative to. */
 export interface Enclosing {
@@ -17,14 +23,27 @@ export interface Enclosing {
 }
 
 // Nodes that only wrap an expression: a function inside one is named by what is outside.
-const TRANSPARENT = new Set(['ParenthesizedExpression', 'TSAsExpression', 'TSSatisfiesExpression', 'TSNonNullExpression', 'TSTypeAssertion', 'TSInstantiationExpression', 'TypeCastExpression']);
+const TRANSPARENT = new Set([
+  'ParenthesizedExpression',
+  'TSAsExpression',
+  'TSSatisfiesExpression',
+  'TSNonNullExpression',
+  'TSTypeAssertion',
+  'TSInstantiationExpression',
+  'TypeCastExpression',
+]);
 
 /**
  * esbuild's keepNames (on in tsx) wraps functions as `__name(fn, "name")`: the call only
  * sets `.name`, so the function is named by what the call is assigned to.
  */
 function isKeepNames(parent: t.Node, child: t.Node): boolean {
-  return parent.type === 'CallExpression' && parent.callee.type === 'Identifier' && parent.callee.name === '__name' && parent.arguments[0] === child;
+  return (
+    parent.type === 'CallExpression' &&
+    parent.callee.type === 'Identifier' &&
+    parent.callee.name === '__name' &&
+    parent.arguments[0] === child
+  );
 }
 
 function isIdentifierName(s: string): boolean {
@@ -37,7 +56,8 @@ function keyName(key: t.Node, computed: boolean, source: string): string {
     if (key.type === 'Identifier') return key.name;
     if (key.type === 'PrivateName') return `#${key.id.name}`;
     if (key.type === 'StringLiteral') return isIdentifierName(key.value) ? key.value : `[${JSON.stringify(key.value)}]`;
-    if (key.type === 'NumericLiteral' || key.type === 'BigIntLiteral') return `[${source.slice(key.start ?? 0, key.end ?? 0)}]`;
+    if (key.type === 'NumericLiteral' || key.type === 'BigIntLiteral')
+      return `[${source.slice(key.start ?? 0, key.end ?? 0)}]`;
   }
   if (key.type === 'StringLiteral') return isIdentifierName(key.value) ? key.value : `[${JSON.stringify(key.value)}]`;
   const text = source.slice(key.start ?? 0, key.end ?? 0).replace(/\s+/g, ' ');
@@ -81,17 +101,35 @@ function nameAt(node: t.Node, ancestors: readonly t.Node[], pi: number, source: 
   let parent = ancestors[pi];
   if (parent === undefined) return none();
   // Members: the container's name, then the key.
-  if (node.type === 'ClassMethod' || node.type === 'ClassPrivateMethod' || node.type === 'ClassProperty' || node.type === 'ClassPrivateProperty' || node.type === 'ClassAccessorProperty') {
+  if (
+    node.type === 'ClassMethod' ||
+    node.type === 'ClassPrivateMethod' ||
+    node.type === 'ClassProperty' ||
+    node.type === 'ClassPrivateProperty' ||
+    node.type === 'ClassAccessorProperty'
+  ) {
     const cls = ancestors[pi - 1];
-    const key = node.type === 'ClassMethod' && node.kind === 'constructor' ? 'constructor' : keyName(node.key, 'computed' in node && node.computed === true, source);
+    const key =
+      node.type === 'ClassMethod' && node.kind === 'constructor'
+        ? 'constructor'
+        : keyName(node.key, 'computed' in node && node.computed === true, source);
     const container = cls === undefined ? none() : nameAt(cls, ancestors, pi - 2, source);
     return { segments: [...container.segments, key], thisRooted: container.thisRooted };
   }
   if (node.type === 'ObjectMethod' || node.type === 'ObjectProperty') {
     const container = nameAt(parent, ancestors, pi - 1, source);
-    return { segments: [...container.segments, keyName(node.key, node.computed, source)], thisRooted: container.thisRooted };
+    return {
+      segments: [...container.segments, keyName(node.key, node.computed, source)],
+      thisRooted: container.thisRooted,
+    };
   }
-  if ((node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ClassDeclaration' || node.type === 'ClassExpression') && node.id) {
+  if (
+    (node.type === 'FunctionDeclaration' ||
+      node.type === 'FunctionExpression' ||
+      node.type === 'ClassDeclaration' ||
+      node.type === 'ClassExpression') &&
+    node.id
+  ) {
     return { segments: [node.id.name], thisRooted: false };
   }
   // Anonymous: named by what it is assigned to.
@@ -103,11 +141,15 @@ function nameAt(node: t.Node, ancestors: readonly t.Node[], pi: number, source: 
   }
   switch (parent.type) {
     case 'VariableDeclarator':
-      return parent.init === child && parent.id.type === 'Identifier' ? { segments: [parent.id.name], thisRooted: false } : none();
+      return parent.init === child && parent.id.type === 'Identifier'
+        ? { segments: [parent.id.name], thisRooted: false }
+        : none();
     case 'AssignmentExpression':
       return parent.right === child ? memberName(parent.left, source) : none();
     case 'AssignmentPattern':
-      return parent.right === child && parent.left.type === 'Identifier' ? { segments: [parent.left.name], thisRooted: false } : none();
+      return parent.right === child && parent.left.type === 'Identifier'
+        ? { segments: [parent.left.name], thisRooted: false }
+        : none();
     case 'ObjectProperty':
     case 'ClassProperty':
     case 'ClassPrivateProperty':
@@ -127,9 +169,14 @@ export interface FunctionName {
 }
 
 /** The qualified name of `fn`, whose parent is the last of `ancestors`. */
-export function functionName(fn: FunctionNode, ancestors: readonly t.Node[], enclosing: Enclosing | undefined, source: string): FunctionName {
+export function functionName(
+  fn: FunctionNode,
+  ancestors: readonly t.Node[],
+  enclosing: Enclosing | undefined,
+  source: string,
+): FunctionName {
   const named = nameAt(fn, ancestors, ancestors.length - 1, source);
-  const prefix = named.thisRooted ? enclosing?.owner ?? 'this' : enclosing?.qualified;
+  const prefix = named.thisRooted ? (enclosing?.owner ?? 'this') : enclosing?.qualified;
   const own = named.segments.length === 0 ? ['<anonymous>'] : named.segments;
   const qualified = joinName(prefix === undefined ? own : [prefix, ...own]);
   let owner = qualified;
@@ -138,7 +185,10 @@ export function functionName(fn: FunctionNode, ancestors: readonly t.Node[], enc
   } else if (fn.type !== 'FunctionDeclaration' && fn.type !== 'FunctionExpression') {
     // A method's `this` is its class or object.
     const container = own.slice(0, -1);
-    owner = container.length > 0 ? joinName(prefix === undefined ? container : [prefix, ...container]) : prefix ?? '<anonymous>';
+    owner =
+      container.length > 0
+        ? joinName(prefix === undefined ? container : [prefix, ...container])
+        : (prefix ?? '<anonymous>');
   }
   return { qualified, owner };
 }

@@ -26,7 +26,16 @@ import type * as t from '@babel/types';
 import { analyze, type Planned } from './analyze.ts';
 import { Splice } from './splice.ts';
 import { chooseIdents, footer, markAsync, MARKER, wrapFunction, type Site } from './wrap.ts';
-import { findMapComment, finishMap, loadInputMap, sourcePath, tracePosition, traceSegment, type InputMap, type RawSourceMap } from './source-map.ts';
+import {
+  findMapComment,
+  finishMap,
+  loadInputMap,
+  sourcePath,
+  tracePosition,
+  traceSegment,
+  type InputMap,
+  type RawSourceMap,
+} from './source-map.ts';
 
 export interface RewriteOptions {
   /** Absolute path (or file URL) of the module: the source map's source. */
@@ -77,8 +86,10 @@ export function rewriteModule(source: string, options: RewriteOptions): RewriteR
   try {
     return rewrite(source, options);
   } catch (error) {
-    if (error instanceof SyntaxError && typeof (error as { reasonCode?: unknown }).reasonCode === 'string') throw new RewriteDeclined('syntax', error);
-    if (error instanceof RangeError && error.message === 'Maximum call stack size exceeded') throw new RewriteDeclined('too-deep', error);
+    if (error instanceof SyntaxError && typeof (error as { reasonCode?: unknown }).reasonCode === 'string')
+      throw new RewriteDeclined('syntax', error);
+    if (error instanceof RangeError && error.message === 'Maximum call stack size exceeded')
+      throw new RewriteDeclined('too-deep', error);
     throw error;
   }
 }
@@ -117,7 +128,10 @@ function rewrite(source: string, options: RewriteOptions): RewriteResult | undef
   const comment = findMapComment(text);
   if (comment !== undefined) splice.remove(comment.start, comment.end);
 
-  const { code, mappings } = splice.build(footer(ids), input === undefined ? undefined : (line, column) => traceSegment(input, line, column));
+  const { code, mappings } = splice.build(
+    footer(ids),
+    input === undefined ? undefined : (line, column) => traceSegment(input, line, column),
+  );
   return { code, map: finishMap(mappings, options.filename, input), functions: sites.size };
 }
 

@@ -65,7 +65,8 @@ export function decodeMappings(mappings: string): number[][][] {
   };
   for (let i = 0; i <= mappings.length; i++) {
     const c = i < mappings.length ? mappings.charCodeAt(i) : 59;
-    if (c === 44 || c === 59) { // ',' ';'
+    if (c === 44 || c === 59) {
+      // ',' ';'
       endSegment();
       if (c === 59) {
         lines.push(segments);
@@ -112,7 +113,11 @@ export function traceSegment(input: InputMap, line: number, column: number): num
 }
 
 /** The original source, line and column (0-based) of a position of the compiled file. */
-export function tracePosition(input: InputMap, line: number, column: number): { source: string; line: number; column: number } | undefined {
+export function tracePosition(
+  input: InputMap,
+  line: number,
+  column: number,
+): { source: string; line: number; column: number } | undefined {
   const found = traceSegment(input, line, column);
   const source = found === undefined ? undefined : input.map.sources[found[1] as number];
   if (found === undefined || typeof source !== 'string') return undefined;
@@ -130,7 +135,8 @@ export function findMapComment(source: string): { url: string; start: number; en
   if (!/^(?:\/\/|\/\*)[#@][ \t]$/.test(lead)) return undefined;
   const block = lead[1] === '*';
   let end = at + 17;
-  while (end < source.length && !/[\s'"]/.test(source[end] as string) && !(block && source.startsWith('*/', end))) end++;
+  while (end < source.length && !/[\s'"]/.test(source[end] as string) && !(block && source.startsWith('*/', end)))
+    end++;
   const url = source.slice(at + 17, end);
   let rest = source.slice(end);
   if (block) {
@@ -160,7 +166,11 @@ export function fileUrlOf(filename: string): string {
  * absolute path). Unusable maps are ignored: a rewrite with a map to the compiled file is
  * better than none.
  */
-export function loadInputMap(source: string, filename: string, given: object | string | undefined): InputMap | undefined {
+export function loadInputMap(
+  source: string,
+  filename: string,
+  given: object | string | undefined,
+): InputMap | undefined {
   let text: string | object | undefined = given;
   let base = fileUrlOf(filename);
   if (text === undefined) {
@@ -180,10 +190,22 @@ export function loadInputMap(source: string, filename: string, given: object | s
   }
   try {
     const raw = (typeof text === 'string' ? JSON.parse(text) : text) as RawSourceMap | undefined;
-    if (raw === undefined || raw === null || raw.version !== 3 || typeof raw.mappings !== 'string' || !Array.isArray(raw.sources)) return undefined;
+    if (
+      raw === undefined ||
+      raw === null ||
+      raw.version !== 3 ||
+      typeof raw.mappings !== 'string' ||
+      !Array.isArray(raw.sources)
+    )
+      return undefined;
     const root = typeof raw.sourceRoot === 'string' && raw.sourceRoot !== '' ? raw.sourceRoot.replace(/\/?$/, '/') : '';
     const sources = raw.sources.map((s) => (typeof s === 'string' ? resolveUrl(root + s, base) : null));
-    const map: RawSourceMap = { version: 3, sources, names: Array.isArray(raw.names) ? raw.names : [], mappings: raw.mappings };
+    const map: RawSourceMap = {
+      version: 3,
+      sources,
+      names: Array.isArray(raw.names) ? raw.names : [],
+      mappings: raw.mappings,
+    };
     if (Array.isArray(raw.sourcesContent)) map.sourcesContent = raw.sourcesContent;
     if (Array.isArray(raw.ignoreList)) map.ignoreList = raw.ignoreList;
     return { map, lines: decodeMappings(raw.mappings) };

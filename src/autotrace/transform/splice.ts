@@ -16,7 +16,11 @@ import { vlq } from './source-map.ts';
 export type Trace = (line: number, column: number) => number[] | undefined;
 
 /** Inserted text, and the original offset it is attributed to in the source map (-1: none). */
-interface Item { text: string; origin: number; rank: number }
+interface Item {
+  text: string;
+  origin: number;
+  rank: number;
+}
 
 /**
  * Ranks of insertions at one offset, from the AST depth of the node they belong to: what
@@ -76,7 +80,9 @@ export class Splice {
       out.original(pos, e);
       pos = e;
       const items = this.#at.get(e);
-      if (items !== undefined) for (const item of items.length > 1 ? items.sort((a, b) => a.rank - b.rank) : items) out.text(item.text, item.origin);
+      if (items !== undefined)
+        for (const item of items.length > 1 ? items.sort((a, b) => a.rank - b.rank) : items)
+          out.text(item.text, item.origin);
       pos = this.#skip.get(e) ?? pos;
     }
     out.original(pos, src.length);
@@ -95,7 +101,8 @@ const NEWLINE = 3;
 function classOf(c: number): number {
   if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return NEWLINE;
   if (c === 32 || c === 9 || c === 11 || c === 12 || c === 0xa0 || c === 0xfeff) return SPACE;
-  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 36 || c === 95 || c > 127) return WORD;
+  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 36 || c === 95 || c > 127)
+    return WORD;
   return PUNCT;
 }
 
@@ -142,7 +149,8 @@ class Emitter {
       col = s[3] as number;
       name = s.length >= 5 ? (s[4] as number) : -1;
       // Several tokens of the compiled code often trace to one original position.
-      if (this.#lineHasSegment && source === this.#prevSource && line === this.#prevLine && col === this.#prevColumn) return;
+      if (this.#lineHasSegment && source === this.#prevSource && line === this.#prevLine && col === this.#prevColumn)
+        return;
     }
     // [generated column, source, original line, original column, name?], as deltas
     let text = `${this.#lineHasSegment ? ',' : ''}${vlq(this.#col - this.#prevCol)}${vlq(source - this.#prevSource)}${vlq(line - this.#prevLine)}${vlq(col - this.#prevColumn)}`;
@@ -213,7 +221,11 @@ class Emitter {
       } else {
         // A segment where a token starts: a word, a run of operator characters, and each
         // `.`, `(` and `[` (member accesses and calls in a chain).
-        if (cls === WORD ? prev !== WORD : cls === PUNCT && !quietPunct(c) && (prev !== PUNCT || c === 46 || c === 40 || c === 91)) {
+        if (
+          cls === WORD
+            ? prev !== WORD
+            : cls === PUNCT && !quietPunct(c) && (prev !== PUNCT || c === 46 || c === 40 || c === 91)
+        ) {
           this.#segment(line, i - lineStart);
         }
         this.#col++;

@@ -61,7 +61,11 @@ export function chooseIdents(source: string): Idents {
   for (let n = 0; ; n++) {
     const suffix = n === 0 ? '' : `_${n}`;
     const ids = { T: `__budT${suffix}`, E: `__budE${suffix}`, R: `__budR${suffix}`, Rt: `__budRt${suffix}` };
-    if (!source.includes('__bud') || !Object.values(ids).some((id) => new RegExp(`(?<![\\w$])${id}(?![\\w$])`).test(source))) return ids;
+    if (
+      !source.includes('__bud') ||
+      !Object.values(ids).some((id) => new RegExp(`(?<![\\w$])${id}(?![\\w$])`).test(source))
+    )
+      return ids;
   }
 }
 
@@ -79,7 +83,9 @@ export interface Site {
 
 /** A string literal; U+2028/9 escaped, which V8 would count as line breaks and shift lines. */
 function str(value: string): string {
-  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function args(site: Site): string {
@@ -99,14 +105,23 @@ function afterDirectives(body: t.BlockStatement, source: string): { at: number; 
 /** Start of an arrow's expression body, with its parentheses: `() => ({})`. */
 function expressionStart(body: t.Expression): number {
   const extra = body.extra as { parenthesized?: boolean; parenStart?: number } | undefined;
-  return extra?.parenthesized === true && typeof extra.parenStart === 'number' ? extra.parenStart : (body.start as number);
+  return extra?.parenthesized === true && typeof extra.parenStart === 'number'
+    ? extra.parenStart
+    : (body.start as number);
 }
 
 /**
  * Places the opening and closing text of `fn` (at AST depth `depth`); the inserted text is
  * attributed to the function's start in the source map.
  */
-export function wrapFunction(splice: Splice, fn: FunctionNode, depth: number, site: Site, ids: Idents, source: string): void {
+export function wrapFunction(
+  splice: Splice,
+  fn: FunctionNode,
+  depth: number,
+  site: Site,
+  ids: Idents,
+  source: string,
+): void {
   const origin = fn.start as number;
   const body = fn.body;
   const enter = `var ${ids.T} = ${ids.Rt}().${fn.async ? 'enterAsync' : 'enter'}(${args(site)}); try {`;
@@ -114,7 +129,12 @@ export function wrapFunction(splice: Splice, fn: FunctionNode, depth: number, si
   if (body.type !== 'BlockStatement') {
     // `x => expr` gets a block: `{ ... return expr; ... }`, `return` right before the
     // expression (a line break after `return` would return undefined).
-    splice.insert(expressionStart(body), fn.async ? `{ ${enter} return ${ids.Rt}().ret(${ids.T}, (` : `{ ${enter} return `, origin, opening(depth));
+    splice.insert(
+      expressionStart(body),
+      fn.async ? `{ ${enter} return ${ids.Rt}().ret(${ids.T}, (` : `{ ${enter} return `,
+      origin,
+      opening(depth),
+    );
     splice.insert(fn.end as number, `${fn.async ? '))' : ''}; ${catchFinally} }`, origin, closing(depth));
     return;
   }

@@ -9,7 +9,9 @@ export function chainHooks(ours: Hook, user: unknown): Hook {
   return function hook(this: unknown, span: Span, ...rest: unknown[]): void {
     try {
       ours(span, ...rest);
-    } catch { /* enrichment is best effort */ }
+    } catch {
+      /* enrichment is best effort */
+    }
     if (typeof user === 'function') Reflect.apply(user, this, [span, ...rest]);
   };
 }

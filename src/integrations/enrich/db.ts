@@ -38,7 +38,8 @@ function enrichPg(user: Options | undefined): Options {
 // db.query.text; with it, those values would only be replaced again, so the statement is
 // kept as the app wrote it (`?` and all): the values never enter the span at all.
 function enrichMysql2(user: Options | undefined, config: ResolvedConfig): Options {
-  const keepPlaceholders = config.scrubbing.enabled && config.scrubbing.dbStatements && user?.['maskStatement'] === undefined;
+  const keepPlaceholders =
+    config.scrubbing.enabled && config.scrubbing.dbStatements && user?.['maskStatement'] === undefined;
   return {
     ...(keepPlaceholders ? { maskStatement: true, maskStatementHook: (sql: string): string => sql } : {}),
     ...user,

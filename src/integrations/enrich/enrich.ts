@@ -11,7 +11,14 @@ import { genAiEnrichers } from './genai.ts';
 import { queueEnrichers } from './queue.ts';
 import { webEnrichers } from './web.ts';
 
-const enrichers: Readonly<Record<string, Enricher>> = { http: enrichHttp, undici: enrichUndici, ...webEnrichers, ...dbEnrichers, ...genAiEnrichers, ...queueEnrichers };
+const enrichers: Readonly<Record<string, Enricher>> = {
+  http: enrichHttp,
+  undici: enrichUndici,
+  ...webEnrichers,
+  ...dbEnrichers,
+  ...genAiEnrichers,
+  ...queueEnrichers,
+};
 
 export function enrichOptions(name: string, user: Options | undefined, config: ResolvedConfig): Options {
   const enrich = enrichers[name];

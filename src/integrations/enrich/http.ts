@@ -16,8 +16,14 @@ type RequestHook = (span: Span, request: unknown) => void;
 type CustomAttributesHook = (span: Span, request: unknown, response: unknown) => void;
 type ResponseHook = (span: Span, response: unknown) => void;
 type WriteHead = ServerResponse['writeHead'];
-interface HeaderLists { requestHeaders?: string[]; responseHeaders?: string[] }
-interface HeadersToSpanAttributes { client?: HeaderLists; server?: HeaderLists }
+interface HeaderLists {
+  requestHeaders?: string[];
+  responseHeaders?: string[];
+}
+interface HeadersToSpanAttributes {
+  client?: HeaderLists;
+  server?: HeaderLists;
+}
 
 function union(a: readonly string[], b: readonly string[] | undefined): string[] {
   return [...new Set([...a, ...(b ?? [])].map((h) => h.toLowerCase()))];
@@ -46,7 +52,10 @@ function captureWriteHead(span: Span, response: ServerResponse, names: ReadonlyS
     try {
       const headers = args.find((a, i) => i > 0 && typeof a === 'object' && a !== null);
       const pairs: Array<[string, unknown]> = Array.isArray(headers)
-        ? Array.from({ length: headers.length >> 1 }, (_, i): [string, unknown] => [String(headers[i * 2]), headers[i * 2 + 1]])
+        ? Array.from({ length: headers.length >> 1 }, (_, i): [string, unknown] => [
+            String(headers[i * 2]),
+            headers[i * 2 + 1],
+          ])
         : Object.entries(headers ?? {});
       for (const [key, value] of pairs) {
         const name = key.toLowerCase();
@@ -75,13 +84,16 @@ export function enrichHttp(user: Options | undefined, config: ResolvedConfig): O
   return {
     ...user,
     headersToSpanAttributes: lists,
-    ...(responseNames.size === 0 ? {} : {
-      responseHook(span: Span, response: unknown): void {
-        // Server side only: a client span's response is an IncomingMessage, with no writeHead.
-        if (typeof (response as Partial<ServerResponse>).writeHead === 'function') captureWriteHead(span, response as ServerResponse, responseNames);
-        userResponseHook?.(span, response);
-      },
-    }),
+    ...(responseNames.size === 0
+      ? {}
+      : {
+          responseHook(span: Span, response: unknown): void {
+            // Server side only: a client span's response is an IncomingMessage, with no writeHead.
+            if (typeof (response as Partial<ServerResponse>).writeHead === 'function')
+              captureWriteHead(span, response as ServerResponse, responseNames);
+            userResponseHook?.(span, response);
+          },
+        }),
     requestHook(span: Span, request: unknown): void {
       const incoming = request as IncomingMessage;
       // Only incoming requests have headers to read here; outgoing ones are ClientRequests.

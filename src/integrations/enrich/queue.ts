@@ -32,21 +32,27 @@ function enrichAmqplib(user: Options | undefined): Options {
         'messaging.operation.type': 'publish',
         'messaging.operation.name': 'publish',
       });
-      if (typeof i?.routingKey === 'string') span.setAttribute('messaging.rabbitmq.destination.routing_key', i.routingKey);
+      if (typeof i?.routingKey === 'string')
+        span.setAttribute('messaging.rabbitmq.destination.routing_key', i.routingKey);
     }, user?.['publishHook']),
     consumeHook: chainHooks((span, info) => {
-      const msg = (info as { msg?: { fields?: { exchange?: unknown; routingKey?: unknown; deliveryTag?: unknown } } } | undefined)?.msg;
+      const msg = (
+        info as { msg?: { fields?: { exchange?: unknown; routingKey?: unknown; deliveryTag?: unknown } } } | undefined
+      )?.msg;
       // The queue consumed from is only in the span's name (`<queue> process`): the hook is not given it.
       const name = (span as unknown as { name?: unknown }).name;
-      const queue = typeof name === 'string' && name.endsWith(' process') ? name.slice(0, -' process'.length) : undefined;
+      const queue =
+        typeof name === 'string' && name.endsWith(' process') ? name.slice(0, -' process'.length) : undefined;
       span.setAttributes({
         'messaging.destination.name': destination(msg?.fields?.exchange, msg?.fields?.routingKey, queue),
         'messaging.operation.type': 'process',
         'messaging.operation.name': 'process',
       });
       if (queue !== undefined) span.setAttribute('messaging.destination.subscription.name', queue);
-      if (typeof msg?.fields?.routingKey === 'string') span.setAttribute('messaging.rabbitmq.destination.routing_key', msg.fields.routingKey);
-      if (typeof msg?.fields?.deliveryTag === 'number') span.setAttribute('messaging.rabbitmq.message.delivery_tag', msg.fields.deliveryTag);
+      if (typeof msg?.fields?.routingKey === 'string')
+        span.setAttribute('messaging.rabbitmq.destination.routing_key', msg.fields.routingKey);
+      if (typeof msg?.fields?.deliveryTag === 'number')
+        span.setAttribute('messaging.rabbitmq.message.delivery_tag', msg.fields.deliveryTag);
     }, user?.['consumeHook']),
   };
 }

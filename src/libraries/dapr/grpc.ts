@@ -21,7 +21,15 @@
 // Owns: the methods of the SDK's ConnectRPC client object (wrapped in place, once per client),
 // and the wrappers of GRPCServerImpl's AppCallback methods. Must not change a request or a
 // message beyond adding the trace metadata, nor a response.
-import { context, createContextKey, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import {
+  context,
+  createContextKey,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  trace,
+} from '@opentelemetry/api';
 import type { Attributes, Context, Span, SpanContext, TextMapGetter, Tracer } from '@opentelemetry/api';
 import { recordFailure } from '../../spans/failure.ts';
 import { onSettle } from '../../spans/settle.ts';
@@ -57,7 +65,9 @@ function withTraceHeaders(ctx: Context, options: unknown): unknown {
   propagation.inject(ctx, carrier);
   const keys = Object.keys(carrier);
   if (keys.length === 0) return options;
-  const init = (options !== null && typeof options === 'object' ? options : {}) as { headers?: ConstructorParameters<typeof Headers>[0] };
+  const init = (options !== null && typeof options === 'object' ? options : {}) as {
+    headers?: ConstructorParameters<typeof Headers>[0];
+  };
   const headers = new Headers(init.headers);
   for (const key of keys) if (!headers.has(key)) headers.set(key, carrier[key] ?? '');
   return { ...init, headers };
@@ -74,7 +84,9 @@ function rpcCall(original: Fn, localName: string, peer: Attributes): Fn {
       if (span !== undefined && trace.getSpan(ctx) === span) span.setAttributes(rpc);
       const options = withTraceHeaders(ctx, args[1]);
       if (options !== args[1]) args[1] = options;
-    } catch { /* the call goes out as the SDK made it */ }
+    } catch {
+      /* the call goes out as the SDK made it */
+    }
     return original.apply(this, args);
   };
 }
@@ -100,7 +112,9 @@ export function clientGetter(original: Fn): Fn {
           if (typeof method === 'function') methods[name] = rpcCall(method as Fn, name, peer);
         }
       }
-    } catch { /* calls go out without trace metadata */ }
+    } catch {
+      /* calls go out without trace metadata */
+    }
     return original.apply(this, args);
   };
 }
@@ -116,7 +130,12 @@ const HEADERS: TextMapGetter<Headers> = {
 function fromTraceBin(value: string): SpanContext | undefined {
   const b = Buffer.from(value, 'base64');
   if (b.length < 29 || b[0] !== 0 || b[1] !== 0 || b[18] !== 1 || b[27] !== 2) return undefined;
-  const sc: SpanContext = { traceId: b.toString('hex', 2, 18), spanId: b.toString('hex', 19, 27), traceFlags: (b[28] ?? 0) & 1, isRemote: true };
+  const sc: SpanContext = {
+    traceId: b.toString('hex', 2, 18),
+    spanId: b.toString('hex', 19, 27),
+    traceFlags: (b[28] ?? 0) & 1,
+    isRemote: true,
+  };
   return isSpanContextValid(sc) ? sc : undefined;
 }
 
@@ -133,7 +152,8 @@ function incoming(headers: Headers | undefined): Context {
 type Request = Record<string, unknown> | undefined;
 /** GRPCServerImpl's AppCallback methods → the dapr.* of their request. */
 export const APP_CALLBACKS: Readonly<Record<string, (request: Request, headers: Headers | undefined) => Attributes>> = {
-  onInvoke: (r, h) => invocation(r?.['method'], h?.get('dapr-caller-app-id') ?? undefined, h?.get('dapr-callee-app-id') ?? undefined),
+  onInvoke: (r, h) =>
+    invocation(r?.['method'], h?.get('dapr-caller-app-id') ?? undefined, h?.get('dapr-callee-app-id') ?? undefined),
   onTopicEvent: (r) => subscription(r?.['pubsubName'], r?.['topic']),
   onBindingEvent: (r) => inputBinding(r?.['name']),
 };
@@ -150,10 +170,19 @@ export function appCallback(tracer: Tracer, localName: string, original: Fn): Fn
       const header = (call as { requestHeader?: unknown } | null | undefined)?.requestHeader;
       const headers = header instanceof Headers ? header : undefined;
       const parent = incoming(headers);
-      span = tracer.startSpan(`grpc.${APP_CALLBACK}/${method}`, {
-        kind: SpanKind.SERVER,
-        attributes: { 'rpc.system': 'grpc', 'rpc.service': APP_CALLBACK, 'rpc.method': method, ...describe?.(request as Request, headers) },
-      }, parent);
+      span = tracer.startSpan(
+        `grpc.${APP_CALLBACK}/${method}`,
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'rpc.system': 'grpc',
+            'rpc.service': APP_CALLBACK,
+            'rpc.method': method,
+            ...describe?.(request as Request, headers),
+          },
+        },
+        parent,
+      );
       ctx = trace.setSpan(parent, span);
     } catch {
       return original.apply(this, args);

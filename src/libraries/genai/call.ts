@@ -61,7 +61,8 @@ export abstract class GenAiInstrumentationBase extends InstrumentationBase<GenAi
   protected genAiSettings(): GenAiSettings {
     const c = this.getConfig();
     let s = settingsCache.get(c);
-    if (s === undefined) settingsCache.set(c, (s = { captureContent: c.captureContent === true, prices: new PriceTable(c.prices ?? {}) }));
+    if (s === undefined)
+      settingsCache.set(c, (s = { captureContent: c.captureContent === true, prices: new PriceTable(c.prices ?? {}) }));
     return s;
   }
 
@@ -71,11 +72,14 @@ export abstract class GenAiInstrumentationBase extends InstrumentationBase<GenAi
       warn('BUDOBSERVE_INSTRUMENTATION_FAILED', 'missing', [what], { once: `genai:${what}` });
       return;
     }
-    this._wrap(proto as Record<string, (...a: unknown[]) => unknown>, method, (original) => this.traced(original, spec));
+    this._wrap(proto as Record<string, (...a: unknown[]) => unknown>, method, (original) =>
+      this.traced(original, spec),
+    );
   }
 
   protected unpatchMethod(proto: unknown, method: string): void {
-    if (isObject(proto) && typeof proto[method] === 'function') this._unwrap(proto as Record<string, (...a: unknown[]) => unknown>, method);
+    if (isObject(proto) && typeof proto[method] === 'function')
+      this._unwrap(proto as Record<string, (...a: unknown[]) => unknown>, method);
   }
 
   private traced(original: (...a: unknown[]) => unknown, spec: CallSpec): (...a: unknown[]) => unknown {
@@ -84,7 +88,8 @@ export abstract class GenAiInstrumentationBase extends InstrumentationBase<GenAi
       const params = args[0];
       let call: GenAiCall | undefined;
       try {
-        if (self.isEnabled() && isObject(params)) call = new GenAiCall(self.tracer, self.meter, self.genAiSettings(), spec.request(params, this));
+        if (self.isEnabled() && isObject(params))
+          call = new GenAiCall(self.tracer, self.meter, self.genAiSettings(), spec.request(params, this));
       } catch (error) {
         warn('BUDOBSERVE_INTERNAL', 'llmCall', [], { cause: error, once: 'genai:start' });
       }
@@ -110,15 +115,18 @@ export abstract class GenAiInstrumentationBase extends InstrumentationBase<GenAi
 
 function observe(p: ApiPromiseLike, call: GenAiCall, spec: CallSpec): void {
   const finish = (data: unknown): void => {
-    if (watchSdkStream<unknown>(data, {
-      item: (item) => {
-        if (isObject(item)) spec.chunk(call, item);
-      },
-      end: (how, error) => {
-        if (how === 'error') call.fail(error);
-        call.end();
-      },
-    })) return;
+    if (
+      watchSdkStream<unknown>(data, {
+        item: (item) => {
+          if (isObject(item)) spec.chunk(call, item);
+        },
+        end: (how, error) => {
+          if (how === 'error') call.fail(error);
+          call.end();
+        },
+      })
+    )
+      return;
     try {
       if (isObject(data)) spec.body(call, data);
     } finally {
@@ -142,16 +150,23 @@ function observe(p: ApiPromiseLike, call: GenAiCall, spec: CallSpec): void {
   p.parseResponse = function parseResponse(this: unknown, ...args: unknown[]): unknown {
     try {
       call.headers((args[1] as { response?: { headers?: unknown } } | undefined)?.response?.headers);
-    } catch { /* headers are a nicety */ }
+    } catch {
+      /* headers are a nicety */
+    }
     const out = Reflect.apply(parse, this, args);
-    return Promise.resolve(out).then((data) => {
-      try {
-        finish(data);
-      } catch { /* the app gets its data whatever telemetry did */ }
-      return data;
-    }, (error: unknown) => {
-      failed(error);
-      throw error;
-    });
+    return Promise.resolve(out).then(
+      (data) => {
+        try {
+          finish(data);
+        } catch {
+          /* the app gets its data whatever telemetry did */
+        }
+        return data;
+      },
+      (error: unknown) => {
+        failed(error);
+        throw error;
+      },
+    );
   };
 }

@@ -26,9 +26,9 @@ export const builtInPrices: Readonly<Record<string, ModelPrice>> = {
   'gpt-4-turbo': { input: 10, output: 30 },
   'gpt-4': { input: 30, output: 60 },
   'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
-  'o1': { input: 15, output: 60 },
+  o1: { input: 15, output: 60 },
   'o1-mini': { input: 1.1, output: 4.4 },
-  'o3': { input: 2, output: 8 },
+  o3: { input: 2, output: 8 },
   'o3-mini': { input: 1.1, output: 4.4 },
   'o4-mini': { input: 1.1, output: 4.4 },
   'text-embedding-3-small': { input: 0.02, output: 0 },
@@ -86,7 +86,8 @@ export class PriceTable {
     const exact = this.#table[model];
     if (exact !== undefined) return exact;
     for (const key of this.#byLength) {
-      if (model.length > key.length && model.startsWith(key) && this.#suffixOk(model.slice(key.length))) return this.#table[key];
+      if (model.length > key.length && model.startsWith(key) && this.#suffixOk(model.slice(key.length)))
+        return this.#table[key];
     }
     return undefined;
   }
@@ -96,7 +97,11 @@ export class PriceTable {
   }
 
   /** USD for these token counts, or undefined when the model has no price. */
-  cost(model: string | undefined, inputTokens: number | undefined, outputTokens: number | undefined): number | undefined {
+  cost(
+    model: string | undefined,
+    inputTokens: number | undefined,
+    outputTokens: number | undefined,
+  ): number | undefined {
     if (model === undefined || (inputTokens === undefined && outputTokens === undefined)) return undefined;
     const price = this.lookup(model);
     if (price === undefined) return undefined;

@@ -53,7 +53,10 @@ export interface GenAiSettings {
   prices: PriceTable;
 }
 
-interface Instruments { duration: Histogram; tokens: Histogram }
+interface Instruments {
+  duration: Histogram;
+  tokens: Histogram;
+}
 const instruments = new WeakMap<Meter, Instruments>();
 
 /** The histograms with the buckets the semantic conventions advise. */
@@ -61,12 +64,22 @@ function metricsFor(meter: Meter): Instruments {
   const known = instruments.get(meter);
   if (known !== undefined) return known;
   const duration = meter.createHistogram('gen_ai.client.operation.duration', {
-    description: 'GenAI operation duration', unit: 's',
-    advice: { explicitBucketBoundaries: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92] },
+    description: 'GenAI operation duration',
+    unit: 's',
+    advice: {
+      explicitBucketBoundaries: [
+        0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+      ],
+    },
   });
   const tokens = meter.createHistogram('gen_ai.client.token.usage', {
-    description: 'Measures number of input and output tokens used', unit: '{token}',
-    advice: { explicitBucketBoundaries: [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864] },
+    description: 'Measures number of input and output tokens used',
+    unit: '{token}',
+    advice: {
+      explicitBucketBoundaries: [
+        1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+      ],
+    },
   });
   const created = { duration, tokens };
   instruments.set(meter, created);
@@ -124,7 +137,9 @@ export class GenAiCall {
       const url = new URL(String(req.baseURL));
       attrs['server.address'] = url.hostname.replace(/^\[(.*)\]$/, '$1');
       attrs['server.port'] = url.port === '' ? (url.protocol === 'http:' ? 80 : 443) : Number(url.port);
-    } catch { /* no usable base URL */ }
+    } catch {
+      /* no usable base URL */
+    }
     this.#metricAttrs = { ...attrs };
     const temperature = num(req.temperature);
     if (temperature !== undefined) attrs['gen_ai.request.temperature'] = temperature;
@@ -192,7 +207,8 @@ export class GenAiCall {
     if (id !== undefined) attrs['gen_ai.response.id'] = id;
     const model = str(r.model);
     if (model !== undefined) attrs['gen_ai.response.model'] = model;
-    if (r.finishReasons !== undefined && r.finishReasons.length > 0) attrs['gen_ai.response.finish_reasons'] = r.finishReasons;
+    if (r.finishReasons !== undefined && r.finishReasons.length > 0)
+      attrs['gen_ai.response.finish_reasons'] = r.finishReasons;
     const input = num(r.inputTokens);
     const output = num(r.outputTokens);
     if (input !== undefined) attrs['gen_ai.usage.input_tokens'] = input;

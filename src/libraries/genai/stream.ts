@@ -23,17 +23,23 @@ export function watchIterator<T>(source: AsyncIterator<T>, watcher: StreamWatche
     ended = true;
     try {
       watcher.end(how, error);
-    } catch { /* telemetry must not fail the app's read */ }
-  };
-  const settle = (how: 'done' | 'closed') => (r: IteratorResult<T>): IteratorResult<T> => {
-    if (r.done === true) end(how);
-    else if (!ended) {
-      try {
-        watcher.item(r.value);
-      } catch { /* as above */ }
+    } catch {
+      /* telemetry must not fail the app's read */
     }
-    return r;
   };
+  const settle =
+    (how: 'done' | 'closed') =>
+    (r: IteratorResult<T>): IteratorResult<T> => {
+      if (r.done === true) end(how);
+      else if (!ended) {
+        try {
+          watcher.item(r.value);
+        } catch {
+          /* as above */
+        }
+      }
+      return r;
+    };
   const fail = (error: unknown): never => {
     end('error', error);
     throw error;
