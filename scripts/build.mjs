@@ -8,7 +8,7 @@
 //   trusted folder) before dist/boot.cjs is compiled.
 // - dist/lazy/*.cjs: what only some processes need, loaded on first use: each
 //   instrumentation, the metrics and logs SDKs, b3, the OTLP/gRPC exporters with
-//   @grpc/grpc-js, the auto-trace rewriter with @babel/parser, the cloud resource detectors. They share vendor-api.cjs and
+//   @grpc/grpc-js, the auto-trace rewriter with @babel/parser, the cloud resource detectors, the tail sampler. They share vendor-api.cjs and
 //   vendor-core.cjs (which hand out boot.cjs's own copies) and vendor-instrumentation.cjs
 //   (one require-in-the-middle hook for all).
 // - dist/index.mjs (the API), dist/cli.mjs, dist/hooks.mjs: ES modules for their users.
@@ -153,6 +153,7 @@ const lazyEntries = {
   'autotrace-rewrite': 'src/autotrace/transform/rewrite.ts',
   'exporter-grpc': 'src/chunks/exporter-grpc.ts',
   'resource-detectors-cloud': 'src/chunks/resource-detectors-cloud.ts',
+  'tail-sampling': 'src/sampling/tail/chunk.ts',
   'vendor-instrumentation': 'src/chunks/vendor-instrumentation.ts',
 };
 for (const { name, entry } of instrumentations) lazyEntries[`instrumentation-${name}`] = entry;

@@ -30,3 +30,6 @@ export const ATTR_BUD_PROJECT_ID = 'bud.project.id';
 export const ATTR_BUD_ENDPOINT_ID = 'bud.endpoint.id';
 export const ATTR_BUD_MODEL_ID = 'bud.model.id';
 export const ATTR_BUD_CLUSTER_ID = 'bud.cluster.id';
+
+/** On an HTTP client span: the service it called kept this trace (its traceresponse said so), so tail sampling keeps it here too. */
+export const ATTR_KEPT_DOWNSTREAM = 'bud.sampling.kept_downstream';

@@ -77,6 +77,10 @@ export const codes = {
     doc: 'Spans were dropped (the export queue was full or the collector did not accept them); reported at most once a minute with the count, and counted by the budobserve.spans.dropped metric',
     messages: { dropped: '%s spans were dropped%s: %s; %s since start' },
   },
+  BUDOBSERVE_TAIL_DECIDED_EARLY: {
+    doc: 'Tail sampling decided traces before their local root ended, because its hold budget was full or they were held the longest hold; reported at most once a minute with the counts',
+    messages: { early: 'tail sampling decided %s (%s spans) early: %s; %s kept, %s dropped%s' },
+  },
   BUDOBSERVE_SHUTDOWN_TIMEOUT: {
     doc: 'Flushing telemetry at exit took longer than the configured bound; the rest was dropped',
     messages: {},
@@ -94,6 +98,9 @@ export const codes = {
       enduserId: 'the enduserId hook threw; enduser.id is left out',
       serverError: 'recording a framework error on the server span failed',
       otel: 'opentelemetry: %s',
+      tailDecide: 'sampling.tail.decide failed; its span counts as probability 0',
+      responseHook: "the agent's http response hook failed",
+      releaseHeld: 'releasing held spans failed',
     },
   },
 } as const satisfies Record<string, { doc: string; messages: Readonly<Record<string, string>> }>;

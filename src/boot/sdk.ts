@@ -38,6 +38,8 @@ import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otl
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { agentResource } from '../resource/agent-resource.ts';
 import { exportAfter } from '../export/after-ready.ts';
+import { tailSettings } from '../sampling/tail/settings.ts';
+import { withTailSampling } from '../sampling/tail/install.ts';
 import { SupersedingTracerProvider } from './superseded.ts';
 import { errorText, warn } from '../errors.ts';
 import { loadChunk } from '../lazy.ts';
@@ -279,7 +281,12 @@ function addSpanExport(sdk: Sdk, config: ResolvedConfig, scrubber: Scrubber | un
     onExportError: (error) =>
       warn('BUDOBSERVE_EXPORT_FAILED', 'spans', [traces.url, errorText(error)], { cause: error, once: traces.url }),
   });
-  sdk.chain.add(processor);
+  // Tail sampling, when on, sits in front of the export only: the console and the user's
+  // processors (earlier in the chain) still see every span.
+  const tail = tailSettings(config);
+  sdk.chain.add(
+    tail === undefined ? processor : withTailSampling(processor, tail, sdk.chain, sdk.autoTrace !== undefined),
+  );
   sdk.spans = { processor, target: traces, exporter };
   sdk.exporters.push(exporter);
 }

@@ -92,6 +92,8 @@ class Flushes {
   forExit(): Promise<void> {
     const sdk = this.#sdk;
     const d = this.#deadline;
+    // What tail sampling still holds is decided now, so that what it keeps goes out too.
+    if (this.#exitFlush === undefined) sdk.chain.releaseHeld();
     this.#exitFlush ??= d.bounded(
       Promise.all([
         sdk.chain.forceFlush(),

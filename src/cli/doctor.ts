@@ -25,6 +25,7 @@ import { probe } from './probe.ts';
 import { describeResource } from '../resource/resource.ts';
 import { selectDetectors } from '../resource/names.ts';
 import { CLOUD_DETECTION_BOUND_MS } from '../resource/cloud.ts';
+import { tailSummary } from '../sampling/tail/settings.ts';
 
 export interface DoctorReport {
   version: string;
@@ -39,6 +40,8 @@ export interface DoctorReport {
   problems: Array<{ code: string; message: string }>;
   instrumentations: Array<{ name: string; modules: string[]; installed: string[]; status: string }>;
   autoTrace: { modules: string[]; exclude: string[]; minDurationMs: number; matched: string[] };
+  /** What tail sampling keeps, or that it is off. */
+  tailSampling: string;
   endpoints: Array<{ signal: Signal; url: string; protocol: string; status: string }>;
   /** Every resource attribute and what set it: a detector's name, 'sdk' or 'config'. */
   resource: Array<{ attribute: string; value: unknown; source: string }>;
@@ -162,6 +165,7 @@ export async function buildReport(opts: { cwd: string; env: Env }): Promise<Doct
     endpoints,
     resource,
     cloudDetectors: detectors.cloud,
+    tailSampling: tailSummary(config),
   };
 }
 
@@ -212,6 +216,7 @@ export async function doctor(opts: { json: boolean; cwd: string; env: Env }): Pr
   );
   for (const f of r.autoTrace.matched) out.push(`  ${f}`);
   out.push(...resourceLines(r));
+  out.push('', `Tail sampling: ${r.tailSampling}`);
   out.push('', 'Export:');
   if (r.endpoints.length === 0)
     out.push(`  no OTLP endpoint: spans ${r.notRunning === null ? 'are' : 'would be'} printed to stderr`);

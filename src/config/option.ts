@@ -48,3 +48,9 @@ export function option<const P extends string, T>(spec: OptionSpec<P, T>): Optio
 export function option(spec: OptionSpec): OptionSpec {
   return spec;
 }
+
+/**
+ * A function from a config file. Only that it is a function can be checked; its signature is
+ * the one BudObserveConfig gives the option (the file's author was typed by defineConfig).
+ */
+export const isFunction = <F extends (...args: never[]) => unknown>(v: unknown): v is F => typeof v === 'function';

@@ -5,7 +5,7 @@
 // Must not import the schema (its table would become part of the published types): the
 // schema is checked against BudObserveConfig at compile time instead (types.ts), so an
 // option documented here and missing from the schema, or the other way round, is a type error.
-import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { ModelPrice } from './parse.ts';
 
 export type Protocol = 'http/protobuf' | 'http/json' | 'grpc';
@@ -152,6 +152,28 @@ export interface BudObserveConfig {
     headSampleRate?: number;
     /** Env: `OTEL_TRACES_SAMPLER`. Default: `'parentbased_traceidratio'`. */
     sampler?: SamplerName;
+    /**
+     * Tail sampling: the spans of a trace are held until its local root ends, and only the
+     * traces worth keeping are exported. On once `levelThreshold`, `durationThreshold`,
+     * `backgroundRate` or `decide` is set; head sampling still applies first. Only the
+     * export sees it: the console and `spanProcessors` get every span.
+     */
+    tail?: {
+      /** A span at or above this level (an ERROR status counts as `error`) keeps its trace. Env: `BUD_OBSERVE_TAIL_LEVEL`. Default: `'error'` once tail sampling is on. */
+      levelThreshold?: Level;
+      /** A local root lasting at least this keeps its trace: `'200ms'`, `'5s'` or milliseconds. Env: `BUD_OBSERVE_TAIL_DURATION`. Default: unset (no duration rule). */
+      durationThreshold?: string | number;
+      /** Fraction of the other traces kept, chosen by trace id so every service keeps the same ones. Env: `BUD_OBSERVE_TAIL_BACKGROUND_RATE`. Default: `0` once tail sampling is on. */
+      backgroundRate?: number;
+      /** Called with each finished span of an undecided trace; returns the probability (0 to 1) of keeping the trace. Config file only. */
+      decide?: (span: ReadableSpan) => number;
+      /** Spans held undecided, at most; past it the oldest traces are decided early. Env: `BUD_OBSERVE_TAIL_MAX_SPANS`. Default: `10000`. */
+      maxSpans?: number;
+      /** Estimated bytes of held spans, at most. Env: `BUD_OBSERVE_TAIL_MAX_BYTES`. Default: `4194304` (4 MiB). */
+      maxBytes?: number;
+      /** Longest a trace is held undecided: `'60s'` or milliseconds. Env: `BUD_OBSERVE_TAIL_MAX_HOLD`. Default: `60000`. */
+      maxHold?: string | number;
+    };
   };
   /** Env: `BUD_OBSERVE_PROPAGATORS`, `OTEL_PROPAGATORS`. Default: `['tracecontext', 'baggage']`. */
   propagators?: string[];

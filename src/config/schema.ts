@@ -7,19 +7,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import * as p from './parse.ts';
-import { option } from './option.ts';
+import { isFunction, option } from './option.ts';
 import type { OptionSpec } from './option.ts';
 import { exportOptions } from './schema-export.ts';
-import { COLORS, LEVELS, LOG_LEVELS, SAMPLERS } from './schema-values.ts';
+import { samplingOptions } from './schema-sampling.ts';
+import { COLORS, LEVELS, LOG_LEVELS } from './schema-values.ts';
 import type { ScrubMatch } from './public-types.ts';
 import { catalogNames } from '../integrations/catalog.ts';
 import { DETECTOR_NAMES, LOCAL_DETECTORS } from '../resource/names.ts';
 
-/**
- * A function from a config file. Only that it is a function can be checked; its signature is
- * the one BudObserveConfig gives the option (the file's author was typed by defineConfig).
- */
-const isFunction = <F extends (...args: never[]) => unknown>(v: unknown): v is F => typeof v === 'function';
 type EnduserId = (request: IncomingMessage) => string | undefined;
 type ScrubCallback = (match: ScrubMatch) => unknown;
 
@@ -27,16 +23,6 @@ const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'] as cons
 const propagatorList = p.names(() => PROPAGATORS, 'propagator', `supported: ${PROPAGATORS.join(', ')}`);
 const instrumentationList = p.names(catalogNames, 'instrumentation');
 const detectorList = p.names(() => DETECTOR_NAMES, 'resource detector', `supported: ${DETECTOR_NAMES.join(', ')}`);
-
-/**
- * OTEL_TRACES_SAMPLER_ARG is the ratio of the ratio samplers, the default one included
- * (OTel: the argument of the sampler in use); a sampler that takes no ratio ignores it.
- */
-const samplerArg = (raw: string, env: Readonly<Record<string, string | undefined>>): string | undefined => {
-  const sampler = env['OTEL_TRACES_SAMPLER']?.trim().toLowerCase() ?? '';
-  // An unset or invalid OTEL_TRACES_SAMPLER leaves the default sampler, a ratio one.
-  return (SAMPLERS as readonly string[]).includes(sampler) && !sampler.endsWith('ratio') ? undefined : raw;
-};
 
 const isProcessorList = (v: unknown): v is SpanProcessor[] =>
   Array.isArray(v) &&
@@ -155,21 +141,7 @@ export const options = [
     default: true,
     doc: 'Start each line with the time of day.',
   }),
-  option({
-    path: 'sampling.headSampleRate',
-    parse: p.number(0, 1),
-    env: 'BUD_OBSERVE_SAMPLE_RATE',
-    otelEnv: [{ name: 'OTEL_TRACES_SAMPLER_ARG', map: samplerArg }],
-    default: 1,
-    doc: 'Fraction of new traces to record, 0 to 1 (OTEL_TRACES_SAMPLER_ARG counts for the ratio samplers, the default one included).',
-  }),
-  option({
-    path: 'sampling.sampler',
-    parse: p.oneOf(SAMPLERS),
-    otelEnv: [{ name: 'OTEL_TRACES_SAMPLER' }],
-    default: 'parentbased_traceidratio',
-    doc: 'OTel sampler name; the ratio is sampling.headSampleRate.',
-  }),
+  ...samplingOptions,
   option({
     path: 'propagators',
     parse: propagatorList,

@@ -12,12 +12,14 @@
 // minute at most and as the budobserve.spans.dropped self-metric; from the start of exit on,
 // what is lost is kept for the one exit report (exitLoss) instead.
 // Owns the queue, the slots and the retry timers; must not print anything at exit itself.
-import type { Context, Counter, MeterProvider } from '@opentelemetry/api';
-import { metrics, TraceFlags } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
+import { TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { warn } from '../errors.ts';
+import { countDropped, dropCounterNow } from './drop-counter.ts';
+import type { DroppedReason } from './drop-counter.ts';
 import { abortError, hintFor, INITIAL_BACKOFF_MS, nextBackoff, retryWait } from './retry.ts';
 
 export interface BatchOptions {
@@ -29,7 +31,7 @@ export interface BatchOptions {
   onExportError?: (error: unknown) => void;
 }
 
-type DropReason = 'queue_full' | 'export_failed';
+type DropReason = Exclude<DroppedReason, 'tail_sampled'>;
 
 /** What was lost and not yet reported, for the exit report. */
 export interface ExitLoss {
@@ -71,36 +73,6 @@ const MAX_CONCURRENT_EXPORTS = 2;
 const DROP_REPORT_INTERVAL_MS = 60_000;
 // The first report waits this long so that a burst of drops makes one line, not one per span.
 const FIRST_DROP_REPORT_DELAY_MS = 1000;
-
-// Made on the first drop, from whatever meter provider is global then: the metrics SDK is
-// registered only when metrics are exported, and otherwise the API's no-op meter costs nothing.
-let dropCounter: { provider: MeterProvider; counter: Counter } | undefined;
-
-// Also made before each export if need be: a first drop during shutdown() would otherwise ask
-// a provider being shut down for a meter, and it warns.
-function dropCounterNow(): Counter | undefined {
-  try {
-    const provider = metrics.getMeterProvider();
-    if (dropCounter?.provider !== provider) {
-      const counter = provider.getMeter('budobserve').createCounter('budobserve.spans.dropped', {
-        description: 'Spans the agent dropped: its export queue was full, or the collector did not accept them',
-        unit: '{span}',
-      });
-      dropCounter = { provider, counter };
-    }
-    return dropCounter.counter;
-  } catch {
-    return undefined; // a self-metric is never worth hurting the app for
-  }
-}
-
-function countDropped(n: number, reason: DropReason): void {
-  try {
-    dropCounterNow()?.add(n, { reason });
-  } catch {
-    // a self-metric is never worth hurting the app for
-  }
-}
 
 export class BudBatchSpanProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
@@ -196,7 +168,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
 
   #attempt(batch: ReadableSpan[], owed: Owed): void {
     const attempt = ++owed.attempts;
-    dropCounterNow();
+    dropCounterNow(); // made before a drop can happen during shutdown() (drop-counter.ts)
     const done = (result: ExportResult): void => {
       // Stale: the batch gave way, or was taken by the exit flush, meanwhile.
       if (this.#inFlight.get(batch) !== owed || owed.attempts !== attempt) return;

@@ -14,6 +14,7 @@ export class ProcessorChain implements SpanProcessor {
   #shutdown: Promise<void> | undefined;
   #gate: ((span: ReadableSpan) => void) | undefined;
   #beforeFlush: (() => void) | undefined;
+  readonly #holders: Array<{ releaseHeld(): void }> = [];
 
   /**
    * Routes finished spans through `gate` (the auto-trace runtime, which may hold a span
@@ -22,6 +23,11 @@ export class ProcessorChain implements SpanProcessor {
   setGate(gate: (span: ReadableSpan) => void, beforeFlush: () => void): void {
     this.#gate = gate;
     this.#beforeFlush = beforeFlush;
+  }
+
+  /** A processor that holds spans for a decision (tail sampling): exit paths make it let them go. */
+  addHolder(holder: { releaseHeld(): void }): void {
+    this.#holders.push(holder);
   }
 
   add(processor: SpanProcessor): void {
@@ -90,9 +96,17 @@ export class ProcessorChain implements SpanProcessor {
     }
   };
 
-  /** Lets the gate release what it holds (before a synchronous drain at exit). */
+  /** Lets the gate, then the holders, release what they hold (before a drain at exit). */
   releaseHeld(): void {
     this.#beforeFlush?.();
+    const list = this.#holders;
+    for (let i = 0; i < list.length; i++) {
+      try {
+        list[i]!.releaseHeld();
+      } catch (error) {
+        warn('BUDOBSERVE_INTERNAL', 'releaseHeld', [], { cause: error, once: 'release' });
+      }
+    }
   }
 
   async forceFlush(): Promise<void> {

@@ -1,8 +1,9 @@
 // Bud's additions to the http instrumentation's options: the incoming request's id and end
 // user on the HTTP server span, the allow-listed request and response headers on server and
 // client spans (`capture.*Headers`; the scrubbing processor scrubs them at export), and the
-// error a web framework caught, recorded on the server span of a 5xx (src/spans/server-span.ts). The
-// instrumentation itself names the server span `METHOD route` once a framework set the route.
+// error a web framework caught, recorded on the server span of a 5xx (src/spans/server-span.ts), and,
+// with tail sampling on, the traceresponse answer and its reading (src/sampling/tail/traceresponse.ts).
+// The instrumentation itself names the server span `METHOD route` once a framework set the route.
 // Owns these option hooks; must not load any instrumentation.
 import type { Span } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,6 +12,9 @@ import { warn } from '../../errors.ts';
 import type { Options } from './types.ts';
 import { recordServerError } from '../../spans/server-span.ts';
 import { ATTR_REQUEST_ID, ATTR_ENDUSER_ID } from '../../attributes.ts';
+import { tailSettings } from '../../sampling/tail/settings.ts';
+import type { TailChunk } from '../../sampling/tail/install.ts';
+import { loadChunk } from '../../lazy.ts';
 
 type RequestHook = (span: Span, request: unknown) => void;
 type CustomAttributesHook = (span: Span, request: unknown, response: unknown) => void;
@@ -81,16 +85,31 @@ export function enrichHttp(user: Options | undefined, config: ResolvedConfig): O
   const userResponseHook = user?.['responseHook'] as ResponseHook | undefined;
   const lists = headerLists(user?.['headersToSpanAttributes'], config);
   const responseNames = new Set(lists.server?.responseHeaders ?? []);
+  const tail = tailSettings(config);
+  // The traceresponse hooks are in the tail-sampling chunk, loaded only with tail sampling on.
+  const tr = tail === undefined ? undefined : loadChunk<TailChunk>('tail-sampling');
   return {
     ...user,
     headersToSpanAttributes: lists,
-    ...(responseNames.size === 0
+    ...(responseNames.size === 0 && tr === undefined
       ? {}
       : {
           responseHook(span: Span, response: unknown): void {
-            // Server side only: a client span's response is an IncomingMessage, with no writeHead.
-            if (typeof (response as Partial<ServerResponse>).writeHead === 'function')
-              captureWriteHead(span, response as ServerResponse, responseNames);
+            try {
+              // A server span's response has writeHead; a client span's is an IncomingMessage.
+              if (typeof (response as Partial<ServerResponse>).writeHead === 'function') {
+                if (responseNames.size > 0) captureWriteHead(span, response as ServerResponse, responseNames);
+                if (tr !== undefined && tail !== undefined)
+                  tr.answerTraceresponse(span, response as ServerResponse, tail.rules.backgroundRate);
+              } else if (tr !== undefined) {
+                tr.honourTraceresponse(span, tr.incomingTraceresponse(response as IncomingMessage));
+              }
+            } catch (error) {
+              warn('BUDOBSERVE_INTERNAL', 'responseHook', [], {
+                cause: error,
+                once: 'http-response-hook',
+              });
+            }
             userResponseHook?.(span, response);
           },
         }),
@@ -124,11 +143,23 @@ export function enrichHttp(user: Options | undefined, config: ResolvedConfig): O
   };
 }
 
-/** The same header capture for fetch() (the undici instrumentation's option has one side only). */
+/** The same header capture for fetch() (the undici instrumentation's option has one side only), and the traceresponse reading. */
 export function enrichUndici(user: Options | undefined, config: ResolvedConfig): Options {
   const own = (user?.['headersToSpanAttributes'] ?? {}) as HeaderLists;
+  const userResponseHook = user?.['responseHook'] as
+    ((span: Span, info: { response?: { headers?: unknown } }) => void) | undefined;
+  const tr = tailSettings(config) === undefined ? undefined : loadChunk<TailChunk>('tail-sampling');
   return {
     ...user,
+    // With tail sampling on: a fetch() whose answer says the called service kept the trace keeps it here.
+    ...(tr === undefined
+      ? {}
+      : {
+          responseHook(span: Span, info: { response?: { headers?: unknown } }): void {
+            tr.honourTraceresponse(span, tr.undiciTraceresponse(info?.response?.headers));
+            userResponseHook?.(span, info);
+          },
+        }),
     headersToSpanAttributes: {
       requestHeaders: union(config.capture.requestHeaders, own.requestHeaders),
       responseHeaders: union(config.capture.responseHeaders, own.responseHeaders),
