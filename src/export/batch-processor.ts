@@ -19,6 +19,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { warn } from '../errors.ts';
 import { countDropped, dropCounterNow } from './drop-counter.ts';
+import { ReportTimer } from './report-timer.ts';
 import type { DroppedReason } from './drop-counter.ts';
 import { abortError, hintFor, INITIAL_BACKOFF_MS, nextBackoff, retryWait } from './retry.ts';
 
@@ -70,10 +71,6 @@ interface Owed {
 // up to one more queue's worth for as long as it lasts.
 const MAX_CONCURRENT_EXPORTS = 2;
 
-const DROP_REPORT_INTERVAL_MS = 60_000;
-// The first report waits this long so that a burst of drops makes one line, not one per span.
-const FIRST_DROP_REPORT_DELAY_MS = 1000;
-
 export class BudBatchSpanProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
   readonly #opts: BatchOptions;
@@ -88,8 +85,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
   /** Spans dropped since start. */
   dropped = 0;
   readonly #unreported: Record<DropReason, number> = { queue_full: 0, export_failed: 0 };
-  #reportTimer: NodeJS.Timeout | undefined;
-  #lastReport = 0;
+  readonly #reportTimer = new ReportTimer(() => this.reportDropped());
   /** Set by beginExit(): the exit deadline and what the exit has cost so far. */
   #exit: { deadline: number; failed: number; error: unknown; timedOut: number } | undefined;
 
@@ -267,8 +263,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
   beginExit(deadline: number): void {
     if (this.#exit !== undefined) return;
     this.#exit = { deadline, failed: 0, error: undefined, timedOut: 0 };
-    if (this.#reportTimer !== undefined) clearTimeout(this.#reportTimer);
-    this.#reportTimer = undefined;
+    this.#reportTimer.cancel();
     for (const [batch, owed] of [...this.#inFlight]) {
       if (owed.retrying && owed.timer !== undefined && (owed.unreachable || owed.wakeAt >= deadline))
         this.#settle(batch, owed, owed.lastError);
@@ -323,10 +318,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     this.dropped += n;
     this.#unreported[reason] += n;
     countDropped(n, reason);
-    if (this.#reportTimer !== undefined || this.#exit !== undefined) return;
-    const wait = Math.max(FIRST_DROP_REPORT_DELAY_MS, this.#lastReport + DROP_REPORT_INTERVAL_MS - Date.now());
-    // unref: the report is never a reason to stay alive; exit reports what is left.
-    this.#reportTimer = setTimeout(() => this.reportDropped(), wait).unref();
+    if (this.#exit === undefined) this.#reportTimer.schedule();
   }
 
   /** What is lost and not yet reported, for the one exit report. */
@@ -343,14 +335,13 @@ export class BudBatchSpanProcessor implements SpanProcessor {
 
   /** One warning for the spans dropped since the last one, if any. */
   reportDropped(): void {
-    if (this.#reportTimer !== undefined) clearTimeout(this.#reportTimer);
-    this.#reportTimer = undefined;
+    this.#reportTimer.cancel();
     const { queue_full: full, export_failed: failed } = this.#unreported;
     if (full + failed === 0) return;
     this.#unreported.queue_full = 0;
     this.#unreported.export_failed = 0;
-    const since = this.#lastReport === 0 ? '' : ' since the previous report';
-    this.#lastReport = Date.now();
+    const since = this.#reportTimer.reportedBefore ? ' since the previous report' : '';
+    this.#reportTimer.ran();
     const why: string[] = [];
     if (full > 0)
       why.push(`${full} because the export queue (${this.#opts.maxQueueSize} spans, OTEL_BSP_MAX_QUEUE_SIZE) was full`);

@@ -1,7 +1,9 @@
 // Traces tail sampling decided before their local root ended, gathered into one report at
 // most once a minute (the first a second after the first such decision, so that a burst
 // makes one line): a budget too small for the load is said, never silently absorbed.
-// Owns the counting and the timing of the report; the words are the callback's.
+// Owns the counting; when the report runs is report-timer.ts's, its words the callback's.
+import { ReportTimer } from '../../export/report-timer.ts';
+
 export type EarlyReason = 'budget' | 'maxHold' | 'exit';
 
 export interface EarlyCounts {
@@ -17,15 +19,11 @@ export interface EarlyCounts {
   again: boolean;
 }
 
-const INTERVAL_MS = 60_000;
-const FIRST_DELAY_MS = 1000;
-
 export class EarlyReporter {
   readonly #report: (counts: EarlyCounts) => void;
   #counts = { budget: 0, maxHold: 0, spans: 0, kept: 0, dropped: 0 };
   #total = 0;
-  #last = 0;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #timer = new ReportTimer(() => this.flush());
 
   constructor(report: (counts: EarlyCounts) => void) {
     this.#report = report;
@@ -38,21 +36,17 @@ export class EarlyReporter {
     if (kept) c.kept++;
     else c.dropped++;
     this.#total++;
-    if (this.#timer !== undefined) return;
-    const wait = Math.max(FIRST_DELAY_MS, this.#last + INTERVAL_MS - Date.now());
-    // unref: a report is never a reason to stay alive.
-    this.#timer = setTimeout(() => this.flush(), wait).unref();
+    this.#timer.schedule();
   }
 
   /** Reports what is gathered, if anything. */
   flush(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#timer.cancel();
     const c = this.#counts;
     if (c.budget + c.maxHold === 0) return;
     this.#counts = { budget: 0, maxHold: 0, spans: 0, kept: 0, dropped: 0 };
-    const again = this.#last !== 0;
-    this.#last = Date.now();
+    const again = this.#timer.reportedBefore;
+    this.#timer.ran();
     try {
       this.#report({ ...c, total: this.#total, again });
     } catch {
