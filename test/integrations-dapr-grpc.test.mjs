@@ -45,6 +45,9 @@ test('dapr over gRPC: client calls are CLIENT/PRODUCER spans whose context reach
       env: { ...env, BUD_OBSERVE_SERVICE_NAME: 'app-a' },
     });
     assert.equal(a.code, 0, a.stderr);
+    // App B prints what it saw, then stops its server, which waits for the sidecar's session.
+    await waitForOutput(bOut, '"invocations"', 20_000);
+    sidecar.disconnectApps();
     const b = await appB;
     assert.equal(b.code, 0, b.stderr);
     const out = JSON.parse(a.stdout.trim());
