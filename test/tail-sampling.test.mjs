@@ -352,7 +352,10 @@ test(
 
 test(
   'auto-trace spans follow their trace: a job whose caught failure is a child call is kept whole, the others dropped',
-  { timeout: 60_000, skip: hasSyncLoadHooks ? false : 'this Node cannot run synchronous load hooks (nodejs/node#59929)' },
+  {
+    timeout: 60_000,
+    skip: hasSyncLoadHooks ? false : 'this Node cannot run synchronous load hooks (nodejs/node#59929)',
+  },
   async () => {
     const receiver = await startReceiver();
     try {
