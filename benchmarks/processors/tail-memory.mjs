@@ -4,21 +4,11 @@
 // the spans, so the growth is what the agent holds.
 import { context, trace } from '@opentelemetry/api';
 import * as bud from '@budobserve/agent';
+import { ATTRS } from './workload.mjs';
 
 const perTrace = Number(process.env.SPANS_PER_TRACE ?? 10);
 const tracer = trace.getTracer('bench');
-const attrs = {
-  'http.request.method': 'GET',
-  'url.path': '/users/42',
-  'http.response.status_code': 200,
-  'server.address': 'api.local',
-  'server.port': 8080,
-  'user_agent.original': 'bench/1.0',
-  'app.tenant': 'acme',
-  'app.region': 'eu-west-1',
-  'app.retry': false,
-  'app.items': 3,
-};
+const attrs = ATTRS;
 const heap = () => {
   globalThis.gc();
   return process.memoryUsage().heapUsed;
