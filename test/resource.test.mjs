@@ -46,7 +46,7 @@ test('container.id from /proc/self/mountinfo on cgroup v2: Docker and Podman; no
   assert.equal(containerIdFromMountinfo(fixture('mountinfo-host')), undefined);
 });
 
-test('the container detector reads mountinfo only when the cgroup names no container', () => {
+test('the container detector reads mountinfo only on cgroup v2 when the cgroup names no container', () => {
   const read = files({
     '/proc/self/cgroup': fixture('cgroup-v2-private'),
     '/proc/self/mountinfo': fixture('mountinfo-docker-v2'),
@@ -56,6 +56,14 @@ test('the container detector reads mountinfo only when the cgroup names no conta
     '5c6e1f4a2b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6',
   );
   assert.deepEqual(detect(['container'], files({})).attributes, {});
+  // cgroup v1 names a container in its path when there is one: mountinfo is not read.
+  const reads = [];
+  const v1 = (path) => (
+    reads.push(path),
+    path === '/proc/self/cgroup' ? fixture('cgroup-v1-no-container') : fixture('mountinfo-docker-v2')
+  );
+  assert.deepEqual(detect(['container'], v1).attributes, {});
+  assert.deepEqual(reads, ['/proc/self/cgroup']);
 });
 
 test(

@@ -29,3 +29,9 @@ export function containerIdFromMountinfo(text: string): string | undefined {
   }
   return undefined;
 }
+
+/** Whether /proc/self/cgroup text is cgroup v2's alone (`0::/…`), where the path may name no container. */
+export function onlyCgroupV2(text: string): boolean {
+  const lines = text.split('\n').filter((l) => l !== '');
+  return lines.length > 0 && lines.every((l) => l.startsWith('0::'));
+}

@@ -6,7 +6,7 @@ import { hostname, arch, type as osType, release } from 'node:os';
 import { basename } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Attributes } from '@opentelemetry/api';
-import { containerIdFromCgroup, containerIdFromMountinfo } from './container-id.ts';
+import { containerIdFromCgroup, containerIdFromMountinfo, onlyCgroupV2 } from './container-id.ts';
 import type { LocalDetector } from './names.ts';
 
 /** Reads a small system file; undefined when it is missing or unreadable. */
@@ -36,9 +36,12 @@ const detectors: Readonly<Record<LocalDetector, (read: ReadText) => Attributes>>
     'process.runtime.description': 'Node.js',
   }),
   container: (read) => {
+    const cgroup = read('/proc/self/cgroup') ?? '';
+    // Only cgroup v2 (a lone `0::` line) hides the id from the cgroup path; on v1 a container
+    // runtime always names it there, so a v1 host is not read further (every start pays it).
     const id =
-      containerIdFromCgroup(read('/proc/self/cgroup') ?? '') ??
-      containerIdFromMountinfo(read('/proc/self/mountinfo') ?? '');
+      containerIdFromCgroup(cgroup) ??
+      (onlyCgroupV2(cgroup) ? containerIdFromMountinfo(read('/proc/self/mountinfo') ?? '') : undefined);
     return id === undefined ? {} : { 'container.id': id };
   },
   serviceinstance: () => ({ 'service.instance.id': instanceId() }),
