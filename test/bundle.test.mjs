@@ -5,9 +5,10 @@
 // bundle the agent cannot read, or whose library patch fails, runs as it was.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { root, hasSyncLoadHooks, runApp } from './helpers/run.mjs';
+import { root, hasSyncLoadHooks, runApp, nodeBin, cleanEnv } from './helpers/run.mjs';
 import { requireService } from './helpers/services.mjs';
 import { bundleApp, bundleDir, esbuildBundle, webpackBundle, runBundle } from './helpers/bundle.mjs';
 
@@ -144,6 +145,37 @@ test('files that only look like bundles load exactly as they are', { skip }, asy
       assert.deepEqual(warnings(run.stderr), [], name);
       assert.doesNotMatch(run.stderr, /bundled \S+ patched/, name);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('budobserve doctor <bundle>: the libraries inside, with versions and where they come from', async () => {
+  const dir = bundleDir(join(root, '.cache'));
+  try {
+    const bundle = await esbuildBundle({ format: 'cjs', outDir: join(dir, 'plain') });
+    const minified = await esbuildBundle({ format: 'cjs', outDir: join(dir, 'min'), minify: true });
+    const r = spawnSync(nodeBin, [`${root}dist/cli.mjs`, 'doctor', '--json', bundle, minified], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: cleanEnv(),
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const [plainBundle, minifiedBundle] = JSON.parse(r.stdout).bundles;
+    const pg = plainBundle.recognised.find((l) => l.pkg === 'pg');
+    assert.equal(pg.version, JSON.parse(readFileSync(join(root, 'node_modules/pg/package.json'), 'utf8')).version);
+    assert.equal(pg.versionFrom, 'package.json beside the bundle');
+    assert.match(pg.via, /esbuild CommonJS/);
+    assert.match(plainBundle.recognised.find((l) => l.pkg === 'openai').via, /ES-module region/);
+    assert.deepEqual(plainBundle.unreachable, []);
+    assert.equal(minifiedBundle.opaque, true);
+    assert.deepEqual(minifiedBundle.recognised, []);
+    const text = spawnSync(nodeBin, [`${root}dist/cli.mjs`, 'doctor', minified], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: cleanEnv(),
+    });
+    assert.match(text.stdout, /shows no module boundaries.*\n.*@budobserve\/agent\/esbuild/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -43,13 +43,15 @@ export function mayBeBundle(source: string): boolean {
   );
 }
 
-const ESBUILD_WRAPPER = /__(commonJS|esm)\(\{\s*"([^"\n]+)"\s*\(/g;
+// Searched with indexOf, then matched where found: 2-3x faster than one global expression on a
+// 10 MB bundle (benchmarks/bundle-scan.mjs).
+const WRAPPER_KEY = /\s*"([^"\n]+)"\s*\(/y;
 // A named id as a key of webpack's module table: `/***/ "./node_modules/pg/lib/index.js"` on its
 // own line (webpack 5's development output), or `{"./node_modules/…":` / `,"./node_modules/…"(`
 // when minified with named ids. A string that only looks like one matters little: the runtime
 // wraps only keys the table really has.
 const WEBPACK_ID = /(?:^\/\*\*\*\/ |[{,])"(\.\/[^"\n]*node_modules\/[^"\n]+)"/gm;
-const REGION = /^\/\/ ([^\s]+\.(?:[cm]?[jt]sx?|json|node))$/gm;
+const REGION_PATH = /^[^\s]+\.(?:[cm]?[jt]sx?|json|node)$/;
 // esbuild numbers a name that clashes (`function __require2()` in ES-module output).
 const HELPER = /^var (__commonJS\d*) = \(cb, mod\) => function __require\d*\(\) \{$/m;
 const WEBPACK_RUNTIME = /^(?:\/\*{6}\/)?\s*(?:var|const|let) __webpack_module_cache__ = \{\};$/m;
@@ -69,8 +71,15 @@ export function scanBundle(source: string): BundleScan | undefined {
     }
     modules.push({ ...parsed, id, form });
   };
-  for (const m of source.matchAll(ESBUILD_WRAPPER)) {
-    add(m[2] as string, m[1] === 'esm' ? 'esm-lazy' : 'commonjs', (m.index ?? 0) + m[0].length);
+  for (const [marker, form] of [
+    ['__commonJS({', 'commonjs'],
+    ['__esm({', 'esm-lazy'],
+  ] as const) {
+    for (let at = source.indexOf(marker); at !== -1; at = source.indexOf(marker, at + marker.length)) {
+      WRAPPER_KEY.lastIndex = at + marker.length;
+      const m = WRAPPER_KEY.exec(source);
+      if (m !== null) add(m[1] as string, form, WRAPPER_KEY.lastIndex);
+    }
   }
   const webpack = source.includes('__webpack_modules__');
   if (webpack)
@@ -88,7 +97,12 @@ export function scanBundle(source: string): BundleScan | undefined {
 }
 
 function topLevelRegions(source: string): Region[] {
-  const starts = [...source.matchAll(REGION)].map((m) => ({ path: m[1] as string, start: m.index ?? 0 }));
+  const starts: { path: string; start: number }[] = [];
+  for (let at = source.indexOf('\n// '); at !== -1; at = source.indexOf('\n// ', at + 4)) {
+    const eol = source.indexOf('\n', at + 4);
+    const path = source.slice(at + 4, eol === -1 ? source.length : eol);
+    if (REGION_PATH.test(path)) starts.push({ path, start: at + 1 });
+  }
   return starts.map((s, i) => ({ ...s, end: starts[i + 1]?.start ?? source.length }));
 }
 
