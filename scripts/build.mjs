@@ -154,6 +154,7 @@ const lazyEntries = {
   'exporter-grpc': 'src/chunks/exporter-grpc.ts',
   'resource-detectors-cloud': 'src/chunks/resource-detectors-cloud.ts',
   'tail-sampling': 'src/sampling/tail/chunk.ts',
+  bundle: 'src/bundle/chunk.ts',
   'vendor-instrumentation': 'src/chunks/vendor-instrumentation.ts',
 };
 for (const { name, entry } of instrumentations) lazyEntries[`instrumentation-${name}`] = entry;

@@ -52,6 +52,21 @@ export const codes = {
       prepare: "could not prepare '%s' for instrumentation; it loads uninstrumented",
     },
   },
+  BUDOBSERVE_BUNDLE_FAILED: {
+    doc: 'A library inside a bundle could not be routed to its instrumentation; it runs uninstrumented',
+    messages: {
+      rewrite: 'the bundle %s could not be prepared for instrumentation; it loads unchanged',
+      patch: 'the bundled module %s could not be instrumented; it runs uninstrumented',
+      runtime: 'the bundle hook failed; the bundled library runs uninstrumented',
+    },
+  },
+  BUDOBSERVE_BUNDLE_VERSION_ASSUMED: {
+    doc: 'A bundle does not say which version of a library it holds; the instrumentation assumed one',
+    messages: {
+      assumed:
+        "bundled libraries without a version (no package.json in the bundle or beside it) assumed at the lowest of their instrumentation's newest range: %s",
+    },
+  },
   BUDOBSERVE_AUTOTRACE_FAILED: {
     doc: 'A module could not be rewritten for auto-tracing; it loads unchanged',
     messages: {

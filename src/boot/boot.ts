@@ -17,6 +17,7 @@ import { catalog } from '../integrations/catalog.ts';
 import { enrichOptions } from '../integrations/enrich/enrich.ts';
 import { packageName, withoutNodePrefix } from '../integrations/specifier.ts';
 import { installModuleHooks } from '../hooks/module-hooks.ts';
+import type { SourceTransform } from '../hooks/module-hooks.ts';
 import { wantColors } from '../console/format.ts';
 import { loadChunk, requireExternal } from '../lazy.ts';
 import { errorText, warn, warnComposed } from '../errors.ts';
@@ -25,6 +26,8 @@ import { kAutoTrace, kBooted } from '../symbols.ts';
 import { publishAgent } from '../agent-global.ts';
 import type { AgentGlobal } from '../agent-global.ts';
 import { createAutoTraceTransform } from '../autotrace/hook/load-hook.ts';
+import { bundleTransform, publishBundleHook } from '../bundle/hook.ts';
+import type { BundleSupportOptions } from '../bundle/hook.ts';
 
 /** The agent this copy started: the global contract (AgentGlobal) and the handles only the boot uses. */
 export interface Agent extends AgentGlobal {
@@ -112,14 +115,23 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
     inLambda: edge.inLambda,
     supersede: (scope) => sdk.globalTracerProvider.supersede(scope),
   });
-  const transform =
+  const autoTrace =
     sdk.autoTrace === undefined || !syncLoadHooks()
       ? undefined
-      : createAutoTraceTransform({
-          projectRoot: config.projectRoot,
-          modules: config.autoTrace.modules,
-          exclude: config.autoTrace.exclude,
-        });
+      : {
+          wants: () => true,
+          apply: createAutoTraceTransform({
+            projectRoot: config.projectRoot,
+            modules: config.autoTrace.modules,
+            exclude: config.autoTrace.exclude,
+          }),
+        };
+  const bundles = integrations.hasWork ? bundleSupport(integrations, config.instrumentations.active) : undefined;
+  if (bundles !== undefined) publishBundleHook(bundles);
+  const transform = composeTransforms(
+    bundles !== undefined && supportsSyncLoadHooks() ? bundleTransform(bundles) : undefined,
+    autoTrace,
+  );
   if (sdk.autoTrace !== undefined) (globalThis as Record<symbol, unknown>)[kAutoTrace] = sdk.autoTrace;
   if (integrations.hasWork || transform !== undefined) {
     if (integrations.hasWork) {
@@ -158,12 +170,40 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
  * (nodejs/node#59929), so the rewrite cannot be installed there: one warning, no auto-trace.
  */
 function syncLoadHooks(): boolean {
-  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks: () => boolean }>(
-    'import-in-the-middle/supports-sync-hooks.mjs',
-  );
-  if (supportsSyncHooks()) return true;
+  if (supportsSyncLoadHooks()) return true;
   warn('BUDOBSERVE_AUTOTRACE_FAILED', 'node', [process.versions.node], { once: 'autotrace-node' });
   return false;
+}
+
+function supportsSyncLoadHooks(): boolean {
+  return requireExternal<{ supportsSyncHooks: () => boolean }>(
+    'import-in-the-middle/supports-sync-hooks.mjs',
+  ).supportsSyncHooks();
+}
+
+/** The bundle rewrite, then auto-tracing on what it gave (it keeps lines, so maps stay true). */
+function composeTransforms(
+  first: SourceTransform | undefined,
+  second: SourceTransform | undefined,
+): SourceTransform | undefined {
+  if (first === undefined || second === undefined) return first ?? second;
+  return {
+    wants: (url) => first.wants(url) || second.wants(url),
+    apply(url, source, format) {
+      const once = first.wants(url) ? first.apply(url, source, format) : undefined;
+      return (second.wants(url) ? second.apply(url, once ?? source, format) : undefined) ?? once;
+    },
+  };
+}
+
+/** What bundle support needs of the integrations: which packages they instrument, and enabling them. */
+function bundleSupport(integrations: Integrations, active: readonly string[]): BundleSupportOptions {
+  const instrumented = new Set(catalog.filter((e) => active.includes(e.name)).flatMap((e) => e.modules));
+  return {
+    isInstrumented: (pkg) => instrumented.has(pkg),
+    activate: (pkg) => integrations.onSpecifier(pkg),
+    instrumentations: () => integrations.enabled.values(),
+  };
 }
 
 // The lazily loaded bundles (dist/lazy/*.cjs) use these copies instead of carrying their

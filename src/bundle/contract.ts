@@ -26,8 +26,14 @@ export interface BundleHook {
   /**
    * Wraps esbuild's `__commonJS` helper (only the load-time rewrite calls this): each wrapper
    * then reports its module through `module()` when it first finishes evaluating.
+   * @param versions the versions the rewrite found for the bundle's instrumented packages
    */
-  commonJS<Helper extends (...args: never[]) => unknown>(helper: Helper): Helper;
+  commonJS<Helper extends (...args: never[]) => unknown>(helper: Helper, versions: Record<string, string>): Helper;
+  /**
+   * Wraps, in place, the factories of webpack's `__webpack_modules__` whose named ids are library
+   * files (only the load-time rewrite calls this), like `commonJS()`.
+   */
+  webpack(modules: Record<string, unknown>, versions: Record<string, string>): void;
   /**
    * An ES-module library whose code esbuild inlined into the bundle's scope: `bindings` holds the
    * top-level classes and functions of its regions by name, which instrumentations that patch

@@ -1,7 +1,7 @@
 // `budobserve doctor`: whether the agent runs here, the resolved configuration with the
 // source of every value (and the config file it found, loaded or not, and why not), the
 // instrumentations that would load (and which of their libraries the app itself has), the
-// auto-trace patterns and the files they match, the resource attributes and which detector
+// auto-trace patterns and the files they match, the libraries found inside the bundles it is given, the resource attributes and which detector
 // (or the configuration) set each, and whether each OTLP endpoint answers.
 // Secrets (the token, header values) are never printed.
 import * as fs from 'node:fs';
@@ -26,6 +26,7 @@ import { describeResource } from '../resource/resource.ts';
 import { selectDetectors } from '../resource/names.ts';
 import { CLOUD_DETECTION_BOUND_MS } from '../resource/cloud.ts';
 import { tailSummary } from '../sampling/tail/settings.ts';
+import { bundleLines, describeBundles } from './doctor-bundle.ts';
 
 export interface DoctorReport {
   version: string;
@@ -47,6 +48,8 @@ export interface DoctorReport {
   resource: Array<{ attribute: string; value: unknown; source: string }>;
   /** The cloud detectors named: they ask their metadata service when the agent starts; doctor does not. */
   cloudDetectors: string[];
+  /** The bundles named on the command line: the libraries recognised inside each. */
+  bundles: ReturnType<typeof describeBundles>;
 }
 
 function redact(option: string, value: unknown): unknown {
@@ -95,7 +98,7 @@ function instrumentationStatus(
     : `idle: ${e.modules.join(', ')} not installed`;
 }
 
-export async function buildReport(opts: { cwd: string; env: Env }): Promise<DoctorReport> {
+export async function buildReport(opts: { cwd: string; env: Env; bundles?: string[] }): Promise<DoctorReport> {
   const { config, sources, problems, file } = resolveConfig({
     env: opts.env,
     cwd: opts.cwd,
@@ -166,6 +169,9 @@ export async function buildReport(opts: { cwd: string; env: Env }): Promise<Doct
     resource,
     cloudDetectors: detectors.cloud,
     tailSampling: tailSummary(config),
+    bundles: describeBundles(opts.bundles ?? [], opts.cwd, (pkg) =>
+      instrumentations.some((i) => i.modules.includes(pkg)),
+    ),
   };
 }
 
@@ -190,7 +196,7 @@ function resourceLines(r: DoctorReport): string[] {
   return out;
 }
 
-export async function doctor(opts: { json: boolean; cwd: string; env: Env }): Promise<number> {
+export async function doctor(opts: { json: boolean; cwd: string; env: Env; bundles?: string[] }): Promise<number> {
   const r = await buildReport(opts);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -217,6 +223,7 @@ export async function doctor(opts: { json: boolean; cwd: string; env: Env }): Pr
   for (const f of r.autoTrace.matched) out.push(`  ${f}`);
   out.push(...resourceLines(r));
   out.push('', `Tail sampling: ${r.tailSampling}`);
+  out.push(...bundleLines(r.bundles));
   out.push('', 'Export:');
   if (r.endpoints.length === 0)
     out.push(`  no OTLP endpoint: spans ${r.notRunning === null ? 'are' : 'would be'} printed to stderr`);

@@ -10,9 +10,12 @@ import { errorText } from '../errors.ts';
 const USAGE = `Usage: budobserve <command>
 
 Commands:
-  doctor [--json]   Show the resolved configuration with the source of every value, the
+  doctor [--json] [bundle.js ...]
+                    Show the resolved configuration with the source of every value, the
                     instrumentations that would load, the auto-trace patterns and whether
                     the OTLP endpoint answers; first, if the agent would not run here, why.
+                    For each bundle named, the libraries recognised inside it, with versions,
+                    and those that are not.
   init [--force]    Write a commented budobserve.config.ts in the project root (the
                     nearest folder with a package.json), unless another config file
                     is there.
@@ -23,7 +26,12 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'doctor':
-      return doctor({ json: rest.includes('--json'), cwd: process.cwd(), env: process.env });
+      return doctor({
+        json: rest.includes('--json'),
+        cwd: process.cwd(),
+        env: process.env,
+        bundles: rest.filter((a) => !a.startsWith('-')),
+      });
     case 'init':
       return init({ cwd: process.cwd(), force: rest.includes('--force') });
     case '--version':

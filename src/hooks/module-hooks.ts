@@ -16,7 +16,8 @@
 // Only a library that is itself an ES module needs import-in-the-middle, whose loader
 // (two WebAssembly lexers, ~20 ms) is therefore loaded the first time that happens.
 //
-// The auto-tracing transform (src/autotrace/hook/) hangs its load hook here too. Owns hook
+// The source transforms (the bundle rewrite, src/bundle/, then the auto-tracing rewrite,
+// src/autotrace/hook/) hang their load hook here too. Owns hook
 // installation and the ES-module bridge; must not decide what is instrumented.
 // A namespace import: registerHooks does not exist on the old Node releases where this file
 // must still load far enough to say that they are unsupported.
@@ -37,8 +38,14 @@ export interface ModuleHooksOptions {
   isHooked: (specifier: string) => boolean;
   /** Every module name an instrumentation could hook, for the off-thread fallback. */
   allModules: readonly string[];
-  /** The auto-trace rewrite: new source for an app module, or undefined to leave it. */
-  transform?: ((url: string, source: string, format: string) => string | undefined) | undefined;
+  /** The source rewrites: new source for an app module, or undefined to leave it. */
+  transform?: SourceTransform | undefined;
+}
+
+export interface SourceTransform {
+  /** Whether the transform may change this file: asked before its source is read. */
+  wants(url: string): boolean;
+  apply(url: string, source: string, format: string): string | undefined;
 }
 
 const JS_FORMATS = new Set(['module', 'commonjs', 'module-typescript', 'commonjs-typescript']);
@@ -233,17 +240,13 @@ function loadHook(opts: ModuleHooksOptions, inThread: boolean, esm: EsmLibraries
     ) {
       result = { ...result, source: readFileSync(fileURLToPath(url), 'utf8') };
     }
-    if (opts.transform === undefined || !url.startsWith('file:')) return result;
+    if (opts.transform === undefined || !url.startsWith('file:') || !opts.transform.wants(url)) return result;
     return transformed(opts.transform, url, result);
   };
 }
 
 /** A loaded JavaScript module with the auto-trace rewrite applied, or as it was. */
-function transformed(
-  transform: NonNullable<ModuleHooksOptions['transform']>,
-  url: string,
-  result: LoadFnOutput,
-): LoadFnOutput {
+function transformed(transform: SourceTransform, url: string, result: LoadFnOutput): LoadFnOutput {
   // A .js file that require() loads comes back without a format (Node decides it when it
   // compiles); the package's "type" says which it will be.
   const format = result.format ?? formatOf(url, undefined);
@@ -256,7 +259,7 @@ function transformed(
         : typeof result.source === 'string'
           ? result.source
           : Buffer.from(result.source as Uint8Array).toString('utf8');
-    const rewritten = transform(url, source, format);
+    const rewritten = transform.apply(url, source, format);
     if (rewritten !== undefined) return { ...result, source: rewritten, shortCircuit: true };
   } catch (error) {
     warn('BUDOBSERVE_AUTOTRACE_FAILED', 'load', [url], { cause: error, once: url });

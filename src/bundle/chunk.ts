@@ -1,0 +1,34 @@
+// Entry of the lazily loaded chunk dist/lazy/bundle.cjs (loadChunk, src/lazy.ts): everything
+// about bundles that only a bundle needs: the scan, the rewrite, versions and the runtime.
+// The boot bundle keeps only hook.ts, which loads this the first time an app file may be a
+// bundle or a plugin-built bundle calls the hook.
+import { fileURLToPath } from 'node:url';
+import { scanBundle } from './scan.ts';
+import { rewriteBundle } from './rewrite.ts';
+import { versionBeside } from './versions.ts';
+import { debug } from '../debug.ts';
+
+export { createBundleRuntime } from './runtime.ts';
+
+/** The rewritten bundle, or undefined to load it as it is. */
+export function rewriteLoadedBundle(
+  url: string,
+  source: string,
+  isInstrumented: (pkg: string) => boolean,
+): string | undefined {
+  const scan = scanBundle(source);
+  if (scan === undefined) return undefined;
+  const path = fileURLToPath(url);
+  const pnpm = new Map(scan.modules.flatMap((m) => (m.version === undefined ? [] : [[m.pkg, m.version] as const])));
+  const rewritten = rewriteBundle(source, scan, {
+    isInstrumented,
+    versionOf: (pkg) => pnpm.get(pkg) ?? scan.bundledVersions.get(pkg) ?? versionBeside(path, pkg),
+  });
+  debug(
+    'bundle %s: %d library modules, hooked %s',
+    url,
+    scan.modules.length,
+    rewritten?.hooked.map((h) => `${h.pkg} (${h.form})`).join(', ') ?? 'none',
+  );
+  return rewritten?.code;
+}
