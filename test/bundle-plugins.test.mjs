@@ -4,7 +4,8 @@
 // project, where no node_modules can be reached. Each bundle then
 // (a) runs without the agent exactly as the unbundled app does (output, exit code);
 // (b) under `node --import register.mjs` exports the same span shape (kind, name, parent, scope)
-//     as the unbundled app under the agent, measured in the same run;
+//     and writes the same stderr as the unbundled app under the agent, measured in the same run
+//     (minified with library function names kept, as the README says; see esbuildBundle);
 // (c) holds a footer naming each instrumented package with its version and entry file, and no
 //     require of the agent; and, with a test-only hook object preloaded at the contract's key,
 //     calls it once per CommonJS file of those packages, and uses what it returns.
@@ -64,7 +65,7 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Runs `script` under the agent and returns its spans as sorted `KIND name <- parent [scope]` lines. */
+/** Runs `script` under the agent: its spans as sorted `KIND name <- parent [scope]` lines, and its stderr. */
 async function spanShape(script) {
   const receiver = await startReceiver();
   try {
@@ -78,15 +79,25 @@ async function spanShape(script) {
     // The root (the app's request to itself) ends last: once it is in, the trace is.
     const spans = await receiver.waitFor((s) => s.some((x) => x.parentSpanId === '' && KIND[x.kind] === 'CLIENT'));
     const byId = new Map(spans.map((s) => [s.spanId, s]));
-    return spans
-      .map((s) => `${KIND[s.kind]} ${s.name} <- ${byId.get(s.parentSpanId)?.name ?? '(root)'} [${s.scope}]`)
-      .sort();
+    return {
+      spans: spans
+        .map((s) => `${KIND[s.kind]} ${s.name} <- ${byId.get(s.parentSpanId)?.name ?? '(root)'} [${s.scope}]`)
+        .sort(),
+      stderr: r.stderr,
+    };
   } finally {
     await receiver.close();
   }
 }
 
-function esbuildBundle(format, file) {
+// Minified as a user who wants the libraries' spans minifies (README, "Build plugins"): with
+// the libraries' function names kept, since instrumentations read some (Express names a route's
+// span by the router's function `handle`). esbuild's `keepNames` misses `handle` (a function
+// declaration used before the line that declares it), so for esbuild that is minifying
+// whitespace and syntax, not identifiers; terser has `keep_fnames`. `names: 'minified'` is
+// plain `minify: true`, whose spans differ by those names and are not compared; 'none' is
+// not minified at all.
+function esbuildBundle(format, file, names = 'kept') {
   return async () => {
     const result = await esbuild({
       absWorkingDir: root,
@@ -95,7 +106,8 @@ function esbuildBundle(format, file) {
       bundle: true,
       platform: 'node',
       format,
-      minify: true,
+      // `minify: true` wins over `minifyIdentifiers: false`: the other two are named instead.
+      ...{ kept: { minifyWhitespace: true, minifySyntax: true }, minified: { minify: true }, none: {} }[names],
       external: ['pg-native'],
       banner: format === 'esm' ? { js: BANNER } : {},
       plugins: [esbuildPlugin()],
@@ -115,6 +127,7 @@ function webpackBundle(file) {
         entry: app,
         output: { path: dirname(file), filename: 'webpack.cjs' },
         externals: { 'pg-native': 'commonjs pg-native' },
+        optimization: { minimizeOptions: { javascript: { keepFnames: true, keepClassnames: true } } },
         plugins: [new BudObserveWebpackPlugin()],
       });
       compiler.run((error, stats) => {
@@ -130,7 +143,7 @@ function webpackBundle(file) {
 const minify = (format) => ({
   name: 'minify',
   async renderChunk(code) {
-    return { code: (await transform(code, { minify: true, format })).code, map: null };
+    return { code: (await transform(code, { minifyWhitespace: true, minifySyntax: true, format })).code, map: null };
   },
 });
 
@@ -156,12 +169,27 @@ function rollupBundle(format, file, first) {
   };
 }
 
+const at = (file) => join(tmp, file);
 const bundles = [
-  { name: 'esbuild (esm)', file: join(tmp, 'esbuild.mjs'), build: esbuildBundle('esm', join(tmp, 'esbuild.mjs')) },
-  { name: 'esbuild (cjs)', file: join(tmp, 'esbuild.cjs'), build: esbuildBundle('cjs', join(tmp, 'esbuild.cjs')) },
-  { name: 'webpack', file: join(tmp, 'webpack.cjs'), build: webpackBundle(join(tmp, 'webpack.cjs')) },
-  { name: 'rollup (es)', file: join(tmp, 'rollup.mjs'), build: rollupBundle('es', join(tmp, 'rollup.mjs'), true) },
-  { name: 'rollup (cjs)', file: join(tmp, 'rollup.cjs'), build: rollupBundle('cjs', join(tmp, 'rollup.cjs'), false) },
+  { name: 'esbuild (esm)', file: at('esbuild.mjs'), build: esbuildBundle('esm', at('esbuild.mjs')) },
+  { name: 'esbuild (cjs)', file: at('esbuild.cjs'), build: esbuildBundle('cjs', at('esbuild.cjs')) },
+  {
+    name: 'esbuild (esm, names minified)',
+    file: at('esbuild-names.mjs'),
+    build: esbuildBundle('esm', at('esbuild-names.mjs'), 'minified'),
+    spans: false,
+  },
+  {
+    name: 'esbuild (esm, not minified)',
+    file: at('esbuild-plain.mjs'),
+    build: esbuildBundle('esm', at('esbuild-plain.mjs'), 'none'),
+    // The load-time rewrite (src/bundle/rewrite.ts) recognises this bundle too and routes each
+    // library a second time, at assumed versions, with a BUDOBSERVE_BUNDLE_VERSION_ASSUMED warning.
+    spans: { todo: 'the load-time rewrite must leave a bundle with plugin footers to them' },
+  },
+  { name: 'webpack', file: at('webpack.cjs'), build: webpackBundle(at('webpack.cjs')) },
+  { name: 'rollup (es)', file: at('rollup.mjs'), build: rollupBundle('es', at('rollup.mjs'), true) },
+  { name: 'rollup (cjs)', file: at('rollup.cjs'), build: rollupBundle('cjs', at('rollup.cjs'), false) },
 ];
 
 // A hook at the contract's key that records each call and, for pg's entry, hands back a proxy
@@ -185,7 +213,7 @@ process.on('exit', () => writeFileSync(process.env.HOOK_LOG, JSON.stringify({ ca
 
 const hookCalls = new Map();
 // A footer's call as minifiers leave it: `<module>.exports=<hook>.module(<module>.exports,"pg","8.23.1","lib/index.js",!0)`.
-const FOOTER_CALL = /\.exports,"((?:@[\w.-]+\/)?[\w.-]+)","([^"]*)","([^"]*)",(true|false|!0|!1)\)/g;
+const FOOTER_CALL = /\.exports,\s*"((?:@[\w.-]+\/)?[\w.-]+)",\s*"([^"]*)",\s*"([^"]*)",\s*(true|false|!0|!1)\)/g;
 
 for (const b of bundles) {
   test(`${b.name}: builds with the plugin; footers name each package, its version and entry; no require of the agent`, async () => {
@@ -260,7 +288,8 @@ for (const b of bundles) {
     hookCalls.set(b.name, set);
   });
 
-  test(`${b.name}: under the agent, exports the spans the unbundled app exports`, async () => {
+  if (b.spans === false) continue;
+  test(`${b.name}: under the agent, exports the spans the unbundled app exports`, b.spans ?? {}, async () => {
     assert.deepEqual(await spanShape(b.file), traced);
   });
 }
