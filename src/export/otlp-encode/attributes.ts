@@ -22,6 +22,9 @@ import {
 
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
+// Called as hasOwn.call(record, key) inside for-in, the form V8 turns into an enum-cache
+// check; Object.hasOwn measured ~10% slower on the whole encoder.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call()
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Each own key of `attributes` as a KeyValue under `tag` (its field in the enclosing message). */

@@ -30,7 +30,7 @@ function group(spans: readonly ReadableSpan[]): Groups {
     const scope = span.instrumentationScope;
     if (resource !== lastResource || scope !== lastScope || lastResource === undefined) {
       let byScope = groups.get(resource);
-      if (byScope === undefined) groups.set(resource, (byScope = new Map()));
+      if (byScope === undefined) groups.set(resource, (byScope = new Map<InstrumentationScope, ReadableSpan[]>()));
       let found = byScope.get(scope);
       if (found === undefined) byScope.set(scope, (found = []));
       list = found;

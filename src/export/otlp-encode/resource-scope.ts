@@ -105,7 +105,15 @@ export function writeScope(w: ProtoWriter, scope: Scope): Uint8Array {
     w.varint(dropped);
   }
   w.end(at, 1);
-  const entry: ScopeEntry = { name, version, schemaUrl, attributes, dropped, head: copyFrom(w, from), tail: new Uint8Array(0) };
+  const entry: ScopeEntry = {
+    name,
+    version,
+    schemaUrl,
+    attributes,
+    dropped,
+    head: copyFrom(w, from),
+    tail: new Uint8Array(0),
+  };
   entry.tail = schemaUrlField(w, tags.SCOPE_SPANS_SCHEMA_URL, schemaUrl);
   scopes.set(scope, entry);
   return entry.tail;

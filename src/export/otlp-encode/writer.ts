@@ -19,7 +19,7 @@ const KEEP_AT_MOST_BYTES = 4 * 1024 * 1024;
  * costs more than the loop for them, benchmarks/otlp-encode.mjs) and need no length computed
  * first: at most 3 UTF-8 bytes per UTF-16 unit keep them under 128 bytes, a 1-byte length.
  */
-const SHORT_STRING = 32;
+const SHORT_STRING = 42;
 
 const scratch = new Float64Array(1);
 const scratchBytes = new Uint8Array(scratch.buffer);
@@ -39,6 +39,10 @@ function hexDigit(c: number): number {
   if (c >= 97 && c <= 102) return c - 87;
   return c - 55;
 }
+
+/** hexDigit of every char code below 256, looked up: the id loop's cost is mostly this. */
+const HEX_DIGITS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) HEX_DIGITS[c] = hexDigit(c) & 0xff;
 
 export class ProtoWriter {
   buf: Buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
@@ -200,8 +204,11 @@ export class ProtoWriter {
     this.ensure(n);
     const buf = this.buf;
     const pos = this.pos;
-    for (let i = 0; i < n; i++)
-      buf[pos + i] = (hexDigit(hex.charCodeAt(2 * i)) << 4) | hexDigit(hex.charCodeAt(2 * i + 1));
+    for (let i = 0; i < n; i++) {
+      const hi = hex.charCodeAt(2 * i);
+      const lo = hex.charCodeAt(2 * i + 1);
+      buf[pos + i] = (hi | lo) < 256 ? (HEX_DIGITS[hi]! << 4) | HEX_DIGITS[lo]! : (hexDigit(hi) << 4) | hexDigit(lo);
+    }
     this.pos = pos + n;
   }
 
