@@ -72,7 +72,8 @@ export function createExporter<T, E = OtlpHttpExporter<T>>(
   serializers: { protobuf: ISerializer<T, unknown>; json: ISerializer<T, unknown> },
   opts: { retry?: boolean; reportAtExit?: boolean } = {},
 ): E {
-  if (target.protocol !== 'grpc') return new OtlpHttpExporter<T>(target, httpSerializer(target, serializers), opts) as E;
+  if (target.protocol !== 'grpc')
+    return new OtlpHttpExporter<T>(target, httpSerializer(target, serializers), opts) as E;
   const grpc = loadChunk<typeof import('../chunks/exporter-grpc.ts')>('exporter-grpc');
   const Exporter = grpc[GRPC_EXPORTERS[target.signal]] as unknown as new (o: object) => E;
   const metadata = new grpc.Metadata();

@@ -16,8 +16,11 @@ import * as tags from './tags.ts';
 
 type Groups = Map<Resource, Map<InstrumentationScope, ReadableSpan[]>>;
 
-/** One writer for the process: encoding is synchronous and take() hands out a copy. */
-const writer = new ProtoWriter();
+/**
+ * One writer for the process, made on the first request (a process that exports no span
+ * keeps no buffer): encoding is synchronous and take() hands out a copy.
+ */
+let writer: ProtoWriter | undefined;
 
 /** The spans by resource, then scope; consecutive spans of one scope (the usual batch) cost no lookup. */
 function group(spans: readonly ReadableSpan[]): Groups {
@@ -44,7 +47,7 @@ function group(spans: readonly ReadableSpan[]): Groups {
 
 /** The ExportTraceServiceRequest carrying `spans`, as protobuf bytes of its own. */
 export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
-  const w = writer;
+  const w = (writer ??= new ProtoWriter());
   w.reset();
   for (const [resource, byScope] of group(spans)) {
     w.byte(tags.REQUEST_RESOURCE_SPANS);
