@@ -199,7 +199,10 @@ export function loadInputMap(
     )
       return undefined;
     const root = typeof raw.sourceRoot === 'string' && raw.sourceRoot !== '' ? raw.sourceRoot.replace(/\/?$/, '/') : '';
-    const sources = raw.sources.map((s) => (typeof s === 'string' ? resolveUrl(root + s, base) : null));
+    // sourceRoot prefixes relative sources only (as the source-map package reads it): an
+    // absolute path or URL stands for itself.
+    const rooted = (s: string): string => (/^(?:[a-z][a-z0-9+.-]*:|\/)/i.test(s) ? s : root + s);
+    const sources = raw.sources.map((s) => (typeof s === 'string' ? resolveUrl(rooted(s), base) : null));
     const map: RawSourceMap = {
       version: 3,
       sources,
