@@ -12,12 +12,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SourceMap } from 'node:module';
 import { buildSync } from 'esbuild';
 import { startReceiver } from './helpers/otlp-receiver.mjs';
 import { runApp, fixtures, hasSyncLoadHooks, nodeVersion } from './helpers/run.mjs';
 import { mapSources } from '../src/autotrace/hook/map-sources.ts';
 import { rewriteModule } from '../src/autotrace/transform/rewrite.ts';
-import { vlq } from '../src/autotrace/transform/source-map.ts';
+import { decodeMappings, loadInputMap, traceSegment, vlq } from '../src/autotrace/transform/source-map.ts';
+import { Splice } from '../src/autotrace/transform/splice.ts';
+import { mapOntoLines } from '../src/autotrace/transform/line-map.ts';
+import { lineStarts } from '../src/autotrace/transform/bundle.ts';
 
 const dir = `${fixtures}autotrace-bundle/`;
 // The project has a node_modules/ (as a bundled service's build has): the agent caches there.
@@ -281,4 +285,84 @@ test('minified returns (return`…`, return"…", return[…]) stay returns in a
   assert.equal(out.functions, 3);
   const run = new Function(`${out.code}\nreturn Promise.all([f(), g(), h()]);`);
   assert.deepEqual(await run(), ['a', 'b', [1]]);
+});
+
+test("a rewritten bundle's map is the bundler's, shifted: every token maps where the token-level map has it", () => {
+  for (const variant of [VARIANTS[0], VARIANTS[4]]) {
+    const file = bundle(variant);
+    const text = readFileSync(file, 'utf8');
+    const input = loadInputMap(text, file, undefined);
+    const splice = new Splice(text);
+    // Pieces where the rewrite puts them: at the start of functions and before closing braces,
+    // several at one offset, and the map comment removed.
+    for (const m of text.matchAll(/function [\w$]*\(|=> \{|\}/g)) {
+      splice.insert(m.index, ' /*a*/ ', m.index, 1);
+      if (m[0] === '}') splice.insert(m.index, '/*b*/', -1, 2);
+    }
+    // A piece attributed to a renamed binding (a mapping with a name) on a line of its own.
+    const renamed = text.indexOf('label2(');
+    splice.insert(text.indexOf('\n', renamed), ' /*c*/', renamed, 1);
+    const comment = text.lastIndexOf('//# sourceMappingURL=');
+    splice.remove(comment, text.length);
+    const tokens = splice.build('\nvar x;\n', (line, column) => traceSegment(input, line, column));
+    const mappings = mapOntoLines(input, splice.edits(), lineStarts(text), text.length);
+    assert.equal(splice.text('\nvar x;\n'), tokens.code);
+    const map = (m) => new SourceMap({ version: 3, sources: input.map.sources, names: input.map.names, mappings: m });
+    const ours = map(mappings);
+    let checked = 0;
+    decodeMappings(tokens.mappings).forEach((segments, line) => {
+      for (const s of segments) {
+        if (s.length < 4) continue;
+        const e = ours.findEntry(line, s[0]);
+        assert.deepEqual(
+          [e.originalSource, e.originalLine, e.originalColumn, e.name],
+          [input.map.sources[s[1]], s[2], s[3], s.length > 4 ? input.map.names[s[4]] : undefined],
+          `${line}:${s[0]}`,
+        );
+        checked++;
+      }
+    });
+    assert.ok(checked > 500, `${checked} positions`);
+  }
+});
+
+test("a line after a changed one is encoded again when the map's running state differs there (names)", () => {
+  const text = 'a(); b();\nc(); d();\n';
+  // Line 0: `a` named "A"; line 1: `c` named "C", `d` named "D".
+  const rows = [
+    [
+      [0, 0, 0, 0, 0],
+      [5, 0, 0, 5],
+    ],
+    [
+      [0, 0, 1, 0, 1],
+      [5, 0, 1, 5, 2],
+    ],
+  ];
+  const prev = [0, 0, 0, 0, 0];
+  const mappings = rows
+    .map((segments) => {
+      prev[0] = 0;
+      return segments.map((seg) => seg.map((v, i) => vlq(v - prev[i]) + ((prev[i] = v), '')).join('')).join(',');
+    })
+    .join(';');
+  const input = loadInputMap(text, '/app/dist/x.js', {
+    version: 3,
+    sources: ['/app/src/x.ts'],
+    names: ['A', 'C', 'D'],
+    mappings,
+  });
+  const splice = new Splice(text);
+  // At the end of line 0, a piece attributed to `c` (named "C") on line 1.
+  splice.insert(9, ' /*p*/', 10, 1);
+  const ours = new SourceMap({
+    version: 3,
+    sources: input.map.sources,
+    names: input.map.names,
+    mappings: mapOntoLines(input, splice.edits(), lineStarts(text), text.length),
+  });
+  assert.equal(ours.findEntry(0, 9).name, 'C', 'the piece');
+  assert.equal(ours.findEntry(1, 0).name, 'C');
+  assert.equal(ours.findEntry(1, 5).name, 'D');
+  assert.equal(ours.findEntry(0, 0).name, 'A');
 });

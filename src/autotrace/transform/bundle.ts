@@ -19,6 +19,7 @@ import type * as t from '@babel/types';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { traceSegment, type InputMap } from './source-map.ts';
+import { SEVERAL } from './mapping-lines.ts';
 import type { Scoping } from './analyze.ts';
 import type { FunctionNode } from './names.ts';
 
@@ -61,12 +62,16 @@ export function selectedRegions(input: InputMap, selected: ReadonlySet<number>):
   let last = -1;
   const lines = input.lines;
   for (let i = 0; i < lines.length; i++) {
-    let mine = false;
-    let other = false;
-    for (const seg of lines[i] as number[][]) {
-      if (seg.length < 4) continue;
-      if (selected.has(seg[1] as number)) mine = true;
-      else other = true;
+    const source = lines.sourceOf(i);
+    let mine = selected.has(source);
+    let other = !mine && source !== -1;
+    if (source === SEVERAL) {
+      mine = other = false;
+      for (const seg of lines.get(i)) {
+        if (seg.length < 4) continue;
+        if (selected.has(seg[1] as number)) mine = true;
+        else other = true;
+      }
     }
     if (mine && other) return undefined;
     if (mine) {
@@ -235,6 +240,11 @@ function isExportGetter(fn: FunctionNode, ancestors: readonly t.Node[]): boolean
 /** Offsets where the lines of `text` start, counted as source maps and splice.ts count them. */
 export function lineStarts(text: string): number[] {
   const starts = [0];
+  if (!/[\r\u2028\u2029]/.test(text)) {
+    // The common case, found by indexOf: a bundle's 3.7 MB take a character loop 50 ms cold.
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    return starts;
+  }
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 10 || c === 0x2028 || c === 0x2029 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);

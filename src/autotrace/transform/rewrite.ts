@@ -25,6 +25,7 @@ import { parse, type ParseResult, type ParserOptions } from '@babel/parser';
 import type * as t from '@babel/types';
 import { analyze, type Planned, type Scoping } from './analyze.ts';
 import { BundleView, lineStarts, selectedIndices, selectedRegions } from './bundle.ts';
+import { mapOntoLines } from './line-map.ts';
 import { Splice } from './splice.ts';
 import { chooseIdents, footer, markAsync, MARKER, wrapFunction, type Site } from './wrap.ts';
 import {
@@ -148,12 +149,13 @@ function rewriteBundle(
   const view = new BundleView(input, selected);
   const root = options.projectRoot ?? projectRoot(options.filename, options.relPath);
   const sites = new Map<Planned, Site>();
-  for (const p of analyzeSelected(text, options, mentionsIgnore, input, selected, view)) {
+  const starts = lineStarts(text);
+  for (const p of analyzeSelected(text, options, mentionsIgnore, input, selected, view, starts)) {
     if (!p.wrap || !selected.has(p.origin)) continue;
     const site = siteOf(p, options.relPath, input, root, view);
     if (site !== undefined) sites.set(p, site);
   }
-  return emit(text, options.filename, sites, input);
+  return emit(text, options.filename, sites, input, { selected, starts });
 }
 
 /** The functions of the selected regions, or of the whole file where they do not parse apart. */
@@ -164,10 +166,10 @@ function analyzeSelected(
   input: InputMap,
   selected: ReadonlySet<number>,
   scoping: Scoping,
+  starts: readonly number[],
 ): Planned[] {
   const regions = selectedRegions(input, selected);
   if (regions !== undefined) {
-    const starts = lineStarts(text);
     const pre: Planned[] = [];
     try {
       for (const [first, last] of regions) {
@@ -194,6 +196,7 @@ function emit(
   filename: string,
   sites: ReadonlyMap<Planned, Site>,
   input: InputMap | undefined,
+  bundle?: { selected: ReadonlySet<number>; starts: readonly number[] },
 ): RewriteResult | undefined {
   if (sites.size === 0) return undefined;
   const ids = chooseIdents(text);
@@ -206,11 +209,19 @@ function emit(
   const comment = findMapComment(text);
   if (comment !== undefined) splice.remove(comment.start, comment.end);
 
-  const { code, mappings } = splice.build(
-    footer(ids),
-    input === undefined ? undefined : (line, column) => traceSegment(input, line, column),
-  );
-  return { code, map: finishMap(mappings, filename, input), functions: sites.size };
+  // A bundle's map is the bundler's, shifted where text went in (line-map.ts).
+  const onLines =
+    bundle === undefined || input === undefined
+      ? undefined
+      : mapOntoLines(input, splice.edits(), bundle.starts, text.length);
+  const { code, mappings } =
+    onLines !== undefined
+      ? { code: splice.text(footer(ids)), mappings: onLines }
+      : splice.build(
+          footer(ids),
+          input === undefined ? undefined : (line, column) => traceSegment(input, line, column),
+        );
+  return { code, map: finishMap(mappings, filename, input, bundle?.selected), functions: sites.size };
 }
 
 /** The first comment of a file, after a hashbang: where a bundle's banner says budobserve-ignore-file. */
