@@ -210,7 +210,7 @@ test('a bundle whose map names no selected source loads untouched, with no rewri
   assert.deepEqual(entries(), [], 'nothing rewritten, nothing cached');
 });
 
-test('the sources a map names: resolved against the map (after sourceRoot), in a file or inline, index maps not', () => {
+test('the sources a map names: resolved against the map (after sourceRoot), webpack:// ones under the project, in a file or inline, index maps not', () => {
   const base = join(out, 'maps');
   mkdirSync(join(base, 'dist'), { recursive: true });
   mkdirSync(join(base, 'maps'), { recursive: true });
@@ -225,15 +225,23 @@ test('the sources a map names: resolved against the map (after sourceRoot), in a
   };
   writeFileSync(join(base, 'maps/app.js.map'), JSON.stringify(map, null, 1));
   const code = 'console.log(1);\n//# sourceMappingURL=../maps/app.js.map\n';
-  assert.deepEqual(mapSources(join(base, 'dist/app.js'), code), [join(base, 'src/services/a.ts'), '/elsewhere/b.ts']);
+  assert.deepEqual(mapSources(join(base, 'dist/app.js'), code, base), [
+    join(base, 'src/services/a.ts'),
+    '/elsewhere/b.ts',
+    join(base, 'c.ts'),
+  ]);
   const inline = `console.log(1);\n/*# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')} */`;
-  assert.deepEqual(mapSources(join(base, 'maps/app.js'), inline), [join(base, 'src/services/a.ts'), '/elsewhere/b.ts']);
+  assert.deepEqual(mapSources(join(base, 'maps/app.js'), inline, base), [
+    join(base, 'src/services/a.ts'),
+    '/elsewhere/b.ts',
+    join(base, 'c.ts'),
+  ]);
   const sections = { version: 3, sections: [{ offset: { line: 0, column: 0 }, map }] };
   const index = `x;\n//# sourceMappingURL=data:application/json,${encodeURIComponent(JSON.stringify(sections))}`;
-  assert.deepEqual(mapSources(join(base, 'maps/app.js'), index), []);
-  assert.deepEqual(mapSources(join(base, 'dist/app.js'), '//# sourceMappingURL=missing.map\n'), []);
+  assert.deepEqual(mapSources(join(base, 'maps/app.js'), index, base), []);
+  assert.deepEqual(mapSources(join(base, 'dist/app.js'), '//# sourceMappingURL=missing.map\n', base), []);
   assert.deepEqual(
-    mapSources(join(base, 'dist/app.js'), '//# sourceMappingURL=app.js.map\nmore();\n'),
+    mapSources(join(base, 'dist/app.js'), '//# sourceMappingURL=app.js.map\nmore();\n', base),
     [],
     'not the last thing in the file',
   );
@@ -365,4 +373,74 @@ test("a line after a changed one is encoded again when the map's running state d
   assert.equal(ours.findEntry(1, 0).name, 'C');
   assert.equal(ours.findEntry(1, 5).name, 'D');
   assert.equal(ours.findEntry(0, 0).name, 'A');
+});
+
+test('rollup and webpack bundles: the selected functions named and placed as unbundled (webpack: lines, its map is coarser)', async () => {
+  const { rollup } = await import('rollup');
+  const { default: webpack } = await import('webpack');
+  const project = join(out, 'js-project');
+  mkdirSync(join(project, 'src/services'), { recursive: true });
+  const files = {
+    'src/services/a.js': [
+      'export function label(x) { return `#${x}`; }',
+      'export const fmt = (u) => label(u.id);',
+      'export class Svc { run(u) { return [u].map((v) => fmt(v)); } static make() { return new Svc(); } }',
+      'export default async function () { await null; return 1; }',
+    ].join('\n'),
+    'src/services/b.js': 'function label(y) { return `b${y}`; }\nexport function useB(y) { return label(y); }\n',
+    'src/main.js':
+      "import def, { Svc } from './services/a.js';\nimport { useB } from './services/b.js';\nconsole.log(Svc.make().run({ id: 1 }), useB(2), await def());\n",
+  };
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(project, path), text);
+  const selected = ['src/services/a.js', 'src/services/b.js'];
+  const sitesOf = (code) =>
+    [...(code ?? '').matchAll(/\.enter(?:Async)?\(("[^"]*"), ("[^"]*"), (\d+), (\d+)/g)].map((m) => m.slice(1)).sort();
+  const unbundled = selected.flatMap((p) =>
+    sitesOf(rewriteModule(files[p], { filename: join(project, p), relPath: p, format: 'module' }).code),
+  );
+  const rewrite = (file, format) =>
+    sitesOf(
+      rewriteModule(readFileSync(file, 'utf8'), {
+        filename: file,
+        relPath: 'dist/x.js',
+        format,
+        projectRoot: project,
+        sources: selected.map((p) => join(project, p)),
+      })?.code,
+    );
+  const r = await rollup({ input: join(project, 'src/main.js') });
+  await r.write({ file: join(project, 'dist/rollup.mjs'), format: 'es', sourcemap: true });
+  assert.deepEqual(rewrite(join(project, 'dist/rollup.mjs'), 'module'), unbundled);
+  assert.deepEqual(
+    mapSources(
+      join(project, 'dist/rollup.mjs'),
+      readFileSync(join(project, 'dist/rollup.mjs'), 'utf8'),
+      project,
+    ).sort(),
+    [...selected, 'src/main.js'].map((p) => join(project, p)).sort(),
+  );
+  await new Promise((resolve, reject) =>
+    webpack(
+      {
+        mode: 'none',
+        target: 'node',
+        devtool: 'source-map',
+        context: project,
+        entry: join(project, 'src/main.js'),
+        experiments: { topLevelAwait: true },
+        output: { path: join(project, 'dist'), filename: 'webpack.js' },
+      },
+      (error, stats) => (error || stats.hasErrors() ? reject(error ?? new Error(stats.toString())) : resolve()),
+    ),
+  );
+  // Its sources are webpack:///./src/services/a.js: read under the project root.
+  const webpackSites = rewrite(join(project, 'dist/webpack.js'), 'commonjs');
+  const named = mapSources(
+    join(project, 'dist/webpack.js'),
+    readFileSync(join(project, 'dist/webpack.js'), 'utf8'),
+    project,
+  );
+  assert.deepEqual(named.sort(), [...selected, 'src/main.js'].map((p) => join(project, p)).sort(), 'not its runtime');
+  const withoutColumn = (sites) => sites.map((s) => s.slice(0, 3).join(' ')).sort();
+  assert.deepEqual(withoutColumn(webpackSites), withoutColumn(unbundled));
 });

@@ -58,7 +58,9 @@ export function createAutoTraceTransform(
     // those sources through the map. Decided from the map alone: a bundle that holds no
     // selected source is not parsed.
     const sources =
-      select(filename) === undefined ? mapSources(filename, source).filter((s) => select(s) !== undefined) : undefined;
+      select(filename) === undefined
+        ? mapSources(filename, source, opts.projectRoot).filter((s) => select(s) !== undefined)
+        : undefined;
     if (sources?.length === 0) return undefined;
     const rel = relative(opts.projectRoot, filename).split(sep).join('/');
     const moduleFormat = format === 'module' || format === 'module-typescript' ? 'module' : 'commonjs';

@@ -9,12 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { webpackSourcePath } from '../transform/webpack-source.ts';
 
 /**
  * Absolute paths of the file: sources of `source`'s map, as the map resolves them (relative to
- * the map, after its sourceRoot); empty when it has no usable map. Never throws.
+ * the map, after its sourceRoot), and of its webpack:// sources under `projectRoot`; empty
+ * when it has no usable map. Never throws.
  */
-export function mapSources(filename: string, source: string): string[] {
+export function mapSources(filename: string, source: string, projectRoot: string): string[] {
   try {
     const url = mapUrl(source);
     if (url === undefined) return [];
@@ -33,6 +35,11 @@ export function mapSources(filename: string, source: string): string[] {
     const out: string[] = [];
     for (const s of found.sources) {
       if (typeof s !== 'string') continue;
+      const webpack = webpackSourcePath(s);
+      if (webpack !== undefined) {
+        out.push(resolve(projectRoot, webpack));
+        continue;
+      }
       // (As transform/source-map.ts: sourceRoot prefixes relative sources only.)
       const resolved = new URL(/^(?:[a-z][a-z0-9+.-]*:|\/)/i.test(s) ? s : root + s, base);
       if (resolved.protocol === 'file:') out.push(fileURLToPath(resolved));

@@ -17,9 +17,11 @@
 // map records for it.
 import type * as t from '@babel/types';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { traceSegment, type InputMap } from './source-map.ts';
 import { SEVERAL } from './mapping-lines.ts';
+import { webpackSourcePath } from './webpack-source.ts';
 import type { Scoping } from './analyze.ts';
 import type { FunctionNode } from './names.ts';
 
@@ -32,14 +34,24 @@ const NOT_A_NAME = new Set(
   ),
 );
 
-/** Indices of the input map's sources that are among `paths` (absolute paths). */
-export function selectedIndices(input: InputMap, paths: readonly string[]): Set<number> {
+/**
+ * Indices of the input map's sources that are among `paths` (absolute paths); webpack://
+ * sources are read as paths under `root` (webpack-source.ts).
+ */
+export function selectedIndices(input: InputMap, paths: readonly string[], root: string | undefined): Set<number> {
   const wanted = new Set(paths.map((p) => p.replace(/\\/g, '/')));
   const out = new Set<number>();
   input.map.sources.forEach((url, i) => {
-    if (typeof url !== 'string' || !url.startsWith('file:')) return;
+    if (typeof url !== 'string') return;
+    const webpack = webpackSourcePath(url);
     try {
-      if (wanted.has(fileURLToPath(url).replace(/\\/g, '/'))) out.add(i);
+      const path =
+        webpack !== undefined && root !== undefined
+          ? resolve(root, webpack)
+          : url.startsWith('file:')
+            ? fileURLToPath(url)
+            : undefined;
+      if (path !== undefined && wanted.has(path.replace(/\\/g, '/'))) out.add(i);
     } catch {
       // not a path on this platform
     }
@@ -129,9 +141,10 @@ export class BundleView implements Scoping {
       const original = typeof named === 'string' ? named : /^[A-Za-z_$][\w$]*/.exec(this.#textAt(seg))?.[0];
       if (original !== undefined && IDENTIFIER.test(original) && !NOT_A_NAME.has(original)) return original;
     }
-    // esbuild names an anonymous default export after its file (`users_default`), where
-    // `export default` stands in the source.
-    if (/_default\d*$/.test(id.name) && this.#atExportDefault(seg)) return 'default';
+    // An anonymous default export gets a name in a bundle (esbuild's `users_default`,
+    // webpack's `__WEBPACK_DEFAULT_EXPORT__`, rollup's importer's name): where the source says
+    // `export default` and no name, it is `default`, as unbundled.
+    if (this.#atAnonymousDefault(seg)) return 'default';
     return id.name;
   };
 
@@ -161,13 +174,22 @@ export class BundleView implements Scoping {
     return column;
   }
 
-  /** Whether a segment points at an `export default` (at `export`, or at `default` after it). */
-  #atExportDefault(seg: readonly number[]): boolean {
+  /**
+   * Whether a segment points at an `export default` (at `export`, or at `default` after it)
+   * of something the source leaves unnamed.
+   */
+  #atAnonymousDefault(seg: readonly number[]): boolean {
     const text = seg.length < 4 ? undefined : this.#lineOf(seg[1] as number, seg[2] as number);
     if (text === undefined) return false;
     const before = text.slice(0, seg[3]);
     const after = text.slice(seg[3]);
-    return /^export[ \t]+default\b/.test(after) || (/^default\b/.test(after) && /\bexport[ \t]+$/.test(before));
+    let what: string;
+    if (/^export[ \t]+default\b/.test(after)) what = after.replace(/^export[ \t]+default\b/, '');
+    else if (/\bexport[ \t]+$/.test(before) && /^default\b/.test(after)) what = after.slice(7);
+    else if (/\bexport[ \t]+default[ \t]+$/.test(before)) what = after;
+    else return false;
+    what = what.trimStart();
+    return !/^(?:async[ \t]+)?function\b[ \t]*\*?[ \t]*[A-Za-z_$]|^class[ \t]+(?!extends\b)[A-Za-z_$]/.test(what);
   }
 
   /** The original text from where a segment points to the end of its line. */

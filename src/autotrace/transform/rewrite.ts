@@ -143,11 +143,11 @@ function rewriteBundle(
 ): RewriteResult | undefined {
   const input = loadInputMap(text, options.filename, options.inputSourceMap);
   if (input === undefined) return undefined;
-  const selected = selectedIndices(input, sources);
+  const root = options.projectRoot ?? projectRoot(options.filename, options.relPath);
+  const selected = selectedIndices(input, sources, root);
   if (selected.size === 0) return undefined;
   if (mentionsIgnore && leadingComment(text).includes(IGNORE_FILE)) return undefined;
   const view = new BundleView(input, selected);
-  const root = options.projectRoot ?? projectRoot(options.filename, options.relPath);
   const sites = new Map<Planned, Site>();
   const starts = lineStarts(text);
   for (const p of analyzeSelected(text, options, mentionsIgnore, input, selected, view, starts)) {

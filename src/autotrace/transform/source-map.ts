@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MappingLines } from './mapping-lines.ts';
+import { webpackSourcePath } from './webpack-source.ts';
 
 export interface RawSourceMap {
   version: 3;
@@ -228,10 +229,11 @@ function resolveUrl(url: string, base: string): string {
 
 /**
  * How a span names an original source of the input map: its path relative to the project
- * `root` when under it, else its absolute path (file: URLs) or the source as written.
+ * `root` when under it, else its absolute path (file: URLs) or the source as written; a
+ * webpack:// source by the path it names (webpack-source.ts).
  */
 export function sourcePath(sourceUrl: string, root: string | undefined): string {
-  if (!sourceUrl.startsWith('file:')) return sourceUrl;
+  if (!sourceUrl.startsWith('file:')) return webpackSourcePath(sourceUrl) ?? sourceUrl;
   const path = fileURLToPath(sourceUrl).replace(/\\/g, '/');
   if (root === undefined) return path;
   const prefix = root.replace(/\\/g, '/').replace(/\/?$/, '/');
