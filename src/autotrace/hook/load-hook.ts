@@ -12,10 +12,10 @@
 // loads exactly as it was, with one warning naming it. Owns selection and caching; must not
 // rewrite anything itself (transform/) nor import the runtime (which would pull it into the
 // boot bundle).
-import { readFileSync } from 'node:fs';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSelector } from './select.ts';
+import { mapSources } from './map-sources.ts';
 import type { Selection } from './select.ts';
 import { RewriteCache } from './cache.ts';
 import { loadChunk } from '../../lazy.ts';
@@ -27,30 +27,19 @@ import { PROTOCOL } from '../transform/wrap.ts';
 interface Rewriter {
   rewriteModule(
     source: string,
-    options: { filename: string; relPath: string; format: 'module' | 'commonjs'; typescript?: boolean },
+    options: {
+      filename: string;
+      relPath: string;
+      format: 'module' | 'commonjs';
+      typescript?: boolean;
+      projectRoot?: string;
+      sources?: readonly string[];
+    },
   ): { code: string; map: object } | undefined;
 }
 
 export interface AutoTraceTransformOptions extends Selection {
   cacheDir?: string;
-}
-
-const MAP_URL = /\/\/[#@] sourceMappingURL=([^\s'"]+)\s*$/;
-
-/** The original sources a compiled file's source map names, relative paths resolved. */
-function mappedSources(filename: string, source: string): string[] {
-  const m = MAP_URL.exec(source.slice(-4096));
-  if (m === null) return [];
-  try {
-    const ref = m[1]!;
-    const text = ref.startsWith('data:')
-      ? Buffer.from(ref.slice(ref.indexOf(',') + 1), ref.includes(';base64,') ? 'base64' : 'utf8').toString('utf8')
-      : readFileSync(resolve(dirname(filename), ref), 'utf8');
-    const map = JSON.parse(text) as { sources?: string[]; sourceRoot?: string };
-    return (map.sources ?? []).map((s) => resolve(dirname(filename), map.sourceRoot ?? '', s));
-  } catch {
-    return [];
-  }
 }
 
 export function createAutoTraceTransform(
@@ -64,25 +53,32 @@ export function createAutoTraceTransform(
   return (url, source, format) => {
     if (!url.startsWith('file:') || url.includes('?')) return undefined;
     const filename = fileURLToPath(url);
-    // A compiled file (dist/) is selected by the sources its map names (src/services/**);
-    // the rewrite reports positions in those sources through the map.
-    if (
-      select(filename) === undefined &&
-      !mappedSources(filename, source).some((original) => select(original) !== undefined)
-    )
-      return undefined;
+    // A compiled file (dist/) or a bundle is selected by the sources its map names
+    // (src/services/**): only their functions are rewritten, their positions reported in
+    // those sources through the map. Decided from the map alone: a bundle that holds no
+    // selected source is not parsed.
+    const sources =
+      select(filename) === undefined
+        ? mapSources(filename, source, opts.projectRoot).filter((s) => select(s) !== undefined)
+        : undefined;
+    if (sources?.length === 0) return undefined;
     const rel = relative(opts.projectRoot, filename).split(sep).join('/');
     const moduleFormat = format === 'module' || format === 'module-typescript' ? 'module' : 'commonjs';
-    const key = cache.key([AGENT_VERSION, String(PROTOCOL), optionsKey, rel, format, source]);
+    const key = cache.key([AGENT_VERSION, String(PROTOCOL), optionsKey, rel, format, source, ...(sources ?? [])]);
     let code = cache.get(key);
     if (code === undefined) {
       try {
-        rewriter ??= loadChunk<Rewriter>('autotrace-rewrite');
+        if (rewriter === undefined) {
+          debug('auto-trace rewrite (Babel) loaded, for %s', rel);
+          rewriter = loadChunk<Rewriter>('autotrace-rewrite');
+        }
         const out = rewriter.rewriteModule(source, {
           filename,
           relPath: rel,
           format: moduleFormat,
           typescript: format.endsWith('-typescript'),
+          projectRoot: opts.projectRoot,
+          ...(sources === undefined ? {} : { sources }),
         });
         code =
           out === undefined
@@ -106,7 +102,8 @@ export function createAutoTraceTransform(
       process.setSourceMapsEnabled(true);
       mapsOn = true;
     }
-    debug('auto-traced %s', rel);
+    if (sources === undefined) debug('auto-traced %s', rel);
+    else debug('auto-traced %s: %d of its sources selected', rel, sources.length);
     return code;
   };
 }

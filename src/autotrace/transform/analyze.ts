@@ -3,8 +3,11 @@
 // 3-8x the parse itself here (benchmarks/autotrace-transform.mjs), and the rewrite needs
 // neither: names come from the ancestors, and the one scope question (is `eval` shadowed?)
 // is answered conservatively (every `eval(...)` call counts as direct).
+// In a bundle (bundle.ts), each function also has an origin, the original source it comes
+// from: a function is named inside the nearest enclosing one of the same origin, as in that
+// source alone (not inside a bundler's module wrapper, nor inside another module).
 import type * as t from '@babel/types';
-import { functionName, type Enclosing, type FunctionNode } from './names.ts';
+import { functionName, type Enclosing, type FunctionNode, type Ident } from './names.ts';
 import { CHILD_KEYS, FUNCTION_TYPES, LEAVES, SKIP_KEYS } from './ast-shapes.ts';
 
 export interface Planned {
@@ -16,6 +19,14 @@ export interface Planned {
   wrap: boolean;
   /** An async function's awaits, returns, catch and finally blocks and `for await` loops (wrap.ts). */
   marks: AsyncMark[];
+  /** In a bundle: the index of its original source in the bundle's map, -1 for the bundler's own code. */
+  origin: number;
+}
+
+/** Where a bundle's functions come from, and what their names were there (bundle.ts). */
+export interface Scoping {
+  origin(fn: FunctionNode, ancestors: readonly t.Node[]): number;
+  ident: Ident;
 }
 
 /** A place in an async body where the context switches (wrap.ts, markAsync). */
@@ -29,6 +40,7 @@ export interface AsyncMark {
 
 interface Frame extends Enclosing {
   plan: Planned;
+  origin: number;
   ignored: boolean;
   hasEval: boolean;
   /** Names declared with `var` anywhere in the body (not in nested functions). */
@@ -81,8 +93,8 @@ export interface Analysis {
  * `checkIgnore`: the file mentions budobserve-ignore somewhere (comments were attached);
  * a node with such a leading comment leaves every function in it untouched.
  */
-export function analyze(program: t.Program, source: string, checkIgnore: boolean): Analysis {
-  const walk = new Walk(source, checkIgnore);
+export function analyze(program: t.Program, source: string, checkIgnore: boolean, scoping?: Scoping): Analysis {
+  const walk = new Walk(source, checkIgnore, scoping);
   walk.visit(program);
   return { pre: walk.pre };
 }
@@ -93,6 +105,7 @@ class Walk {
   readonly pre: Planned[] = [];
   readonly #source: string;
   readonly #checkIgnore: boolean;
+  readonly #scoping: Scoping | undefined;
   readonly #ancestors: t.Node[] = [];
   readonly #frames: Frame[] = [];
   #ignoreDepth = 0; // nodes with an ignore comment on the ancestor stack
@@ -106,9 +119,18 @@ class Walk {
   // looked up on the object first) or an await no mark can wrap: they stay unwrapped.
   readonly #unmarkable = new Set<Planned>();
 
-  constructor(source: string, checkIgnore: boolean) {
+  constructor(source: string, checkIgnore: boolean, scoping: Scoping | undefined) {
     this.#source = source;
     this.#checkIgnore = checkIgnore;
+    this.#scoping = scoping;
+  }
+
+  /** The function a new one is named inside: the innermost, or in a bundle the innermost of its origin. */
+  #enclosing(origin: number): Frame | undefined {
+    const frames = this.#frames;
+    if (this.#scoping === undefined) return frames[frames.length - 1];
+    for (let i = frames.length - 1; i >= 0; i--) if ((frames[i] as Frame).origin === origin) return frames[i];
+    return undefined;
   }
 
   visit(node: t.Node): void {
@@ -142,11 +164,14 @@ class Walk {
   #functionBody(fn: FunctionNode): void {
     const frames = this.#frames;
     const ancestors = this.#ancestors;
-    const { qualified, owner } = functionName(fn, ancestors, frames[frames.length - 1], this.#source);
-    const plan: Planned = { node: fn, name: qualified, depth: ancestors.length, wrap: false, marks: [] };
+    const scoping = this.#scoping;
+    const origin = scoping === undefined ? 0 : scoping.origin(fn, ancestors);
+    const { qualified, owner } = functionName(fn, ancestors, this.#enclosing(origin), this.#source, scoping?.ident);
+    const plan: Planned = { node: fn, name: qualified, depth: ancestors.length, wrap: false, marks: [], origin };
     this.pre.push(plan);
     const frame: Frame = {
       plan,
+      origin,
       qualified,
       owner,
       ignored: this.#ignoreDepth > 0 || this.#withDepth > 0,

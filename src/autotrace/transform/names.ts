@@ -4,7 +4,14 @@
 // a function expression is assigned to, `default` for an anonymous default export,
 // `<anonymous>` when nothing names it. Containers that have no name (an object literal
 // passed as an argument, an anonymous class) are left out rather than shown as `<anonymous>`.
+// Identifiers are read through an `Ident`: in a bundle, the name a declaration had in its own
+// source (bundlers rename colliding top-level names: `label` becomes `label2`).
 import type * as t from '@babel/types';
+
+/** The name an identifier has in the original source. */
+export type Ident = (id: t.Identifier) => string;
+
+const asWritten: Ident = (id) => id.name;
 
 export type FunctionNode =
   | t.FunctionDeclaration
@@ -80,7 +87,7 @@ interface Named {
 const none = (): Named => ({ segments: [], thisRooted: false });
 
 /** `a.b.c` of a member chain (without `prototype`); only the last property for anything else. */
-function memberName(node: t.Node, source: string): Named {
+function memberName(node: t.Node, source: string, ident: Ident): Named {
   const segments: string[] = [];
   let cur: t.Node = node;
   while (cur.type === 'MemberExpression' || cur.type === 'OptionalMemberExpression') {
@@ -88,7 +95,7 @@ function memberName(node: t.Node, source: string): Named {
     if (key !== 'prototype') segments.unshift(key);
     cur = cur.object;
   }
-  if (cur.type === 'Identifier') return { segments: [cur.name, ...segments], thisRooted: false };
+  if (cur.type === 'Identifier') return { segments: [ident(cur), ...segments], thisRooted: false };
   if (cur.type === 'ThisExpression') return { segments, thisRooted: true };
   return { segments: segments.slice(-1), thisRooted: false };
 }
@@ -97,7 +104,7 @@ function memberName(node: t.Node, source: string): Named {
  * The name of `node` (a function, class or object literal) from itself and where it stands.
  * `ancestors` ends with the node's parent at index `pi`.
  */
-function nameAt(node: t.Node, ancestors: readonly t.Node[], pi: number, source: string): Named {
+function nameAt(node: t.Node, ancestors: readonly t.Node[], pi: number, source: string, ident: Ident): Named {
   let parent = ancestors[pi];
   if (parent === undefined) return none();
   // Members: the container's name, then the key.
@@ -113,11 +120,11 @@ function nameAt(node: t.Node, ancestors: readonly t.Node[], pi: number, source: 
       node.type === 'ClassMethod' && node.kind === 'constructor'
         ? 'constructor'
         : keyName(node.key, 'computed' in node && node.computed === true, source);
-    const container = cls === undefined ? none() : nameAt(cls, ancestors, pi - 2, source);
+    const container = cls === undefined ? none() : nameAt(cls, ancestors, pi - 2, source, ident);
     return { segments: [...container.segments, key], thisRooted: container.thisRooted };
   }
   if (node.type === 'ObjectMethod' || node.type === 'ObjectProperty') {
-    const container = nameAt(parent, ancestors, pi - 1, source);
+    const container = nameAt(parent, ancestors, pi - 1, source, ident);
     return {
       segments: [...container.segments, keyName(node.key, node.computed, source)],
       thisRooted: container.thisRooted,
@@ -130,7 +137,7 @@ function nameAt(node: t.Node, ancestors: readonly t.Node[], pi: number, source: 
       node.type === 'ClassExpression') &&
     node.id
   ) {
-    return { segments: [node.id.name], thisRooted: false };
+    return { segments: [ident(node.id)], thisRooted: false };
   }
   // Anonymous: named by what it is assigned to.
   let child: t.Node = node;
@@ -142,19 +149,19 @@ function nameAt(node: t.Node, ancestors: readonly t.Node[], pi: number, source: 
   switch (parent.type) {
     case 'VariableDeclarator':
       return parent.init === child && parent.id.type === 'Identifier'
-        ? { segments: [parent.id.name], thisRooted: false }
+        ? { segments: [ident(parent.id)], thisRooted: false }
         : none();
     case 'AssignmentExpression':
-      return parent.right === child ? memberName(parent.left, source) : none();
+      return parent.right === child ? memberName(parent.left, source, ident) : none();
     case 'AssignmentPattern':
       return parent.right === child && parent.left.type === 'Identifier'
-        ? { segments: [parent.left.name], thisRooted: false }
+        ? { segments: [ident(parent.left)], thisRooted: false }
         : none();
     case 'ObjectProperty':
     case 'ClassProperty':
     case 'ClassPrivateProperty':
     case 'ClassAccessorProperty':
-      return parent.value === child ? nameAt(parent, ancestors, pi - 1, source) : none();
+      return parent.value === child ? nameAt(parent, ancestors, pi - 1, source, ident) : none();
     case 'ExportDefaultDeclaration':
       return { segments: ['default'], thisRooted: false };
     default:
@@ -174,8 +181,9 @@ export function functionName(
   ancestors: readonly t.Node[],
   enclosing: Enclosing | undefined,
   source: string,
+  ident: Ident = asWritten,
 ): FunctionName {
-  const named = nameAt(fn, ancestors, ancestors.length - 1, source);
+  const named = nameAt(fn, ancestors, ancestors.length - 1, source, ident);
   const prefix = named.thisRooted ? (enclosing?.owner ?? 'this') : enclosing?.qualified;
   const own = named.segments.length === 0 ? ['<anonymous>'] : named.segments;
   const qualified = joinName(prefix === undefined ? own : [prefix, ...own]);

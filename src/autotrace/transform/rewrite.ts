@@ -23,7 +23,9 @@
 // gives the columns back.
 import { parse, type ParseResult, type ParserOptions } from '@babel/parser';
 import type * as t from '@babel/types';
-import { analyze, type Planned } from './analyze.ts';
+import { analyze, type Planned, type Scoping } from './analyze.ts';
+import { BundleView, lineStarts, selectedIndices, selectedRegions } from './bundle.ts';
+import { mapOntoLines } from './line-map.ts';
 import { Splice } from './splice.ts';
 import { chooseIdents, footer, markAsync, MARKER, wrapFunction, type Site } from './wrap.ts';
 import {
@@ -47,6 +49,14 @@ export interface RewriteOptions {
   typescript?: boolean;
   /** The compiler's map of `source` (object or JSON); by default its sourceMappingURL comment's. */
   inputSourceMap?: object | string;
+  /** Where `code.file.path` of an original source is relative to; by default `filename` less `relPath`. */
+  projectRoot?: string;
+  /**
+   * A bundle (or compiled file) selected through its map: only the functions whose original
+   * position lies in one of these sources (absolute paths) are rewritten, named as in that
+   * source (bundle.ts); the rest of the file stays as it is. By default every function.
+   */
+  sources?: readonly string[];
 }
 
 export interface RewriteResult {
@@ -99,6 +109,7 @@ function rewrite(source: string, options: RewriteOptions): RewriteResult | undef
   // Node drops a byte-order mark before compiling, so positions count without it.
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const mentionsIgnore = text.includes('budobserve-ignore');
+  if (options.sources !== undefined) return rewriteBundle(text, options, options.sources, mentionsIgnore);
   const ast = parseModule(text, options, mentionsIgnore);
   if (mentionsIgnore && ast.comments?.[0]?.value.includes(IGNORE_FILE) === true) return undefined;
 
@@ -106,7 +117,7 @@ function rewrite(source: string, options: RewriteOptions): RewriteResult | undef
   if (!pre.some((p) => p.wrap)) return undefined;
 
   const input = loadInputMap(text, options.filename, options.inputSourceMap);
-  const root = projectRoot(options.filename, options.relPath);
+  const root = options.projectRoot ?? projectRoot(options.filename, options.relPath);
   const sites = new Map<Planned, Site>();
   for (const p of pre) {
     if (!p.wrap) continue;
@@ -116,26 +127,117 @@ function rewrite(source: string, options: RewriteOptions): RewriteResult | undef
     if (site === undefined) p.wrap = false;
     else sites.set(p, site);
   }
-  if (sites.size === 0) return undefined;
+  return emit(text, options.filename, sites, input);
+}
 
+/**
+ * A bundle: the lines that hold selected sources are parsed (the whole file only when they
+ * cannot be parsed apart), and only those sources' functions are wrapped. A file whose map
+ * names none of `sources` is not parsed at all.
+ */
+function rewriteBundle(
+  text: string,
+  options: RewriteOptions,
+  sources: readonly string[],
+  mentionsIgnore: boolean,
+): RewriteResult | undefined {
+  const input = loadInputMap(text, options.filename, options.inputSourceMap);
+  if (input === undefined) return undefined;
+  const root = options.projectRoot ?? projectRoot(options.filename, options.relPath);
+  const selected = selectedIndices(input, sources, root);
+  if (selected.size === 0) return undefined;
+  if (mentionsIgnore && leadingComment(text).includes(IGNORE_FILE)) return undefined;
+  const view = new BundleView(input, selected);
+  const sites = new Map<Planned, Site>();
+  const starts = lineStarts(text);
+  for (const p of analyzeSelected(text, options, mentionsIgnore, input, selected, view, starts)) {
+    if (!p.wrap || !selected.has(p.origin)) continue;
+    const site = siteOf(p, options.relPath, input, root, view);
+    if (site !== undefined) sites.set(p, site);
+  }
+  return emit(text, options.filename, sites, input, { selected, starts });
+}
+
+/** The functions of the selected regions, or of the whole file where they do not parse apart. */
+function analyzeSelected(
+  text: string,
+  options: RewriteOptions,
+  mentionsIgnore: boolean,
+  input: InputMap,
+  selected: ReadonlySet<number>,
+  scoping: Scoping,
+  starts: readonly number[],
+): Planned[] {
+  const regions = selectedRegions(input, selected);
+  if (regions !== undefined) {
+    const pre: Planned[] = [];
+    try {
+      for (const [first, last] of regions) {
+        const from = starts[first];
+        if (from === undefined) break;
+        const to = starts[last + 1] ?? text.length;
+        const at = { startLine: first + 1, startColumn: 0, startIndex: from };
+        const ast = parseModule(text.slice(from, to), options, mentionsIgnore, at);
+        for (const p of analyze(ast.program, text, mentionsIgnore, scoping).pre) pre.push(p);
+      }
+      return pre;
+    } catch (error) {
+      // Lines that cut a statement (a region begins inside another module's code): the
+      // whole file decides, and its parse error, if any, is the one reported.
+      if (!(error instanceof SyntaxError || error instanceof RangeError)) throw error;
+    }
+  }
+  return analyze(parseModule(text, options, mentionsIgnore).program, text, mentionsIgnore, scoping).pre;
+}
+
+/** The rewritten module: the wrappers of `sites` spliced into `text`, with its source map. */
+function emit(
+  text: string,
+  filename: string,
+  sites: ReadonlyMap<Planned, Site>,
+  input: InputMap | undefined,
+  bundle?: { selected: ReadonlySet<number>; starts: readonly number[] },
+): RewriteResult | undefined {
+  if (sites.size === 0) return undefined;
   const ids = chooseIdents(text);
   const splice = new Splice(text);
   for (const [p, site] of sites) {
     wrapFunction(splice, p.node, p.depth, site, ids, text);
-    for (const m of p.marks) markAsync(splice, m, ids);
+    for (const m of p.marks) markAsync(splice, m, ids, text);
   }
   // The compiler's comment would point at its own map; the caller attaches ours.
   const comment = findMapComment(text);
   if (comment !== undefined) splice.remove(comment.start, comment.end);
 
-  const { code, mappings } = splice.build(
-    footer(ids),
-    input === undefined ? undefined : (line, column) => traceSegment(input, line, column),
-  );
-  return { code, map: finishMap(mappings, options.filename, input), functions: sites.size };
+  // A bundle's map is the bundler's, shifted where text went in (line-map.ts).
+  const onLines =
+    bundle === undefined || input === undefined
+      ? undefined
+      : mapOntoLines(input, splice.edits(), bundle.starts, text.length);
+  const { code, mappings } =
+    onLines !== undefined
+      ? { code: splice.text(footer(ids)), mappings: onLines }
+      : splice.build(
+          footer(ids),
+          input === undefined ? undefined : (line, column) => traceSegment(input, line, column),
+        );
+  return { code, map: finishMap(mappings, filename, input, bundle?.selected), functions: sites.size };
 }
 
-function parseModule(text: string, options: RewriteOptions, attachComment: boolean): ParseResult<t.File> {
+/** The first comment of a file, after a hashbang: where a bundle's banner says budobserve-ignore-file. */
+function leadingComment(text: string): string {
+  const m = /^(?:#![^\n]*\n)?\s*(\/\/[^\n]*|\/\*[\s\S]*?\*\/)/.exec(text);
+  return m?.[1] ?? '';
+}
+
+/** Where a parsed slice starts in the file: Babel's positions are then the file's. */
+interface At {
+  startLine: number;
+  startColumn: number;
+  startIndex: number;
+}
+
+function parseModule(text: string, options: RewriteOptions, attachComment: boolean, at?: At): ParseResult<t.File> {
   const typescript = options.typescript ?? /\.[mc]?tsx?$/i.test(options.filename);
   const plugins: NonNullable<ParserOptions['plugins']> = [];
   if (typescript) plugins.push('typescript');
@@ -145,6 +247,7 @@ function parseModule(text: string, options: RewriteOptions, attachComment: boole
     plugins,
     // Comments are only needed for budobserve-ignore; attaching them costs time.
     attachComment,
+    ...at,
     // ('commonjs' allows `return` and `new.target` at the top: CommonJS runs in a function.)
   });
   if (options.format === 'module') return parse(text, parserOptions('module'));
@@ -170,10 +273,17 @@ function projectRoot(filename: string, relPath: string): string | undefined {
  * position and path are those of the original TypeScript (see sourcePath), and a
  * function that maps nowhere gets none (undefined); otherwise those of this file.
  */
-function siteOf(p: Planned, relPath: string, input: InputMap | undefined, root: string | undefined): Site | undefined {
+function siteOf(
+  p: Planned,
+  relPath: string,
+  input: InputMap | undefined,
+  root: string | undefined,
+  bundle?: BundleView,
+): Site | undefined {
   const start = (p.node.loc as t.SourceLocation).start;
   if (input === undefined) return { name: p.name, path: relPath, line: start.line, column: start.column };
   const traced = tracePosition(input, start.line - 1, start.column);
   if (traced === undefined) return undefined;
-  return { name: p.name, path: sourcePath(traced.source, root), line: traced.line + 1, column: traced.column };
+  const column = bundle === undefined ? traced.column : bundle.column(p.node, p.origin, traced.line, traced.column);
+  return { name: p.name, path: sourcePath(traced.source, root), line: traced.line + 1, column };
 }

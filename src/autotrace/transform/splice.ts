@@ -16,7 +16,7 @@ import { vlq } from './source-map.ts';
 export type Trace = (line: number, column: number) => number[] | undefined;
 
 /** Inserted text, and the original offset it is attributed to in the source map (-1: none). */
-interface Item {
+export interface Item {
   text: string;
   origin: number;
   rank: number;
@@ -63,6 +63,29 @@ export class Splice {
     let list = this.#at.get(offset);
     if (list === undefined) this.#at.set(offset, (list = []));
     return list;
+  }
+
+  /** The insertions by offset, each list in the order they go in, and the removed ranges. */
+  edits(): { insertions: ReadonlyMap<number, readonly Item[]>; removals: ReadonlyMap<number, number> } {
+    for (const items of this.#at.values()) if (items.length > 1) items.sort((a, b) => a.rank - b.rank);
+    return { insertions: this.#at, removals: this.#skip };
+  }
+
+  /** The edited text without a map (line-map.ts makes a bundle's from the bundler's). */
+  text(append: string): string {
+    const src = this.#source;
+    const { insertions, removals } = this.edits();
+    const parts: string[] = [];
+    let pos = 0;
+    for (const e of [...new Set([...insertions.keys(), ...removals.keys()])].sort((a, b) => a - b)) {
+      if (e < pos) continue; // inside a removed range
+      parts.push(src.slice(pos, e));
+      pos = e;
+      for (const item of insertions.get(e) ?? []) parts.push(item.text);
+      pos = removals.get(e) ?? pos;
+    }
+    parts.push(src.slice(pos), append);
+    return parts.join('');
   }
 
   /**

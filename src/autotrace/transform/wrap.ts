@@ -151,7 +151,7 @@ export function wrapFunction(
 }
 
 /** Places what an async body needs around one of its awaits, returns, catch/finally blocks and `for await` loops. */
-export function markAsync(splice: Splice, mark: AsyncMark, ids: Idents): void {
+export function markAsync(splice: Splice, mark: AsyncMark, ids: Idents, source: string): void {
   const { Rt, T } = ids;
   const d = mark.depth;
   const node = mark.node;
@@ -166,8 +166,10 @@ export function markAsync(splice: Splice, mark: AsyncMark, ids: Idents): void {
       break;
     case 'ReturnStatement': {
       const arg = node.argument!;
-      // Parenthesized: `return a, b` must stay one argument.
-      splice.insert(arg.start as number, `${Rt}().ret(${T}, (`, start, opening(d));
+      // Parenthesized: `return a, b` must stay one argument. Minified code writes
+      // return`…`, return"…", return[…] with nothing between: a space keeps `return` a keyword.
+      const space = /[\w$]/.test(source[(arg.start as number) - 1] ?? '') ? ' ' : '';
+      splice.insert(arg.start as number, `${space}${Rt}().ret(${T}, (`, start, opening(d));
       splice.insert(arg.end as number, '))', start, closing(d));
       break;
     }
