@@ -1,15 +1,16 @@
 // Random span and trace ids for every span the agent makes (its tracer, and the auto-trace
 // runtime's frames and spans: a frame hands out its id before its span exists, because a
 // library span started inside a traced call needs its parent's id). Taken from a pool of
-// crypto-random bytes refilled 4 KiB at a time, and spelled with one String.fromCharCode of
-// the hex digits' codes: no Buffer, RegExp or Array method an app could have replaced or
-// counts (built-ins captured at load, src/primordials.ts), and no string concatenation, whose
-// rope V8 would flatten again when the exporter reads the id.
+// crypto-random bytes refilled 16 KiB at a time (each fill pays a call and its argument
+// checks), and spelled with one String.fromCharCode of the hex digits' codes: no Buffer,
+// RegExp or Array method an app could have replaced or counts (built-ins captured at load,
+// src/primordials.ts), and no string concatenation, whose rope V8 would flatten again when the
+// exporter reads the id.
 // Owns id generation; must not know about spans.
 import type { IdGenerator } from '@opentelemetry/sdk-trace';
 import { randomFill, StringFromCharCode } from '../primordials.ts';
 
-const POOL = 4096;
+const POOL = 16384;
 const pool = new Uint8Array(POOL);
 let at = POOL;
 // Char codes of each byte's two hex digits.
