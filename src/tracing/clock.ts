@@ -55,6 +55,16 @@ export function addHrTimes(a: HrTime, b: HrTime): HrTime {
   return out;
 }
 
+/** addHrTimes(time, millisToHrTime(ms)), to the same nanosecond, without the array between. */
+export function addMillis(time: HrTime, ms: number): HrTime {
+  const out: HrTime = [time[0] + MathTrunc(ms / 1e3), time[1] + MathRound((ms % 1e3) * 1e6)];
+  if (out[1] >= 1e9) {
+    out[1] -= 1e9;
+    out[0] += 1;
+  }
+  return out;
+}
+
 export function hrTimeDuration(start: HrTime, end: HrTime): HrTime {
   let seconds = end[0] - start[0];
   let nanos = end[1] - start[1];

@@ -10,7 +10,7 @@ import type { Attributes, AttributeValue, HrTime, Link, SpanContext, SpanKind, T
 import type { Resource } from '@opentelemetry/resources';
 import { ArrayPrototypeSlice } from '../primordials.ts';
 import {
-  addHrTimes,
+  addMillis,
   anchorAt,
   hrTimeDuration,
   isHrTime,
@@ -99,7 +99,7 @@ export class LeanSpan extends SpanBase {
   get endTime(): HrTime {
     if (this._endHr !== undefined) return this._endHr;
     if (this._p1 === NOT_YET) return (this._endHr = [0, 0]);
-    return (this._endHr = addHrTimes(this.startTime, millisToHrTime(this._p1 - this._p0)));
+    return (this._endHr = addMillis(this.startTime, this._p1 - this._p0));
   }
   set endTime(value: HrTime) {
     if (this._p1 !== NOT_YET) this._durationHr = this.duration;
@@ -130,7 +130,7 @@ export class LeanSpan extends SpanBase {
     if (time != null && (typeof time === 'number' || time instanceof Date || isHrTime(time)))
       return this._givenTime(time, p);
     if (this._startTimeProvided) return millisToHrTime(p + anchorAt(p));
-    return addHrTimes(this.startTime, millisToHrTime(p - this._p0));
+    return addMillis(this.startTime, p - this._p0);
   }
 
   _eventTime(time: TimeInput | undefined): HrTime {
