@@ -184,6 +184,14 @@ const results = await Promise.all([
     },
     outdir: out,
   }),
+  // The build plugins (src/bundlers/), which run in the user's build, not in the app: webpack's
+  // as CommonJS (a webpack.config.js require()s it), with its loader beside it.
+  build({ ...esm, entryPoints: { esbuild: 'src/bundlers/esbuild.ts', rollup: 'src/bundlers/rollup.ts' }, outdir: out }),
+  build({
+    ...cjs,
+    entryPoints: { webpack: 'src/bundlers/webpack.ts', 'webpack-loader': 'src/bundlers/webpack-loader.ts' },
+    outdir: out,
+  }),
 ]);
 for (const [name, key] of [
   ['vendor-api', 'vendorApi'],

@@ -3,7 +3,7 @@
 // The boot bundle keeps only hook.ts, which loads this the first time an app file may be a
 // bundle or a plugin-built bundle calls the hook.
 import { fileURLToPath } from 'node:url';
-import { scanBundle } from './scan.ts';
+import { pluginMarks, scanBundle } from './scan.ts';
 import { rewriteBundle } from './rewrite.ts';
 import { versionBeside } from './versions.ts';
 import { debug } from '../debug.ts';
@@ -19,9 +19,12 @@ export function rewriteLoadedBundle(
   const scan = scanBundle(source);
   if (scan === undefined) return undefined;
   const path = fileURLToPath(url);
+  // A package a build plugin marked reaches the hook through its marks: hooking it here too
+  // would patch it twice.
+  const marked = pluginMarks(source);
   const pnpm = new Map(scan.modules.flatMap((m) => (m.version === undefined ? [] : [[m.pkg, m.version] as const])));
   const rewritten = rewriteBundle(source, scan, {
-    isInstrumented,
+    isInstrumented: (pkg) => isInstrumented(pkg) && !marked.has(pkg),
     versionOf: (pkg) => pnpm.get(pkg) ?? scan.bundledVersions.get(pkg) ?? versionBeside(path, pkg),
   });
   debug(

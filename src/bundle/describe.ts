@@ -3,10 +3,9 @@
 // and where each version comes from, and those it cannot route to an instrumentation, with why.
 // The same scan, rewrite and version order the agent uses at load time (scan.ts, rewrite.ts,
 // versions.ts), so what doctor says is what the agent does. Owns the summary; must not print.
-import { scanBundle } from './scan.ts';
+import { pluginMarks, scanBundle } from './scan.ts';
 import { rewriteBundle } from './rewrite.ts';
 import { versionBeside } from './versions.ts';
-import { BUNDLE_HOOK_KEY } from './contract.ts';
 
 export interface BundleLibrary {
   pkg: string;
@@ -27,10 +26,6 @@ export interface BundleDescription {
   opaque: boolean;
 }
 
-// A plugin's footer as it survives minification: renamed identifiers, `!0` for true, any quotes.
-const FOOTER =
-  /\.module\(\s*[\w$]+\.exports\s*,\s*(["'`])([^"'`]+)\1\s*,\s*(?:(["'`])([^"'`]*)\3|void 0)\s*,\s*(["'`])([^"'`]*)\5\s*,\s*(!0|!1|true|false)\s*\)/g;
-
 const FORMS: Record<string, string> = {
   commonjs: 'zero-code (esbuild CommonJS wrapper)',
   webpack: 'zero-code (webpack named id)',
@@ -43,17 +38,15 @@ export function describeBundle(
   isInstrumented: (pkg: string) => boolean,
 ): BundleDescription {
   const recognised = new Map<string, BundleLibrary>();
-  if (source.includes(BUNDLE_HOOK_KEY)) {
-    for (const m of source.matchAll(FOOTER)) {
-      const pkg = m[2] as string;
-      if (!recognised.has(pkg) && isInstrumented(pkg))
-        recognised.set(pkg, { pkg, via: 'build plugin', version: m[4], versionFrom: m[4] ? 'plugin' : 'assumed' });
-    }
+  for (const [pkg, version] of pluginMarks(source)) {
+    if (isInstrumented(pkg))
+      recognised.set(pkg, { pkg, via: 'build plugin', version, versionFrom: version ? 'plugin' : 'assumed' });
   }
   const unreachable: BundleDescription['unreachable'] = [];
   const scan = scanBundle(source);
   if (scan !== undefined) {
-    const rewritten = rewriteBundle(source, scan, { isInstrumented, versionOf: () => undefined });
+    const unmarked = (pkg: string): boolean => isInstrumented(pkg) && !recognised.has(pkg);
+    const rewritten = rewriteBundle(source, scan, { isInstrumented: unmarked, versionOf: () => undefined });
     for (const h of rewritten?.hooked ?? []) {
       if (recognised.has(h.pkg)) continue;
       const pnpm = scan.modules.find((m) => m.pkg === h.pkg && m.version !== undefined)?.version;

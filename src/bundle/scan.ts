@@ -7,6 +7,7 @@
 // milliseconds (benchmarks/bundle-scan.mjs). Shared by the load-time rewrite and
 // `budobserve doctor`. Owns reading a bundle's text; must not change it.
 import { parseModulePath } from './module-path.ts';
+import { BUNDLE_HOOK_KEY } from './contract.ts';
 import type { ModulePath } from './module-path.ts';
 
 export type ModuleForm = 'commonjs' | 'esm-region' | 'esm-lazy' | 'webpack';
@@ -119,4 +120,16 @@ function commonJsHelper(source: string): { name: string; end: number } | undefin
 function webpackRuntime(source: string): number | undefined {
   const m = WEBPACK_RUNTIME.exec(source);
   return m === null ? undefined : m.index + m[0].search(/(?:var|const|let) __webpack_module_cache__/);
+}
+
+// A plugin's footer as it survives minification: renamed identifiers, `!0` for true, any quotes.
+const FOOTER =
+  /\.module\(\s*[\w$]+\.exports\s*,\s*(["'`])([^"'`]+)\1\s*,\s*(?:(["'`])([^"'`]*)\3|void 0)\s*,\s*(["'`])([^"'`]*)\5\s*,\s*(!0|!1|true|false)\s*\)/g;
+
+/** The packages a build plugin marked in the bundle (contract.ts commonJsFooter), with their versions. */
+export function pluginMarks(source: string): Map<string, string | undefined> {
+  const marks = new Map<string, string | undefined>();
+  if (!source.includes(BUNDLE_HOOK_KEY)) return marks;
+  for (const m of source.matchAll(FOOTER)) if (!marks.has(m[2] as string)) marks.set(m[2] as string, m[4]);
+  return marks;
 }

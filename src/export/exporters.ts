@@ -6,6 +6,8 @@ import type { ISerializer } from '@opentelemetry/otlp-transformer';
 import type { ResolvedConfig, Protocol } from '../config/types.ts';
 import { loadChunk } from '../lazy.ts';
 import { OtlpHttpExporter } from './otlp-http-exporter.ts';
+import type { RequestSerializer } from './otlp-http-exporter.ts';
+import { traceProtobufSerializer } from './otlp-encode/request.ts';
 
 export type Signal = 'traces' | 'metrics' | 'logs';
 
@@ -42,6 +44,21 @@ export function signalTarget(config: ResolvedConfig, signal: Signal): SignalTarg
   };
 }
 
+/**
+ * The serializer of an OTLP/HTTP exporter: JSON and the protobuf of metrics and logs are the
+ * SDK's (passed in); traces over protobuf, the per-span hot path, are the agent's own encoder,
+ * byte-identical to the SDK's ProtobufTraceSerializer and cheaper (src/export/otlp-encode/).
+ */
+function httpSerializer<T>(
+  target: SignalTarget,
+  serializers: { protobuf: ISerializer<T, unknown>; json: ISerializer<T, unknown> },
+): RequestSerializer<T> {
+  if (target.protocol === 'http/json') return serializers.json;
+  // T is ReadableSpan[] for the trace signal.
+  if (target.signal === 'traces') return traceProtobufSerializer as unknown as RequestSerializer<T>;
+  return serializers.protobuf;
+}
+
 const GRPC_EXPORTERS = { traces: 'OTLPTraceExporter', metrics: 'OTLPMetricExporter', logs: 'OTLPLogExporter' } as const;
 
 /**
@@ -56,11 +73,7 @@ export function createExporter<T, E = OtlpHttpExporter<T>>(
   opts: { retry?: boolean; reportAtExit?: boolean } = {},
 ): E {
   if (target.protocol !== 'grpc')
-    return new OtlpHttpExporter<T>(
-      target,
-      target.protocol === 'http/json' ? serializers.json : serializers.protobuf,
-      opts,
-    ) as E;
+    return new OtlpHttpExporter<T>(target, httpSerializer(target, serializers), opts) as E;
   const grpc = loadChunk<typeof import('../chunks/exporter-grpc.ts')>('exporter-grpc');
   const Exporter = grpc[GRPC_EXPORTERS[target.signal]] as unknown as new (o: object) => E;
   const metadata = new grpc.Metadata();

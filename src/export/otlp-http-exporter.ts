@@ -1,5 +1,6 @@
-// OTLP over HTTP (protobuf or JSON) for all three signals: the SDK's serializers from
-// @opentelemetry/otlp-transformer, sent through the agent's own HttpTransport. Owns the
+// OTLP over HTTP (protobuf or JSON) for all three signals: the agent's own protobuf encoder
+// for traces (otlp-encode/), the SDK's serializers from @opentelemetry/otlp-transformer for
+// the rest, sent through the agent's own HttpTransport. Owns the
 // serialization and the pending sends; retry policy is the transport's (metrics, logs) or
 // the caller's (spans: the batch processor, with `retry: false`).
 import { ExportResultCode } from '@opentelemetry/core';
@@ -8,8 +9,11 @@ import type { ISerializer } from '@opentelemetry/otlp-transformer';
 import { HttpTransport } from './transport.ts';
 import type { SignalTarget } from './exporters.ts';
 
+/** What the exporter uses of a serializer: requests only, the collector's answer is not read. */
+export type RequestSerializer<T> = Pick<ISerializer<T, unknown>, 'serializeRequest'>;
+
 export class OtlpHttpExporter<T> {
-  readonly #serializer: ISerializer<T, unknown>;
+  readonly #serializer: RequestSerializer<T>;
   readonly #transport: HttpTransport;
   readonly #pending = new Set<Promise<void>>();
   #closed = false;
@@ -27,7 +31,7 @@ export class OtlpHttpExporter<T> {
    */
   constructor(
     target: SignalTarget,
-    serializer: ISerializer<T, unknown>,
+    serializer: RequestSerializer<T>,
     opts: { retry?: boolean; reportAtExit?: boolean } = {},
   ) {
     this.#serializer = serializer;
