@@ -50,6 +50,34 @@ export const PromisePrototypeThen = uncurryThis(Promise.prototype.then) as (
 ) => Promise<unknown>;
 export const ArrayPrototypePush = uncurryThis(Array.prototype.push) as <T>(a: T[], v: T) => number;
 export const ArrayPrototypeShift = uncurryThis(Array.prototype.shift) as <T>(a: T[]) => T | undefined;
+export const ArrayPrototypeMap = uncurryThis(Array.prototype.map) as <T, U>(a: readonly T[], f: (v: T) => U) => U[];
+export const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice) as <T>(
+  a: readonly T[],
+  s?: number,
+  e?: number,
+) => T[];
+export const StringPrototypeSubstring = uncurryThis(String.prototype.substring) as (
+  s: string,
+  a: number,
+  b?: number,
+) => string;
+export const StringFromCharCode: (...codes: number[]) => string = String.fromCharCode;
+export const Uint8ArrayPrototypeSlice = uncurryThis(Uint8Array.prototype.slice) as (
+  a: Uint8Array,
+  s?: number,
+  e?: number,
+) => Uint8Array;
+export const ObjectKeys: (o: object) => string[] = Object.keys;
+export const ObjectEntries: (o: object) => Array<[string, unknown]> = Object.entries;
+export const ObjectAssign: <T extends object>(target: T, source: unknown) => T = Object.assign;
+export const ObjectGetOwnPropertySymbols: (o: object) => symbol[] = Object.getOwnPropertySymbols;
+export const MathTrunc: (x: number) => number = Math.trunc;
+export const SetCtor = Set;
+export const SetPrototypeHas = uncurryThis(Set.prototype.has) as (s: Set<unknown>, v: unknown) => boolean;
+export const SetPrototypeAdd = uncurryThis(Set.prototype.add) as (s: Set<unknown>, v: unknown) => Set<unknown>;
+// performance.now bound to its object: fake-timer libraries replace the property.
+export const PerformanceNow: () => number = performance.now.bind(performance);
+export const PerformanceTimeOrigin: number = performance.timeOrigin;
 
 export const MapPrototypeGet = uncurryThis(Map.prototype.get) as <K, V>(m: Map<K, V>, k: K) => V | undefined;
 export const MapPrototypeSet = uncurryThis(Map.prototype.set) as <K, V>(m: Map<K, V>, k: K, v: V) => Map<K, V>;

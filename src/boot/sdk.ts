@@ -17,7 +17,6 @@ import {
   AlwaysOnSampler,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
-  TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -41,6 +40,9 @@ import { exportAfter } from '../export/after-ready.ts';
 import { tailSettings } from '../sampling/tail/settings.ts';
 import { withTailSampling } from '../sampling/tail/install.ts';
 import { SupersedingTracerProvider } from './superseded.ts';
+import { BudTracerProvider } from '../tracing/provider.ts';
+import { BudIdGenerator } from '../tracing/ids.ts';
+import { DEFAULT_SPAN_LIMITS } from '../tracing/limits.ts';
 import { errorText, warn } from '../errors.ts';
 import { loadChunk } from '../lazy.ts';
 
@@ -48,7 +50,7 @@ export interface Sdk {
   resource: Resource;
   /** With cloud resource detectors: when the resource is final; exports wait for it (bounded). */
   resourceReady?: Promise<void>;
-  tracerProvider: TracerProvider;
+  tracerProvider: BudTracerProvider;
   chain: ProcessorChain;
   /** The OTLP span pipeline, when traces are exported. */
   spans?: { processor: BudBatchSpanProcessor; target: SignalTarget; exporter: SpanExporterHandle };
@@ -190,13 +192,15 @@ export function createSdk(config: ResolvedConfig, env: SdkEnvironment): Sdk {
   const chain = new ProcessorChain();
   const grpc = (['traces', 'metrics', 'logs'] as const).some((s) => signalTarget(config, s)?.protocol === 'grpc');
   const at = config.autoTrace.modules.length > 0 ? loadChunk<AutoTraceChunk>('autotrace-runtime') : undefined;
-  const ids = at === undefined ? undefined : new at.BudIdGenerator();
   const traceSampler = sampler(config);
-  const tracerProvider = new TracerProvider({
+  // The agent's own tracer and span (src/tracing/), with the SDK TracerProvider's limits; its
+  // ids are the auto-trace runtime's (the same generator, src/tracing/ids.ts).
+  const tracerProvider = new BudTracerProvider({
     resource,
     sampler: traceSampler,
-    spanProcessors: [chain],
-    ...(ids === undefined ? {} : { idGenerator: ids }),
+    processor: chain,
+    ids: new BudIdGenerator(),
+    limits: DEFAULT_SPAN_LIMITS,
   });
   const sdk: Sdk = {
     resource,

@@ -1,6 +1,6 @@
 // Entry of the lazily loaded chunk dist/lazy/autotrace-runtime.cjs (scripts/build.mjs
 // lazyEntries; src/boot/sdk.ts loads it only when autoTrace.modules selects something): the
-// runtime and the two pieces the tracer provider needs from it. Exports only.
+// runtime and its context manager. (The tracer provider's ids are src/tracing/ids.ts, which
+// the runtime's frames use too.) Exports only.
 export { AutoTraceRuntime } from './runtime.ts';
 export { FrameAwareContextManager } from './context.ts';
-export { BudIdGenerator } from './ids.ts';
