@@ -56,6 +56,8 @@ export const codes = {
     doc: 'A library inside a bundle could not be routed to its instrumentation; it runs uninstrumented',
     messages: {
       rewrite: 'the bundle %s could not be prepared for instrumentation; it loads unchanged',
+      shape:
+        'the bundle %s shows %s, but in a shape the agent does not know; it loads unchanged and they run uninstrumented (a build plugin marks them: README, "Bundled apps")',
       patch: 'the bundled module %s could not be instrumented; it runs uninstrumented',
       runtime: 'the bundle hook failed; the bundled library runs uninstrumented',
     },

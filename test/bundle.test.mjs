@@ -121,34 +121,51 @@ test(
   },
 );
 
-test('files that only look like bundles load exactly as they are', { skip }, async () => {
-  const dir = bundleDir();
-  try {
-    const cases = {
-      // the markers inside strings, no helper: nothing to hook
-      'strings.cjs':
+test(
+  'bundles of a shape the agent does not know load exactly as they are, with one warning naming them',
+  { skip },
+  async () => {
+    const dir = bundleDir();
+    try {
+      const cases = {
+        // an ES-module region of an instrumented package with no blank line after it
+        'region.mjs':
+          'var first = 1;\n// node_modules/openai/client.mjs\nvar OpenAI = class {};\n// app.mjs\nconsole.log(typeof OpenAI);\n',
+        // a helper of another shape
+        'helper.cjs':
+          'var __commonJS = function (cb) { return function () { return cb; }; };\nvar r = __commonJS({ "node_modules/pg/lib/index.js"() {} });\nconsole.log(typeof r());\n',
+      };
+      for (const [name, text] of Object.entries(cases)) {
+        const file = join(dir, name);
+        writeFileSync(file, text);
+        const without = await runApp({ script: file, preload: [] });
+        const run = await runApp({ script: file, env: { NODE_DEBUG: 'budobserve' } });
+        assert.equal(run.code, without.code, `${name}: ${run.stderr}`);
+        assert.equal(run.stdout, without.stdout, name);
+        const w = warnings(run.stderr);
+        assert.equal(w.length, 1, `${name}: ${run.stderr}`);
+        assert.match(
+          w[0],
+          new RegExp(`BUDOBSERVE_BUNDLE_FAILED.*${name.replace('.', '\\.')} shows (pg|openai), but in a shape`),
+          name,
+        );
+        assert.doesNotMatch(run.stderr, /bundled \S+ patched/, name);
+      }
+      // Not a bundle at all, only its markers inside a string: no rewrite and no warning.
+      const file = join(dir, 'strings.cjs');
+      writeFileSync(
+        file,
         'const s = "__commonJS({ \\"node_modules/pg/lib/index.js\\"(exports, module) {";\nconsole.log(s.length);\n',
-      // an ES-module region of an instrumented package with no blank line after it
-      'region.mjs':
-        '// node_modules/openai/client.mjs\nvar OpenAI = class {};\n// app.mjs\nconsole.log(typeof OpenAI);\n',
-      // a helper of another shape
-      'helper.cjs':
-        'var __commonJS = function (cb) { return function () { return cb; }; };\nvar r = __commonJS({ "node_modules/pg/lib/index.js"() {} });\nconsole.log(typeof r());\n',
-    };
-    for (const [name, text] of Object.entries(cases)) {
-      const file = join(dir, name);
-      writeFileSync(file, text);
-      const without = await runApp({ script: file, preload: [] });
+      );
       const run = await runApp({ script: file, env: { NODE_DEBUG: 'budobserve' } });
-      assert.equal(run.code, without.code, `${name}: ${run.stderr}`);
-      assert.equal(run.stdout, without.stdout, name);
-      assert.deepEqual(warnings(run.stderr), [], name);
-      assert.doesNotMatch(run.stderr, /bundled \S+ patched/, name);
+      assert.equal(run.stdout, (await runApp({ script: file, preload: [] })).stdout);
+      assert.deepEqual(warnings(run.stderr), []);
+      assert.doesNotMatch(run.stderr, /bundle file:/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test('budobserve doctor <bundle>: the libraries inside, with versions and where they come from', async () => {
   const dir = bundleDir(join(root, '.cache'));

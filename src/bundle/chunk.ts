@@ -7,6 +7,7 @@ import { pluginMarks, scanBundle } from './scan.ts';
 import { rewriteBundle } from './rewrite.ts';
 import { versionBeside } from './versions.ts';
 import { debug } from '../debug.ts';
+import { warn } from '../errors.ts';
 
 export { createBundleRuntime } from './runtime.ts';
 
@@ -33,5 +34,14 @@ export function rewriteLoadedBundle(
     scan.modules.length,
     rewritten?.hooked.map((h) => `${h.pkg} (${h.form})`).join(', ') ?? 'none',
   );
+  // Libraries the bundle shows but the rewrite could not reach (a bundler runtime of a shape it
+  // does not know): the bundle runs as it is, and the user hears once why they are not traced.
+  const hooked = new Set(rewritten?.hooked.map((h) => h.pkg));
+  const missed = [
+    ...new Set(
+      scan.modules.filter((m) => isInstrumented(m.pkg) && !marked.has(m.pkg) && !hooked.has(m.pkg)).map((m) => m.pkg),
+    ),
+  ];
+  if (missed.length > 0) warn('BUDOBSERVE_BUNDLE_FAILED', 'shape', [url, missed.join(', ')], { once: url });
   return rewritten?.code;
 }
