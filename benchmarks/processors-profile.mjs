@@ -11,8 +11,8 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
+import { frameOf, mapOf } from './profile-frames.mjs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,27 +43,6 @@ const CATEGORIES = [
   ['benchmark loop', (f) => /benchmarks\/processors\//.test(f.src)],
   ['start-up, Node and other', () => true],
 ];
-
-const maps = new Map();
-function mapOf(url) {
-  if (!maps.has(url)) {
-    let map;
-    try {
-      map = new SourceMap(JSON.parse(readFileSync(`${new URL(url).pathname}.map`, 'utf8')));
-    } catch {
-      map = undefined;
-    }
-    maps.set(url, map);
-  }
-  return maps.get(url);
-}
-
-function frameOf({ url, lineNumber, columnNumber, functionName }) {
-  const src = url.startsWith(`file://${root}dist/`)
-    ? (mapOf(url)?.findEntry(lineNumber, columnNumber).originalSource ?? url)
-    : url;
-  return { fn: functionName, src };
-}
 
 /** Self time by category (µs) of one profile. */
 function categorise(profile, into) {

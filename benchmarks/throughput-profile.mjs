@@ -5,8 +5,8 @@
 // two runs are set side by side. The main thread only: the profile does not see the exit worker.
 //   npm run bench:profile      [-- --route heavy] [--requests 20000]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
+import { frameOf, mapOf } from './profile-frames.mjs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { contenders as contendersFor, launch, root, startSink } from './throughput/harness.mjs';
@@ -42,29 +42,6 @@ const CATEGORIES = [
   ['agent, other', (f) => f.bundle],
   ['app, libraries and Node', () => true],
 ];
-
-const maps = new Map();
-function mapOf(url) {
-  if (!maps.has(url)) {
-    let map;
-    try {
-      map = new SourceMap(JSON.parse(readFileSync(`${new URL(url).pathname}.map`, 'utf8')));
-    } catch {
-      map = undefined;
-    }
-    maps.set(url, map);
-  }
-  return maps.get(url);
-}
-
-function frameOf(callFrame) {
-  const { url, lineNumber, columnNumber, functionName } = callFrame;
-  const bundle = url.startsWith(`file://${root}dist/`);
-  let src = url;
-  // The vendor-*.cjs shims the build writes (a line handing out boot.cjs's copy) have no map.
-  if (bundle) src = mapOf(url)?.findEntry(lineNumber, columnNumber).originalSource ?? url;
-  return { fn: functionName, src, bundle };
-}
 
 function categorise(dir) {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
