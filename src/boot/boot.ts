@@ -126,7 +126,9 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
             exclude: config.autoTrace.exclude,
           }),
         };
-  const bundles = integrations.hasWork ? bundleSupport(integrations, config.instrumentations.active) : undefined;
+  // Every module name an active instrumentation hooks: the off-thread fallback's list, and what bundles are searched for.
+  const allModules = catalog.filter((e) => config.instrumentations.active.includes(e.name)).flatMap((e) => e.modules);
+  const bundles = integrations.hasWork ? bundleSupport(integrations, allModules) : undefined;
   if (bundles !== undefined) publishBundleHook(bundles);
   const transform = composeTransforms(
     bundles !== undefined && supportsSyncLoadHooks() ? bundleTransform(bundles) : undefined,
@@ -142,7 +144,6 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
       }
     }
     debug('require hook primed at %s ms', uptimeMs());
-    const allModules = catalog.filter((e) => config.instrumentations.active.includes(e.name)).flatMap((e) => e.modules);
     installModuleHooks({
       onSpecifier: (s) => integrations.onSpecifier(s),
       isHooked: (specifier) => {
@@ -197,8 +198,8 @@ function composeTransforms(
 }
 
 /** What bundle support needs of the integrations: which packages they instrument, and enabling them. */
-function bundleSupport(integrations: Integrations, active: readonly string[]): BundleSupportOptions {
-  const instrumented = new Set(catalog.filter((e) => active.includes(e.name)).flatMap((e) => e.modules));
+function bundleSupport(integrations: Integrations, modules: readonly string[]): BundleSupportOptions {
+  const instrumented = new Set(modules);
   return {
     isInstrumented: (pkg) => instrumented.has(pkg),
     activate: (pkg) => integrations.onSpecifier(pkg),
