@@ -9,7 +9,6 @@
 // not through a property an app can replace.
 // Owns that capture only; nothing else belongs here, and it imports only Node builtins.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomFillSync } from 'node:crypto';
 import { types } from 'node:util';
 
 // uncurryThis(f)(self, ...args) is f.call(self, ...args), resolved once, here.
@@ -39,7 +38,21 @@ export const ObjectGetPrototypeOf: (o: object) => object | null = Object.getProt
 export const PromisePrototype = Promise.prototype;
 export const isPromise: (v: unknown) => v is Promise<unknown> = types.isPromise;
 export const isMap: (v: unknown) => v is Map<unknown, unknown> = types.isMap;
-export const randomFill = randomFillSync as (buf: Uint8Array) => Uint8Array;
+export const MathRandom: () => number = Math.random;
+
+// node:crypto costs about 4 ms to load, at every start and in every worker, while most
+// short processes never make a span: its randomFillSync is taken at the first fill, not at
+// load. A replacement an app has put there by then that throws, or is no function, is left
+// for Math.random as it was at load (ids must be unique, not secret).
+let randomFillSync: ((buf: Uint8Array) => Uint8Array) | undefined;
+export function randomFill(buf: Uint8Array): void {
+  try {
+    randomFillSync ??= process.getBuiltinModule('node:crypto').randomFillSync;
+    randomFillSync(buf);
+  } catch {
+    for (let i = 0; i < buf.length; i++) buf[i] = (MathRandom() * 256) | 0;
+  }
+}
 
 export const PromiseResolve = uncurryThis(Promise.resolve) as (C: PromiseConstructor, v: unknown) => Promise<unknown>;
 export const PromiseCtor = Promise;

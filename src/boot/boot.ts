@@ -3,6 +3,7 @@
 // Every step is contained: a failure is one BUDOBSERVE_* warning and the app runs on.
 // This is the edge: process.env, argv and the TTY are read here and passed down.
 import { checkGuard } from './guard.ts';
+import { isInternalThread, isMainThread } from '../thread.ts';
 import { resolveConfig } from '../config/resolve.ts';
 import { nearestPackageJson } from '../config/package-json.ts';
 import type { Resolution } from '../config/resolve.ts';
@@ -17,6 +18,7 @@ import { catalog } from '../integrations/catalog.ts';
 import { enrichOptions } from '../integrations/enrich/enrich.ts';
 import { packageName, withoutNodePrefix } from '../integrations/specifier.ts';
 import { installModuleHooks } from '../hooks/module-hooks.ts';
+import { hookRequire, installRequireGate } from '../hooks/require-gate.ts';
 import type { SourceTransform } from '../hooks/module-hooks.ts';
 import { wantColors } from '../console/format.ts';
 import { loadChunk, requireExternal } from '../lazy.ts';
@@ -59,13 +61,12 @@ export function start(input: { inline?: BudObserveConfig } = {}): Agent | undefi
             .split(',')
             .map((s) => s.trim())
             .filter(Boolean);
-    const { isInternalThread } = process.getBuiltinModule?.('node:worker_threads') ?? {};
     const verdict = checkGuard({
       version: process.versions.node,
       argv1: process.argv[1],
       skipCommands: skip,
       global: g,
-      internalThread: isInternalThread === true,
+      internalThread: isInternalThread(),
     });
     if (!verdict.boot) {
       if (verdict.warnCode !== undefined) warnComposed(verdict.warnCode, verdict.reason);
@@ -114,6 +115,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
     meterProvider: sdk.meterProvider,
     inLambda: edge.inLambda,
     supersede: (scope) => sdk.globalTracerProvider.supersede(scope),
+    beforeEnable: () => hookRequire(primeRequireHook),
   });
   const autoTrace =
     sdk.autoTrace === undefined || !syncLoadHooks()
@@ -136,14 +138,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   );
   if (sdk.autoTrace !== undefined) (globalThis as Record<symbol, unknown>)[kAutoTrace] = sdk.autoTrace;
   if (integrations.hasWork || transform !== undefined) {
-    if (integrations.hasWork) {
-      try {
-        loadChunk<typeof import('../chunks/instrumentation-base.ts')>('instrumentation-base').primeRequireHook();
-      } catch (error) {
-        warn('BUDOBSERVE_HOOKS_FAILED', 'requireHook', [], { cause: error });
-      }
-    }
-    debug('require hook primed at %s ms', uptimeMs());
+    if (integrations.hasWork) installRequireGate();
     installModuleHooks({
       onSpecifier: (s) => integrations.onSpecifier(s),
       isHooked: (specifier) => {
@@ -157,7 +152,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   debug('module hooks at %s ms', uptimeMs());
   integrations.startModuleless();
   const lifecycle = installLifecycle(sdk, config.shutdownTimeoutMs, {
-    signals: process.getBuiltinModule('node:worker_threads').isMainThread,
+    signals: isMainThread(),
   });
   const agent: Agent = { config, resolution, sdk, integrations, lifecycle };
   publishAgent(agent);
@@ -212,3 +207,13 @@ function bundleSupport(integrations: Integrations, modules: readonly string[]): 
 // per process.
 export * as vendorApi from '@opentelemetry/api';
 export * as vendorCore from '@opentelemetry/core';
+
+/** Installs @opentelemetry/instrumentation's require hook (require-gate.ts says when). */
+function primeRequireHook(): void {
+  try {
+    loadChunk<typeof import('../chunks/instrumentation-base.ts')>('instrumentation-base').primeRequireHook();
+    debug('require hook installed at %s ms', uptimeMs());
+  } catch (error) {
+    warn('BUDOBSERVE_HOOKS_FAILED', 'requireHook', [], { cause: error });
+  }
+}

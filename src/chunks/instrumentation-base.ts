@@ -15,10 +15,10 @@ class Primer extends InstrumentationBase<InstrumentationConfig> {
 }
 
 /**
- * Installs @opentelemetry/instrumentation's one require-in-the-middle hook now, at boot.
- * Instrumentations are enabled lazily, from inside the resolution of their library's first
- * require(); a require hook created at that moment would miss that very require. Creating
- * any instance creates the process-wide hook.
+ * Installs @opentelemetry/instrumentation's one require-in-the-middle hook, just before the
+ * first instrumentation of a module is made (src/hooks/require-gate.ts says why then, and
+ * how the require() in flight still gets the patched module). Creating any instance creates
+ * the process-wide hook.
  */
 export function primeRequireHook(): void {
   new Primer();

@@ -11,6 +11,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, statSync 
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cut, warn } from '../errors.ts';
+import { isMainThread } from '../thread.ts';
 
 export type Verdict =
   | { ok: true; dir: string }
@@ -140,7 +141,7 @@ export function privateTempDir(parent: string, prefix: string): Verdict {
  * folders as the main thread, which has already said it.
  */
 export function reportUntrusted(what: string, path: string, reason: string, outcome: string): void {
-  if (process.getBuiltinModule('node:worker_threads').isMainThread !== true) return;
+  if (!isMainThread()) return;
   // Kept short: the line has room for a path cut to shownPath's length and the reason.
   warn('BUDOBSERVE_CACHE_UNTRUSTED', 'untrusted', [what, shownPath(path), reason, outcome], { once: path });
 }

@@ -22,6 +22,8 @@ export interface IntegrationsOptions {
   inLambda: boolean;
   /** Silences a library's own tracer scope that an enabled integration replaces. */
   supersede?: ((scope: string) => void) | undefined;
+  /** Called before an instrumentation of a module is made: puts the require hook in. */
+  beforeEnable?: (() => void) | undefined;
 }
 
 export class Integrations {
@@ -102,6 +104,7 @@ export class Integrations {
     }
     if (this.enabled.has(entry.name)) return;
     try {
+      if (entry.modules.length > 0) this.#opts.beforeEnable?.();
       // The chunk the build made of entry.source; the entry types it and names the class.
       const Ctor = entry.load(<Module>() => loadChunk<Module>(`instrumentation-${entry.name}`));
       if (typeof Ctor !== 'function')

@@ -6,7 +6,6 @@
 // file made with O_EXCL, then renamed). The content hash inside an entry only catches
 // damage; it is no defence, since anyone can compute it. Owns the folder choice and the
 // entry format; must not create a node_modules/ folder in a project that has none.
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -31,7 +30,9 @@ import {
 import type { Verdict } from '../../hooks/trusted-dir.ts';
 import { debug } from '../../debug.ts';
 
-const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+// node:crypto is loaded on the first lookup, not with the agent (src/primordials.ts says why).
+const sha256 = (s: string): string =>
+  process.getBuiltinModule('node:crypto').createHash('sha256').update(s).digest('hex');
 // Windows has no O_NOFOLLOW; its per-user temp folder is private by ACL.
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const READ_FLAGS = constants.O_RDONLY | NOFOLLOW | (constants.O_NONBLOCK ?? 0);
