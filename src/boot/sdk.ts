@@ -4,7 +4,7 @@
 // Owns the providers and their registration as OTel globals; must not read process.env.
 import { context, diag, DiagLogLevel, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import type { DiagLogger, TextMapPropagator } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BudContextManager } from '../tracing/context-manager.ts';
 import {
   CompositePropagator,
   ExportResultCode,
@@ -348,7 +348,7 @@ function addLogs(sdk: Sdk, config: ResolvedConfig, scrubber: Scrubber | undefine
 
 /** Makes the SDK the process-wide OpenTelemetry implementation. */
 export function registerGlobals(sdk: Sdk, config: ResolvedConfig): void {
-  context.setGlobalContextManager((sdk.contextManager ?? new AsyncLocalStorageContextManager()).enable());
+  context.setGlobalContextManager((sdk.contextManager ?? new BudContextManager()).enable());
   propagation.setGlobalPropagator(propagators(config.propagators));
   trace.setGlobalTracerProvider(sdk.globalTracerProvider);
   if (sdk.meterProvider !== undefined) metrics.setGlobalMeterProvider(sdk.meterProvider);

@@ -15,14 +15,14 @@
 // traced call, AsyncResource#runInAsyncScope, does not end the epoch: calls made there
 // stay under the traced call that made them.)
 // Owns context propagation for frames; must not create or export spans.
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BudContextManager } from '../../tracing/context-manager.ts';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Frame } from './frame.ts';
 import { AlsEnterWith, AlsGetStore, AlsRun, ObjectDefineProperty, ReflectApply } from '../../primordials.ts';
 
-export class FrameAwareContextManager extends AsyncLocalStorageContextManager {
+export class FrameAwareContextManager extends BudContextManager {
   /** Frames of the synchronous calls in progress; `depth` of them are live. */
   readonly stack: Frame[] = [];
   depth = 0;
@@ -34,7 +34,7 @@ export class FrameAwareContextManager extends AsyncLocalStorageContextManager {
 
   constructor() {
     super();
-    const als = (this as unknown as { _asyncLocalStorage: AsyncLocalStorage<Context> })._asyncLocalStorage;
+    const als = this.storage;
     // The methods as they were when the agent loaded, as own properties of the one instance
     // the agent uses: called as methods (an uncurried call costs ~3 ns more on every
     // auto-traced call), and out of reach of an app that replaces AsyncLocalStorage's.
