@@ -499,3 +499,41 @@ test('batch processor: when the exit bound is reached, retrying batches are cut 
     droppedTotal: 15,
   });
 });
+
+test('batch processor: a queue many batches deep goes out whole, in order, each span once, one timer at a time', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const seen = [];
+  const pending = [];
+  const p = new BudBatchSpanProcessor({
+    // Answers later: both export slots stay busy while the queue fills.
+    exporter: {
+      export: (batch, done) => pending.push(() => (seen.push(...batch), done({ code: 0 }))),
+      shutdown: async () => {},
+    },
+    scheduleDelayMs: 1000,
+    maxQueueSize: 5000,
+    maxExportBatchSize: 64,
+  });
+  const set = t.mock.method(globalThis, 'setTimeout');
+  const spans = Array.from({ length: 3000 }, (_, i) => span(i));
+  for (const s of spans) p.onEnd(s);
+  // The first span's timer at the delay, then one due at once when a batch is full: not one
+  // more per span ended while the queue is over a batch.
+  assert.equal(set.mock.callCount(), 2);
+  t.mock.timers.tick(0);
+  assert.equal(p.pending, 3000);
+  const answerAll = () => {
+    while (pending.length > 0) {
+      pending.shift()();
+      t.mock.timers.tick(0);
+    }
+  };
+  answerAll();
+  assert.equal(seen.length, 2944, 'the full batches');
+  // The last 56 spans (less than a batch) go at the schedule delay.
+  t.mock.timers.tick(1000);
+  answerAll();
+  assert.equal(seen.length, 3000);
+  assert.ok(seen.every((s, i) => s === spans[i]));
+  assert.equal(p.pending, 0);
+});
