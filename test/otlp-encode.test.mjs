@@ -13,6 +13,10 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { encodeTraceRequest } from '../src/export/otlp-encode/request.ts';
 import { SettlingResource } from '../src/resource/settling-resource.ts';
+import { BudTracerProvider } from '../src/tracing/provider.ts';
+import { BudIdGenerator } from '../src/tracing/ids.ts';
+import { DEFAULT_SPAN_LIMITS } from '../src/tracing/limits.ts';
+import { AlwaysOnSampler } from '@opentelemetry/sdk-trace';
 import { decodeTracesProtobuf, startReceiver } from './helpers/otlp-receiver.mjs';
 import { decodeTraceRequest } from './helpers/otlp-trace-decode.mjs';
 import { generator, handSpan, traceState } from './helpers/readable-spans.mjs';
@@ -169,6 +173,42 @@ test('SDK spans: every attribute kind, events, links, remote parents and statuse
   assert.deepEqual(spans[2].span.status, { message: 'it failed – ✗', code: 2n });
   assert.deepEqual(spans[3].span.status, { code: 1n });
   assert.deepEqual(spans[4].span.status, { code: 2n });
+});
+
+test("the agent's own spans: their clock times, read as numbers, encode as otlp-transformer encodes the HrTimes", () => {
+  const ended = [];
+  const provider = new BudTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'own' }),
+    sampler: new AlwaysOnSampler(),
+    processor: { onStart() {}, onEnd: (s) => ended.push(s), forceFlush: async () => {}, shutdown: async () => {} },
+    ids: new BudIdGenerator(),
+    limits: DEFAULT_SPAN_LIMITS,
+  });
+  const tracer = provider.getTracer('own-scope', '1.0.0');
+  for (let i = 0; i < 200; i++) {
+    const span = tracer.startSpan(`span ${i}`, { attributes: { i } });
+    // Durations from nothing to seconds, so that nanoseconds carry into seconds too.
+    const until = performance.now() + (i % 50 === 0 ? 3 : 0);
+    while (performance.now() < until);
+    span.end();
+  }
+  // One span with a given start time, one ended with a given end time: the HrTime path.
+  tracer.startSpan('given start', { startTime: Date.now() - 5 }).end();
+  tracer.startSpan('given end').end(Date.now() + 5);
+  // Ours first: the SDK's serializer reads startTime and endTime, which makes the HrTimes.
+  const clockTimed = ended.filter((s) => s._clockTimes(new Float64Array(4))).length;
+  assert.equal(clockTimed, 200);
+  const own = Buffer.from(encodeTraceRequest(ended));
+  const sdk = Buffer.from(ProtobufTraceSerializer.serializeRequest(ended));
+  assert.deepEqual(decodeTraceRequest(own), decodeTraceRequest(sdk));
+  assert.ok(own.equals(sdk));
+  const spans = decodeTraceRequest(own).resourceSpans[0].scopeSpans[0].spans;
+  assert.equal(spans.length, 202);
+  for (const [i, s] of spans.entries()) {
+    const { startTime, endTime } = ended[i];
+    assert.equal(s.startTimeUnixNano, BigInt(startTime[0]) * 1_000_000_000n + BigInt(startTime[1]));
+    assert.equal(s.endTimeUnixNano, BigInt(endTime[0]) * 1_000_000_000n + BigInt(endTime[1]));
+  }
 });
 
 test('values no SDK span holds encode as otlp-transformer does: kvlists, nested arrays, bytes, undefined, bigint', () => {

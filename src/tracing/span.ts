@@ -8,7 +8,7 @@
 import { diag } from '@opentelemetry/api';
 import type { Attributes, AttributeValue, HrTime, Link, SpanContext, SpanKind, TimeInput } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import { ArrayPrototypeSlice } from '../primordials.ts';
+import { ArrayPrototypeSlice, MathRound, MathTrunc } from '../primordials.ts';
 import {
   addMillis,
   anchorAt,
@@ -104,6 +104,31 @@ export class LeanSpan extends SpanBase {
   set endTime(value: HrTime) {
     if (this._p1 !== NOT_YET) this._durationHr = this.duration;
     this._endHr = value;
+  }
+
+  /**
+   * The start and the end into `out` as [seconds, nanoseconds, seconds, nanoseconds], the
+   * numbers startTime and endTime would give (millisToHrTime and addMillis, clock.ts, into
+   * numbers), while both are the clock's and not yet made: the exporter reads them once, and
+   * so makes no two HrTime arrays per span. False otherwise (then read startTime, endTime).
+   */
+  _clockTimes(out: Float64Array): boolean {
+    if (this._startHr !== undefined || this._endHr !== undefined || this._p1 === NOT_YET) return false;
+    const t0 = this._t0;
+    const s0 = MathTrunc(t0 / 1e3);
+    const n0 = MathRound((t0 % 1e3) * 1e6);
+    const ms = this._p1 - this._p0;
+    let s1 = s0 + MathTrunc(ms / 1e3);
+    let n1 = n0 + MathRound((ms % 1e3) * 1e6);
+    if (n1 >= 1e9) {
+      n1 -= 1e9;
+      s1 += 1;
+    }
+    out[0] = s0;
+    out[1] = n0;
+    out[2] = s1;
+    out[3] = n1;
+    return true;
   }
 
   get duration(): HrTime {

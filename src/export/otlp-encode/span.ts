@@ -7,12 +7,18 @@
 import type { Link, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { writeAttributes } from './attributes.ts';
-import { writeHrTime } from './time.ts';
+import { writeHrTime, writeTime } from './time.ts';
 import type { ProtoWriter } from './writer.ts';
 import * as tags from './tags.ts';
 
 const CONTEXT_HAS_IS_REMOTE = 0x100;
 const CONTEXT_IS_REMOTE = 0x200;
+
+/** The agent's own spans (src/tracing/span.ts) give their clock times as numbers. */
+interface ClockTimed {
+  _clockTimes(out: Float64Array): boolean;
+}
+const times = new Float64Array(4);
 
 function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
   const flags = (traceFlags & 0xff) | CONTEXT_HAS_IS_REMOTE;
@@ -45,10 +51,17 @@ export function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
     w.byte(tags.SPAN_KIND);
     w.varint(kind);
   }
-  w.byte(tags.SPAN_START_TIME);
-  writeHrTime(w, span.startTime);
-  w.byte(tags.SPAN_END_TIME);
-  writeHrTime(w, span.endTime);
+  if ((span as ReadableSpan & Partial<ClockTimed>)._clockTimes?.(times) === true) {
+    w.byte(tags.SPAN_START_TIME);
+    writeTime(w, times[0]!, times[1]!);
+    w.byte(tags.SPAN_END_TIME);
+    writeTime(w, times[2]!, times[3]!);
+  } else {
+    w.byte(tags.SPAN_START_TIME);
+    writeHrTime(w, span.startTime);
+    w.byte(tags.SPAN_END_TIME);
+    writeHrTime(w, span.endTime);
+  }
   if (span.attributes) writeAttributes(w, span.attributes, tags.SPAN_ATTRIBUTE);
   w.byte(tags.SPAN_DROPPED_ATTRIBUTES);
   w.varint(span.droppedAttributesCount);

@@ -11,8 +11,11 @@ const NANOS_PER_SECOND = 1e9;
 const TWO_32 = 4294967296;
 
 export function writeHrTime(w: ProtoWriter, time: HrTime): void {
-  const seconds = time[0];
-  const nanos = time[1];
+  writeTime(w, time[0], time[1]);
+}
+
+/** writeHrTime of [seconds, nanos], given as numbers. */
+export function writeTime(w: ProtoWriter, seconds: number, nanos: number): void {
   const fromLow16 = (seconds & 0xffff) * NANOS_PER_SECOND;
   const fromHigh = ((seconds / 65536) >>> 0) * NANOS_PER_SECOND;
   // fromHigh × 2^16, split: its low 16 bits shifted up, and the rest in the high word.
