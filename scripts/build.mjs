@@ -147,6 +147,7 @@ const esm = {
 const lazyEntries = {
   metrics: 'src/chunks/metrics.ts',
   logs: 'src/chunks/logs.ts',
+  'trace-serializers': 'src/chunks/trace-serializers.ts',
   'propagator-b3': 'src/chunks/propagator-b3.ts',
   'instrumentation-base': 'src/chunks/instrumentation-base.ts',
   'autotrace-runtime': 'src/autotrace/runtime/chunk.ts',

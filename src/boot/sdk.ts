@@ -33,7 +33,6 @@ import { BudBatchSpanProcessor } from '../export/batch-processor.ts';
 import { createExporter, signalTarget } from '../export/exporters.ts';
 import { OtlpHttpExporter } from '../export/otlp-http-exporter.ts';
 import type { SignalTarget } from '../export/exporters.ts';
-import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { agentResource } from '../resource/agent-resource.ts';
 import { exportAfter } from '../export/after-ready.ts';
@@ -263,6 +262,17 @@ function consoleProcessor(
   });
 }
 
+type TraceSerializers = typeof import('../chunks/trace-serializers.ts');
+/** Read only when traces go out as OTLP/HTTP JSON (src/chunks/trace-serializers.ts says why). */
+const traceSerializers = {
+  get protobuf(): TraceSerializers['ProtobufTraceSerializer'] {
+    return loadChunk<TraceSerializers>('trace-serializers').ProtobufTraceSerializer;
+  },
+  get json(): TraceSerializers['JsonTraceSerializer'] {
+    return loadChunk<TraceSerializers>('trace-serializers').JsonTraceSerializer;
+  },
+};
+
 /** The OTLP span pipeline, when traces are exported: the batch processor, last in the chain. */
 function addSpanExport(sdk: Sdk, config: ResolvedConfig, scrubber: Scrubber | undefined): void {
   const traces = signalTarget(config, 'traces');
@@ -270,11 +280,7 @@ function addSpanExport(sdk: Sdk, config: ResolvedConfig, scrubber: Scrubber | un
   // retry: false: the batch processor retries whole batches itself, for as long as the
   // collector asks and its queue has room.
   const exporter = scrubbingSpans(
-    createExporter<ReadableSpan[], SpanExporterHandle>(
-      traces,
-      { protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer },
-      { retry: false },
-    ),
+    createExporter<ReadableSpan[], SpanExporterHandle>(traces, traceSerializers, { retry: false }),
     scrubber,
   );
   const processor = new BudBatchSpanProcessor({
