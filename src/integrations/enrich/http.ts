@@ -33,14 +33,22 @@ function union(a: readonly string[], b: readonly string[] | undefined): string[]
   return [...new Set([...a, ...(b ?? [])].map((h) => h.toLowerCase()))];
 }
 
-/** The configured headers added to the user's own lists, for both sides. */
+/**
+ * The configured headers added to the user's own lists, with no empty list: given one, even
+ * empty, the instrumentations go through the headers of every request and response.
+ */
 export function headerLists(user: unknown, config: ResolvedConfig): HeadersToSpanAttributes {
   const own = (user ?? {}) as HeadersToSpanAttributes;
-  const side = (mine: HeaderLists | undefined): HeaderLists => ({
-    requestHeaders: union(config.capture.requestHeaders, mine?.requestHeaders),
-    responseHeaders: union(config.capture.responseHeaders, mine?.responseHeaders),
-  });
-  return { client: side(own.client), server: side(own.server) };
+  return { client: nonEmpty(own.client, config), server: nonEmpty(own.server, config) };
+}
+
+function nonEmpty(mine: HeaderLists | undefined, config: ResolvedConfig): HeaderLists {
+  const requestHeaders = union(config.capture.requestHeaders, mine?.requestHeaders);
+  const responseHeaders = union(config.capture.responseHeaders, mine?.responseHeaders);
+  return {
+    ...(requestHeaders.length > 0 ? { requestHeaders } : {}),
+    ...(responseHeaders.length > 0 ? { responseHeaders } : {}),
+  };
 }
 
 /**
@@ -160,9 +168,6 @@ export function enrichUndici(user: Options | undefined, config: ResolvedConfig):
             userResponseHook?.(span, info);
           },
         }),
-    headersToSpanAttributes: {
-      requestHeaders: union(config.capture.requestHeaders, own.requestHeaders),
-      responseHeaders: union(config.capture.responseHeaders, own.responseHeaders),
-    },
+    headersToSpanAttributes: nonEmpty(own, config),
   };
 }
