@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { startReceiver } from './helpers/otlp-receiver.mjs';
 import { runApp, fixtures } from './helpers/run.mjs';
+import { closedPort } from './helpers/net.mjs';
 
 const CLIENT = 3;
 const ERROR = 2;
@@ -100,10 +101,46 @@ test('fetch, http, https and axios: CLIENT spans whose id the downstream receive
       else assert.notEqual(span.status.code, ERROR, c.call);
       const traceparent = seen.get(c.call);
       assert.equal(traceparent, `00-${span.traceId}-${span.spanId}-01`, `${c.call}: traceparent names the client span`);
+      assert.ok(
+        !Object.keys(span.attributes).some((k) => /^http\.(request|response)\.header\./.test(k)),
+        `${c.call}: no header captured unless configured`,
+      );
     }
   } finally {
     plain.close();
     secure.close();
+    await receiver.close();
+  }
+});
+
+test('fetch and http client spans record the configured request and response headers', async () => {
+  const server = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  const receiver = await startReceiver();
+  try {
+    const port = await listen(server);
+    const r = await runApp({
+      script: `${fixtures}integrations-data/http-client-app.mjs`,
+      // No https server: the fixture's https call fails after the fetch and http ones.
+      args: [`http://127.0.0.1:${port}`, `https://127.0.0.1:${await closedPort()}`],
+      env: {
+        BUD_OBSERVE_ENDPOINT: receiver.url,
+        BUD_OBSERVE_CAPTURE_REQUEST_HEADERS: 'x-call',
+        BUD_OBSERVE_CAPTURE_RESPONSE_HEADERS: 'content-type',
+      },
+    });
+    assert.match(r.stdout, /^fetch 200\nhttp 200\n/);
+    const spans = await receiver.waitFor((s) => s.filter((x) => x.kind === CLIENT).length >= 2);
+    for (const [call, scope] of [
+      ['fetch', '@opentelemetry/instrumentation-undici'],
+      ['http', '@opentelemetry/instrumentation-http'],
+    ]) {
+      const span = spans.find((s) => s.kind === CLIENT && s.attributes['url.full']?.endsWith(`via=${call}`));
+      assert.equal(span?.scope, scope, call);
+      assert.deepEqual(span.attributes['http.request.header.x-call'], [call], call);
+      assert.deepEqual(span.attributes['http.response.header.content-type'], ['application/json'], call);
+    }
+  } finally {
+    server.close();
     await receiver.close();
   }
 });
