@@ -4,7 +4,7 @@
 // Also owns how a warning looks: one line of at most MAX_WARNING_LINE characters, control
 // characters escaped, credentials in URLs hidden, whatever the message was built from.
 // Owns the wording of every warning except those composed by their own module (warnComposed).
-import { kBudError } from './symbols.ts';
+import { kBudError, kWarnings } from './symbols.ts';
 
 /**
  * Each code with what it means (the README's table) and the templates of the messages the
@@ -142,23 +142,36 @@ export function isBudError(value: unknown): value is BudError {
   return typeof value === 'object' && value !== null && (value as { [kBudError]?: unknown })[kBudError] === true;
 }
 
-const onceKeys = new Set<string>();
-let exiting = false;
+/**
+ * What every copy of this module in the thread shares: the start bundle and each lazily
+ * loaded chunk that warns hold their own copy, and a warning meant once, or the exit mark,
+ * must hold for all of them.
+ */
+interface WarningState {
+  /** Code and key pairs already warned about (WarnOptions.once). */
+  readonly onceKeys: Set<string>;
+  /** Set by markExiting(). */
+  exiting: boolean;
+  /** Warnings handed to process.emitWarning that Node has not printed yet (see markExiting). */
+  readonly unprinted: Set<Error>;
+}
+const state = ((globalThis as Record<symbol, WarningState | undefined>)[kWarnings] ??= {
+  onceKeys: new Set(),
+  exiting: false,
+  unprinted: new Set(),
+});
 
 /**
  * From the 'exit' event on, process.emitWarning would queue the warning for a tick that
  * never comes; warnings are then written straight to stderr, in Node's own format.
  */
 export function markExiting(): void {
-  exiting = true;
-  for (const err of unprinted) writeNow(err);
-  unprinted.clear();
+  state.exiting = true;
+  // Node prints a warning on the next tick, which never comes when the process exits first
+  // (an app's process.exit() right after the agent's flush, or in its first tick).
+  for (const err of state.unprinted) writeNow(err);
+  state.unprinted.clear();
 }
-
-// Warnings handed to process.emitWarning that Node has not printed yet: it prints them on the
-// next tick, which never comes when the process exits first (an app's process.exit() right
-// after the agent's flush, or in its first tick). markExiting() writes those.
-const unprinted = new Set<Error>();
 
 const writeNow = (err: Error & { code?: string }): void => {
   process.stderr.write(`(node:${process.pid}) [${err.code ?? ''}] ${err.name}: ${err.message}\n`);
@@ -211,18 +224,18 @@ export function warnComposed(code: BudCode, message: string, options: WarnOption
   try {
     if (options.once !== undefined) {
       const key = `${code}\0${options.once}`;
-      if (onceKeys.has(key)) return;
-      onceKeys.add(key);
+      if (state.onceKeys.has(key)) return;
+      state.onceKeys.add(key);
     }
     const err = budError(code, `budobserve: ${warningText(code, message)}`, options.cause);
-    if (exiting) {
+    if (state.exiting) {
       writeNow(err);
       return;
     }
-    unprinted.add(err);
+    state.unprinted.add(err);
     process.emitWarning(err);
     // Queued after Node's own tick for this warning: by the time it runs, the line is out.
-    process.nextTick(() => unprinted.delete(err));
+    process.nextTick(() => state.unprinted.delete(err));
   } catch {
     // nothing sensible left to do
   }

@@ -12,6 +12,8 @@
 export const kBooted = Symbol.for('budobserve.agent.booted');
 /** Flag on errors created by the agent's error catalog, whatever copy (or version) created them. */
 export const kBudError = Symbol.for('budobserve.agent.error');
+/** The warning state every copy of src/errors.ts in a thread shares (its WarningState): a shape, so versioned. */
+export const kWarnings = Symbol.for('budobserve.agent.warnings.1');
 /** The running agent, AgentGlobal in agent-global.ts: a shape other copies read, so versioned. */
 export const kAgent = Symbol.for('budobserve.agent.instance.1');
 /** Flag: the module hooks are installed in this thread. Unversioned: one set of hooks per thread. */
