@@ -19,9 +19,10 @@ import { enrichOptions } from '../integrations/enrich/enrich.ts';
 import { packageName, withoutNodePrefix } from '../integrations/specifier.ts';
 import { installModuleHooks } from '../hooks/module-hooks.ts';
 import { hookRequire, installRequireGate } from '../hooks/require-gate.ts';
+import { supportsSyncHooks } from '../hooks/sync-hooks.ts';
 import type { SourceTransform } from '../hooks/module-hooks.ts';
 import { wantColors } from '../console/format.ts';
-import { loadChunk, requireExternal } from '../lazy.ts';
+import { loadChunk } from '../lazy.ts';
 import { errorText, warn, warnComposed } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
 import { kAutoTrace, kBooted } from '../symbols.ts';
@@ -93,8 +94,9 @@ export function start(input: { inline?: BudObserveConfig } = {}): Agent | undefi
     const config = resolution.config;
     if (config.disabled) return undefined;
     return boot(resolution, {
-      // process.stderr is made on first use (a few ms for a TTY or pipe); only ask when needed.
-      consoleColors: config.console.enabled && wantColors(config.console.colors, env, process.stderr.isTTY === true),
+      // process.stderr is made on first use (a few ms for a TTY or pipe): asked when the
+      // console first prints, not at start.
+      consoleColors: () => wantColors(config.console.colors, env, process.stderr.isTTY === true),
       inLambda: env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined,
     });
   } catch (error) {
@@ -103,7 +105,7 @@ export function start(input: { inline?: BudObserveConfig } = {}): Agent | undefi
   }
 }
 
-function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: boolean }): Agent {
+function boot(resolution: Resolution, edge: { consoleColors: () => boolean; inLambda: boolean }): Agent {
   const config = resolution.config;
   const sdk = createSdk(config, { consoleColors: edge.consoleColors });
   registerGlobals(sdk, config);
@@ -133,7 +135,7 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
   const bundles = integrations.hasWork ? bundleSupport(integrations, allModules) : undefined;
   if (bundles !== undefined) publishBundleHook(bundles);
   const transform = composeTransforms(
-    bundles !== undefined && supportsSyncLoadHooks() ? bundleTransform(bundles) : undefined,
+    bundles !== undefined && supportsSyncHooks() ? bundleTransform(bundles) : undefined,
     autoTrace,
   );
   if (sdk.autoTrace !== undefined) (globalThis as Record<symbol, unknown>)[kAutoTrace] = sdk.autoTrace;
@@ -166,15 +168,9 @@ function boot(resolution: Resolution, edge: { consoleColors: boolean; inLambda: 
  * (nodejs/node#59929), so the rewrite cannot be installed there: one warning, no auto-trace.
  */
 function syncLoadHooks(): boolean {
-  if (supportsSyncLoadHooks()) return true;
+  if (supportsSyncHooks()) return true;
   warn('BUDOBSERVE_AUTOTRACE_FAILED', 'node', [process.versions.node], { once: 'autotrace-node' });
   return false;
-}
-
-function supportsSyncLoadHooks(): boolean {
-  return requireExternal<{ supportsSyncHooks: () => boolean }>(
-    'import-in-the-middle/supports-sync-hooks.mjs',
-  ).supportsSyncHooks();
 }
 
 /** The bundle rewrite, then auto-tracing on what it gave (it keeps lines, so maps stay true). */

@@ -91,8 +91,11 @@ export interface MetricsEnd {
 }
 
 export interface SdkEnvironment {
-  /** Decided at the edge from the TTY and NO_COLOR / FORCE_COLOR. */
-  consoleColors: boolean;
+  /**
+   * Decided at the edge from the TTY and NO_COLOR / FORCE_COLOR, when the console first prints:
+   * process.stderr is made on first use, a few milliseconds for a TTY or a pipe.
+   */
+  consoleColors: () => boolean;
 }
 
 export function sampler(config: ResolvedConfig): Sampler {

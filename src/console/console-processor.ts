@@ -24,7 +24,8 @@ const LEVEL_STYLE: Record<LevelName, (p: Painter) => (s: string) => string> = {
 };
 
 export interface ConsoleOptions {
-  colors: boolean;
+  /** A function when deciding costs something: asked when the first block is printed. */
+  colors: boolean | (() => boolean);
   verbose: boolean;
   includeTimestamps?: boolean;
   /** Log-spans below this Logfire level number are not printed. */
@@ -56,7 +57,8 @@ const GRACE_MS = 20;
 export class ConsoleSpanProcessor implements SpanProcessor {
   readonly #rootOf = new Map<string, string>();
   readonly #groups = new Map<string, Group>();
-  readonly #paint: Painter;
+  #painter: Painter | undefined;
+  readonly #colors: boolean | (() => boolean);
   readonly #verbose: boolean;
   readonly #write: (text: string) => void;
   readonly #maxHeld: number;
@@ -66,7 +68,7 @@ export class ConsoleSpanProcessor implements SpanProcessor {
   #hint: string | undefined;
 
   constructor(opts: ConsoleOptions) {
-    this.#paint = paint(opts.colors);
+    this.#colors = opts.colors;
     this.#verbose = opts.verbose;
     this.#hint = opts.hint;
     this.#write = opts.write ?? ((t) => process.stderr.write(t));
@@ -74,6 +76,11 @@ export class ConsoleSpanProcessor implements SpanProcessor {
     this.#timestamps = opts.includeTimestamps ?? true;
     this.#minLevel = opts.minLevel ?? 0;
     this.#transform = opts.transform;
+  }
+
+  get #paint(): Painter {
+    const c = this.#colors;
+    return (this.#painter ??= paint(typeof c === 'function' ? c() : c));
   }
 
   onStart(span: Span, ctx: Context): void {

@@ -30,6 +30,7 @@ import { warn } from '../errors.ts';
 import { debug } from '../debug.ts';
 import { kHooksInstalled } from '../symbols.ts';
 import { wrappedImports } from './esm-wrapper.ts';
+import { supportsSyncHooks } from './sync-hooks.ts';
 
 export interface ModuleHooksOptions {
   /** Sees every specifier before it resolves; may enable instrumentations. */
@@ -91,9 +92,6 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
   if (g[kHooksInstalled] === true) return;
   g[kHooksInstalled] = true;
 
-  const { supportsSyncHooks } = requireExternal<{ supportsSyncHooks: () => boolean }>(
-    'import-in-the-middle/supports-sync-hooks.mjs',
-  );
   const inThread = supportsSyncHooks();
   if (!inThread) {
     try {
