@@ -219,13 +219,18 @@ export function startAttributes(input: unknown, counts: CleanCounts): Attributes
   if (ObjectGetOwnPropertySymbols(copy).length === 0) {
     let count = 0;
     let valid = true;
+    let holes = false;
     for (const key in copy) {
       const v: unknown = copy[key];
       if (!ObjectPrototypeHasOwnProperty(copy, key) || key.length === 0 || key === '__proto__') valid = false;
       else if (isPrimitive(typeof v)) {
         count++;
         continue;
-      } else if (v !== undefined && isAnyValue(v)) {
+      } else if (v === undefined) {
+        // Left out, not counted, as core does; instrumentations pass many (no user agent, no port).
+        holes = true;
+        continue;
+      } else if (isAnyValue(v)) {
         copy[key] = copyValue(v, Infinity) as AttributeValue;
         count++;
         continue;
@@ -234,8 +239,18 @@ export function startAttributes(input: unknown, counts: CleanCounts): Attributes
     }
     if (valid) {
       counts.count = count;
-      return copy;
+      return holes ? withoutUndefined(copy) : copy;
     }
   }
   return cleanAttributes(copy, Infinity, Infinity, false, counts)!;
+}
+
+/** A copy of `attrs` without its undefined values, in the same order (not `delete`, which makes a slow object). */
+function withoutUndefined(attrs: Attributes): Attributes {
+  const out: Attributes = {};
+  for (const key in attrs) {
+    const v = attrs[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
 }
