@@ -35,6 +35,7 @@ export const ObjectDefineProperty = Object.defineProperty as <T>(
   d: PropertyDescriptor & ThisType<unknown>,
 ) => T;
 export const ObjectGetPrototypeOf: (o: object) => object | null = Object.getPrototypeOf;
+export const ObjectGetOwnPropertyDescriptors: (o: object) => PropertyDescriptorMap = Object.getOwnPropertyDescriptors;
 export const PromisePrototype = Promise.prototype;
 export const isPromise: (v: unknown) => v is Promise<unknown> = types.isPromise;
 export const isMap: (v: unknown) => v is Map<unknown, unknown> = types.isMap;
@@ -88,9 +89,33 @@ export const MathTrunc: (x: number) => number = Math.trunc;
 export const SetCtor = Set;
 export const SetPrototypeHas = uncurryThis(Set.prototype.has) as (s: Set<unknown>, v: unknown) => boolean;
 export const SetPrototypeAdd = uncurryThis(Set.prototype.add) as (s: Set<unknown>, v: unknown) => Set<unknown>;
-// performance.now bound to its object: fake-timer libraries replace the property.
-export const PerformanceNow: () => number = performance.now.bind(performance);
-export const PerformanceTimeOrigin: number = performance.timeOrigin;
+// node:perf_hooks, which the global `performance` loads on first use, costs about a millisecond
+// at every start and more in a worker: its clock is taken at the first reading (the first
+// span), not at load. Taken from perf_hooks' own instance and from its prototype, not from the
+// global: fake-timer libraries replace performance.now on that object, or the global itself.
+let perfNow: (() => number) | undefined;
+let perfTimeOrigin: number | undefined;
+const realPerformance = (): object => process.getBuiltinModule('node:perf_hooks').performance;
+const performanceProto = (p: object): PropertyDescriptorMap =>
+  ObjectGetOwnPropertyDescriptors(ObjectGetPrototypeOf(p) as object);
+
+/** performance.now(), the real one. */
+export function PerformanceNow(): number {
+  if (perfNow === undefined) {
+    const p = realPerformance();
+    perfNow = (performanceProto(p)['now']!.value as () => number).bind(p);
+  }
+  return perfNow();
+}
+
+/** performance.timeOrigin, the real one. */
+export function PerformanceTimeOrigin(): number {
+  if (perfTimeOrigin === undefined) {
+    const p = realPerformance();
+    perfTimeOrigin = (performanceProto(p)['timeOrigin']!.get as () => number).call(p);
+  }
+  return perfTimeOrigin;
+}
 
 export const MapPrototypeGet = uncurryThis(Map.prototype.get) as <K, V>(m: Map<K, V>, k: K) => V | undefined;
 export const MapPrototypeSet = uncurryThis(Map.prototype.set) as <K, V>(m: Map<K, V>, k: K, v: V) => Map<K, V>;

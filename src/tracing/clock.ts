@@ -5,7 +5,8 @@
 // most once a second: a wall clock that stepped (NTP, a suspended VM) by more than the 1 ms
 // Date.now() can tell moves it. The SDK's span reads Date.now() and performance.now() per span
 // instead, and so starts spans on whole milliseconds; here they keep sub-millisecond precision.
-// Built-ins are the ones captured at load (src/primordials.ts): spans start inside app calls.
+// Built-ins are src/primordials.ts' (the clock is taken there at its first reading): spans start
+// inside app calls.
 // Owns time reading and conversion; must not know about spans.
 import type { HrTime } from '@opentelemetry/api';
 import { ArrayIsArray, DateNow, MathRound, MathTrunc, PerformanceNow, PerformanceTimeOrigin } from '../primordials.ts';
@@ -14,7 +15,8 @@ const CHECK_EVERY_MS = 1000;
 // Date.now() is the wall time cut to the millisecond: within 2 ms is agreement.
 const TOLERANCE_MS = 2;
 
-let anchor = PerformanceTimeOrigin;
+// performance.timeOrigin, read with the first span (src/primordials.ts says why not at load).
+let anchor: number | undefined;
 let checkAt = 0;
 
 /** performance.now(): the monotonic reading spans are timed with. */
@@ -22,6 +24,7 @@ export const monotonicNow: () => number = PerformanceNow;
 
 /** What to add to a monotonic reading `p` (taken just now) for epoch milliseconds. */
 export function anchorAt(p: number): number {
+  anchor ??= PerformanceTimeOrigin();
   if (p >= checkAt) {
     checkAt = p + CHECK_EVERY_MS;
     const wall = DateNow();
@@ -85,6 +88,6 @@ export function isHrTime(value: unknown): value is HrTime {
  * offset is its wall clock's difference from performance.timeOrigin + performance.now().
  */
 export function monotonicToHrTime(p: number): HrTime {
-  const offset = anchorAt(PerformanceNow()) - PerformanceTimeOrigin;
-  return addHrTimes(millisToHrTime(PerformanceTimeOrigin), millisToHrTime(p + offset));
+  const offset = anchorAt(PerformanceNow()) - PerformanceTimeOrigin();
+  return addHrTimes(millisToHrTime(PerformanceTimeOrigin()), millisToHrTime(p + offset));
 }
