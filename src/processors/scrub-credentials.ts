@@ -181,3 +181,12 @@ export class CredentialScanner {
     );
   }
 }
+
+/**
+ * The scanners the scrubber uses, made at the first scrub, not at load (two large regular
+ * expressions a process exporting nothing never needs): in text, URLs written inside it
+ * included; and in a URL value, whose userinfo and query the URL code parses itself.
+ */
+let scanners: { text: CredentialScanner; url: CredentialScanner } | undefined;
+export const credentialScanners = (): { text: CredentialScanner; url: CredentialScanner } =>
+  (scanners ??= { text: new CredentialScanner(true), url: new CredentialScanner(false) });

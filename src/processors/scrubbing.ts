@@ -24,7 +24,8 @@ import {
   TOKEN_NAME,
 } from './scrub-rules.ts';
 import type { KeyInfo, Pattern, Template } from './scrub-rules.ts';
-import { CredentialScanner } from './scrub-credentials.ts';
+import { credentialScanners } from './scrub-credentials.ts';
+import type { CredentialScanner } from './scrub-credentials.ts';
 import { decodeUriPart, replaceUrlSecrets, URL_HINT, WHOLE_URL } from './url-secrets.ts';
 import { at, blank, copyLog, copySpan, failClosed, marker, toAttribute, withNotes } from './scrub-copy.ts';
 import type { Note, Path } from './scrub-copy.ts';
@@ -47,10 +48,6 @@ const KEY_CACHE_MAX = 4096;
 // The shortest credential the shapes find (`a://u:p@h`); shorter strings get the word test only.
 const MIN_CREDENTIAL = 8;
 const JSON_START = /^\s*[[{]/;
-/** Credentials in text, URLs written inside it included. */
-const IN_TEXT = new CredentialScanner(true);
-/** Credentials in a URL value, whose userinfo and query the URL code parses itself. */
-const IN_URL = new CredentialScanner(false);
 
 export class Scrubber {
   readonly #patterns: Pattern[];
@@ -227,12 +224,12 @@ export class Scrubber {
     if (s.length < MIN_CREDENTIAL) return word ? this.#string(s, at(prefix, a, b), depth) : s;
     const json = depth < MAX_DEPTH && JSON_START.test(s);
     // The common string ends here: nothing to find. A URL with nothing in it needs no parse.
-    if (!word && !(json && this.#keyOnly.test(s)) && !IN_TEXT.mayHold(s)) return s;
+    if (!word && !(json && this.#keyOnly.test(s)) && !credentialScanners().text.mayHold(s)) return s;
     const path = at(prefix, a, b);
     if (WHOLE_URL.test(s)) return this.#urlParts(s, path, false);
     if (word) return this.#string(s, path, depth);
     const next = json ? this.#json(s, path, depth) : undefined;
-    return next !== undefined ? next : this.#inText(IN_TEXT, s, path);
+    return next !== undefined ? next : this.#inText(credentialScanners().text, s, path);
   }
 
   /** A string known to match a word: parsed and scrubbed inside when it is JSON, else replaced. */
@@ -297,7 +294,7 @@ export class Scrubber {
    * recognised by their shape go. `key`: the URL is the attribute prefix + key.
    */
   #url(url: string, prefix: Path, key: string, queryOnly: boolean): unknown {
-    if (!this.#maybe(url) && !URL_HINT.test(url) && !IN_URL.mayHold(url)) return url;
+    if (!this.#maybe(url) && !URL_HINT.test(url) && !credentialScanners().url.mayHold(url)) return url;
     return this.#urlParts(url, at(prefix, key), queryOnly);
   }
 
@@ -305,7 +302,7 @@ export class Scrubber {
     const redact = (part: string, value: string, name: string): string =>
       String(this.#redact([...path, part], value, name, true));
     let out = replaceUrlSecrets(url, queryOnly, this.#secretOf, redact);
-    if (IN_URL.mayHold(out)) out = this.#inText(IN_URL, out, path); // a JWT in a path segment
+    if (credentialScanners().url.mayHold(out)) out = this.#inText(credentialScanners().url, out, path); // a JWT in a path segment
     // The token anywhere else (a path segment, a fragment) takes the whole URL.
     if (this.#token?.value.test(out) === true) return this.#redact(path, url, TOKEN_NAME, true);
     return out;
@@ -324,8 +321,8 @@ export class Scrubber {
     if (typeof template !== 'string') return this.#value(msg, prefix, ATTR_MSG, undefined, 0);
     const t = this.#templates.get(template) ?? this.#newTemplate(template);
     if (!t.keyed && !this.#maybe(msg))
-      return msg.length >= MIN_CREDENTIAL && IN_TEXT.mayHold(msg)
-        ? this.#inText(IN_TEXT, msg, [...prefix, ATTR_MSG])
+      return msg.length >= MIN_CREDENTIAL && credentialScanners().text.mayHold(msg)
+        ? this.#inText(credentialScanners().text, msg, [...prefix, ATTR_MSG])
         : msg;
     const m = t.re.exec(msg);
     if (m === null) return this.#value(msg, prefix, ATTR_MSG, undefined, 0);
@@ -363,7 +360,9 @@ export class Scrubber {
     if (this.#sql) return this.#literals.replace(sql, mysql);
     const p = this.#valuePattern(sql);
     if (p === undefined)
-      return sql.length >= MIN_CREDENTIAL && IN_TEXT.mayHold(sql) ? this.#inText(IN_TEXT, sql, [...prefix, key]) : sql;
+      return sql.length >= MIN_CREDENTIAL && credentialScanners().text.mayHold(sql)
+        ? this.#inText(credentialScanners().text, sql, [...prefix, key])
+        : sql;
     const stripped = this.#literals.replace(sql, mysql);
     // A matching word outside every literal is a table or column name (`sessions`), not a secret.
     return stripped === sql ? sql : this.#redact([...prefix, key], sql, p.name, true, stripped);

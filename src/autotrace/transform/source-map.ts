@@ -34,7 +34,8 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 
 /** One VLQ-encoded source-map field. */
 export function vlq(value: number): string {
-  return value > -VLQ_CACHED && value < VLQ_CACHED ? (VLQ_TABLE[value + VLQ_CACHED] as string) : encodeVlq(value);
+  if (value <= -VLQ_CACHED || value >= VLQ_CACHED) return encodeVlq(value);
+  return (VLQ_TABLE ??= vlqTable())[value + VLQ_CACHED]!;
 }
 
 function encodeVlq(value: number): string {
@@ -49,10 +50,15 @@ function encodeVlq(value: number): string {
   return out;
 }
 
-// Most deltas of a map are small (columns within a line, the next line): encoded once.
+// Most deltas of a map are small (columns within a line, the next line): encoded once, when
+// the first map is written (this module is in the start bundle; most processes write none).
 const VLQ_CACHED = 1024;
-const VLQ_TABLE: string[] = [];
-for (let v = -VLQ_CACHED; v < VLQ_CACHED; v++) VLQ_TABLE.push(encodeVlq(v));
+let VLQ_TABLE: string[] | undefined;
+function vlqTable(): string[] {
+  const table: string[] = [];
+  for (let v = -VLQ_CACHED; v < VLQ_CACHED; v++) table.push(encodeVlq(v));
+  return table;
+}
 
 export function decodeMappings(mappings: string): number[][][] {
   const lines: number[][][] = [];
