@@ -13,14 +13,16 @@
 // live only for that require() call.
 // Owns reading, format detection and evaluation of code config files, and where their
 // errors are; must not interpret what the file exports.
-import * as nodeModule from 'node:module';
+// Named imports, read at each call in the bundle: registerHooks and stripTypeScriptTypes are
+// missing on some releases, and a namespace import would copy the whole module at load.
+import { createRequire, registerHooks as nodeRegisterHooks, stripTypeScriptTypes as nodeStrip } from 'node:module';
 import { readFileSync, realpathSync } from 'node:fs';
 import { compileFunction } from 'node:vm';
 import { pathToFileURL } from 'node:url';
 import { ConfigLoadError, locationFromCodeFrame, locationFromFrames, withLocation } from './load-error.ts';
 import { hasModuleSyntax } from './module-syntax.ts';
 
-const requireHere = nodeModule.createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 const TYPESCRIPT = /\.[cm]?ts$/;
 /** The agent's own package, which the config file imports defineConfig from. */
 const SELF = /^@budobserve\/agent(?:\/|$)/;
@@ -37,7 +39,7 @@ interface Loaded {
 
 /** What the file exports: its default export, or module.exports. */
 export function loadCodeFile(filepath: string): unknown {
-  const { registerHooks } = nodeModule as Partial<typeof nodeModule>;
+  const registerHooks = nodeRegisterHooks as typeof nodeRegisterHooks | undefined;
   if (typeof registerHooks !== 'function') {
     throw new ConfigLoadError(
       `Node.js ${process.versions.node} cannot load it (module.registerHooks needs Node.js ^22.18.0 || >=24.11.0)`,
@@ -134,7 +136,7 @@ function locate(error: unknown, f: Loaded): unknown {
  * type stripping of the same code is silent, so this call is too.
  */
 function stripTypes(text: string, url: string): string | undefined {
-  const { stripTypeScriptTypes } = nodeModule as Partial<typeof nodeModule>;
+  const stripTypeScriptTypes = nodeStrip as typeof nodeStrip | undefined;
   if (typeof stripTypeScriptTypes !== 'function') return undefined;
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called later with its own receiver (Reflect.apply)
   const emitWarning = process.emitWarning;

@@ -19,9 +19,16 @@
 // The source transforms (the bundle rewrite, src/bundle/, then the auto-tracing rewrite,
 // src/autotrace/hook/) hang their load hook here too. Owns hook
 // installation and the ES-module bridge; must not decide what is instrumented.
-// A namespace import: registerHooks does not exist on the old Node releases where this file
-// must still load far enough to say that they are unsupported.
-import * as nodeModule from 'node:module';
+// Named imports, which the bundle turns into property reads at each call (no copy of the whole
+// module at load, as a namespace import makes): registerHooks does not exist on the old Node
+// releases where this file must still load far enough to say that they are unsupported.
+import {
+  createRequire,
+  findPackageJSON,
+  register as registerOffThread,
+  registerHooks,
+  syncBuiltinESMExports,
+} from 'node:module';
 import type { LoadFnOutput, LoadHookContext, ResolveFnOutput, ResolveHookContext } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +86,7 @@ export function formatOf(url: string, resolved: string | null | undefined): stri
   if (path.endsWith('.mjs')) return 'module';
   if (!path.endsWith('.js')) return undefined;
   try {
-    const pkg = nodeModule.findPackageJSON(path);
+    const pkg = findPackageJSON(path);
     if (pkg === undefined) return 'commonjs';
     return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module' ? 'module' : 'commonjs';
   } catch {
@@ -95,7 +102,7 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
   const inThread = supportsSyncHooks();
   if (!inThread) {
     try {
-      nodeModule.register('import-in-the-middle/hook.mjs', import.meta.url, {
+      registerOffThread('import-in-the-middle/hook.mjs', import.meta.url, {
         data: { include: [...opts.allModules] },
       });
     } catch (error) {
@@ -107,7 +114,7 @@ export function installModuleHooks(opts: ModuleHooksOptions): void {
   const load = loadHook(opts, inThread, esm);
   // Where the off-thread loader runs (old releases), it does the ES-module work and a
   // pass-through load hook here would even be refused (a null CommonJS source).
-  nodeModule.registerHooks(inThread || opts.transform !== undefined ? { resolve, load } : { resolve });
+  registerHooks(inThread || opts.transform !== undefined ? { resolve, load } : { resolve });
 }
 
 /**
@@ -185,15 +192,15 @@ function resolveHook(opts: ModuleHooksOptions, inThread: boolean, esm: EsmLibrar
     try {
       if (result.url.startsWith('node:')) {
         // Patch the builtin now, before its ES-module view is made (or refresh that view).
-        nodeModule.createRequire(context.parentURL ?? import.meta.url)(result.url);
-        nodeModule.syncBuiltinESMExports();
+        createRequire(context.parentURL ?? import.meta.url)(result.url);
+        syncBuiltinESMExports();
         return result;
       }
       const format = formatOf(result.url, result.format);
       if (format === 'commonjs') return { url: withMarker(result.url, BRIDGE), format: 'module', shortCircuit: true };
       if (format === 'module' && esm.wrapsCommonJs(result.url)) {
         // Its CommonJS build, through the patched require(), before the wrapper imports it.
-        nodeModule.createRequire(context.parentURL ?? import.meta.url)(specifier);
+        createRequire(context.parentURL ?? import.meta.url)(specifier);
         return result;
       }
       if (format === 'module' && esm.iitm === undefined) {

@@ -9,7 +9,7 @@
 // cache answers (the module is not loaded twice) and the hook patches it, as it would have
 // had it been there from the start. Once the hook is in, the gate only passes calls on.
 // Owns the gate; must not enable instrumentations or know which libraries they patch.
-import * as nodeModule from 'node:module';
+import { Module } from 'node:module';
 import { ReflectApply } from '../primordials.ts';
 
 type RequireFn = (this: unknown, id: string) => unknown;
@@ -24,7 +24,7 @@ let hooked = false;
 export function installRequireGate(): void {
   if (installed) return;
   installed = true;
-  const proto = (nodeModule as unknown as { Module: { prototype: ModulePrototype } }).Module.prototype;
+  const proto = Module.prototype as unknown as ModulePrototype;
   const original = proto.require;
   const gate = function require(this: unknown, ...args: [string]): unknown {
     if (hooked) return ReflectApply(original, this, args);
