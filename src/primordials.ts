@@ -43,16 +43,21 @@ export const MathRandom: () => number = Math.random;
 
 // node:crypto costs about 4 ms to load, at every start and in every worker, while most
 // short processes never make a span: its randomFillSync is taken at the first fill, not at
-// load. A replacement an app has put there by then that throws, or is no function, is left
-// for Math.random as it was at load (ids must be unique, not secret).
+// load. A replacement an app has put there by then (a test double) that throws, is no
+// function or leaves the bytes all zero is passed over for Math.random as it was at load: ids
+// must be unique, not secret, and a pool left zero would hold no valid id at all.
 let randomFillSync: ((buf: Uint8Array) => Uint8Array) | undefined;
 export function randomFill(buf: Uint8Array): void {
+  let any = 0;
   try {
     randomFillSync ??= process.getBuiltinModule('node:crypto').randomFillSync;
+    for (let i = 0; i < buf.length; i++) buf[i] = 0;
     randomFillSync(buf);
+    for (let i = 0; i < buf.length && any === 0; i++) any |= buf[i]!;
   } catch {
-    for (let i = 0; i < buf.length; i++) buf[i] = (MathRandom() * 256) | 0;
+    // the fallback below
   }
+  if (any === 0) for (let i = 0; i < buf.length; i++) buf[i] = (MathRandom() * 256) | 0;
 }
 
 export const PromiseResolve = uncurryThis(Promise.resolve) as (C: PromiseConstructor, v: unknown) => Promise<unknown>;
