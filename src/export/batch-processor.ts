@@ -102,7 +102,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if (this.#shutdown !== undefined || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.#queue.length - this.#head >= this.#opts.maxQueueSize && !this.#giveWay()) {
+    if (this.#waiting >= this.#opts.maxQueueSize && !this.#giveWay()) {
       this.#drop(1, 'queue_full');
       return;
     }
@@ -110,7 +110,12 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     // Array.prototype.push (a call counter, a test double).
     this.#queue[this.#queue.length] = span;
     this.#queued++;
-    this.#schedule(this.#queue.length - this.#head >= this.#opts.maxExportBatchSize ? 0 : this.#opts.scheduleDelayMs);
+    this.#schedule(this.#waiting >= this.#opts.maxExportBatchSize ? 0 : this.#opts.scheduleDelayMs);
+  }
+
+  /** Spans queued and not yet handed to an export. */
+  get #waiting(): number {
+    return this.#queue.length - this.#head;
   }
 
   #schedule(delay: number): void {
@@ -142,7 +147,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
 
   /** Moves the queue's oldest batch into an export slot; `deferred`: its first attempt runs from a timer. */
   #exportOne(deferred: boolean): void {
-    const first = this.#queued - (this.#queue.length - this.#head);
+    const first = this.#queued - this.#waiting;
     const batch = this.#takeBatch();
     const owed: Owed = {
       first,
@@ -160,10 +165,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     else this.#attempt(batch, owed);
   }
 
-  /**
-   * The oldest batch, off the queue's front: its slots cleared, the array compacted once half
-   * spent, so a batch costs the batch, not the queue (a splice moved every span behind it).
-   */
+  /** The oldest batch off the queue's front, its slots cleared: it costs the batch, not the queue. */
   #takeBatch(): ReadableSpan[] {
     const q = this.#queue;
     const head = this.#head;
@@ -177,14 +179,10 @@ export class BudBatchSpanProcessor implements SpanProcessor {
       batch[i] = q[head + i]!;
       q[head + i] = undefined;
     }
-    this.#head = head + n;
-    if (this.#head === q.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head * 2 >= q.length) {
-      this.#queue = q.slice(this.#head);
-      this.#head = 0;
-    }
+    // Compacted once half spent (a queue taken to its end included: the slice is then empty).
+    const next = head + n;
+    this.#head = next * 2 >= q.length ? 0 : next;
+    if (this.#head === 0) this.#queue = q.slice(next);
     return batch;
   }
 
@@ -230,7 +228,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
     if (error !== undefined) this.#failed(batch.length, error);
     // Spans that waited for a free export slot go now if they fill a batch or a flush
     // waits for them; otherwise at the usual delay.
-    const queued = this.#queue.length - this.#head;
+    const queued = this.#waiting;
     if (queued > 0)
       this.#schedule(
         this.#waiters.size > 0 || queued >= this.#opts.maxExportBatchSize ? 0 : this.#opts.scheduleDelayMs,
@@ -258,7 +256,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
 
   /** Number of the oldest span not yet answered by the collector. */
   #oldestOwed(): number {
-    let oldest = this.#queued - (this.#queue.length - this.#head);
+    let oldest = this.#queued - this.#waiting;
     for (const o of this.#inFlight.values()) oldest = Math.min(oldest, o.first);
     return oldest;
   }
@@ -332,7 +330,7 @@ export class BudBatchSpanProcessor implements SpanProcessor {
 
   /** Spans queued or in flight. */
   get pending(): number {
-    return this.#queue.length - this.#head + this.#inFlightSpans;
+    return this.#waiting + this.#inFlightSpans;
   }
 
   #failed(n: number, error: unknown): void {
