@@ -25,6 +25,12 @@ const VARIANTS = [
     args: ['--import', pathToFileURL(join(repo, 'register.mjs')).href],
     env: { ...quiet, BUD_OBSERVE_ENDPOINT: endpoint },
   },
+  // The floor of loading the agent: its start bundle is read and compiled, then it stops.
+  {
+    name: 'bud-disabled',
+    args: ['--import', pathToFileURL(join(repo, 'register.mjs')).href],
+    env: { BUD_OBSERVE_DISABLED: 'true' },
+  },
   {
     name: 'otel-register',
     args: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
