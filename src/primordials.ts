@@ -99,26 +99,22 @@ export const SetPrototypeAdd = uncurryThis(Set.prototype.add) as (s: Set<unknown
 // span), not at load. Taken from perf_hooks' own instance and from its prototype, not from the
 // global: fake-timer libraries replace performance.now on that object, or the global itself.
 let perfNow: (() => number) | undefined;
-let perfTimeOrigin: number | undefined;
-const realPerformance = (): object => process.getBuiltinModule('node:perf_hooks').performance;
-const performanceProto = (p: object): PropertyDescriptorMap =>
-  ObjectGetOwnPropertyDescriptors(ObjectGetPrototypeOf(p) as object);
+let perfTimeOrigin = 0;
+function takeClock(): () => number {
+  const p = process.getBuiltinModule('node:perf_hooks').performance;
+  const proto = ObjectGetOwnPropertyDescriptors(ObjectGetPrototypeOf(p) as object);
+  perfTimeOrigin = (proto['timeOrigin']!.get as () => number).call(p);
+  return (perfNow = (proto['now']!.value as () => number).bind(p));
+}
 
 /** performance.now(), the real one. */
 export function PerformanceNow(): number {
-  if (perfNow === undefined) {
-    const p = realPerformance();
-    perfNow = (performanceProto(p)['now']!.value as () => number).bind(p);
-  }
-  return perfNow();
+  return (perfNow ?? takeClock())();
 }
 
 /** performance.timeOrigin, the real one. */
 export function PerformanceTimeOrigin(): number {
-  if (perfTimeOrigin === undefined) {
-    const p = realPerformance();
-    perfTimeOrigin = (performanceProto(p)['timeOrigin']!.get as () => number).call(p);
-  }
+  if (perfNow === undefined) takeClock();
   return perfTimeOrigin;
 }
 
