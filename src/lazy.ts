@@ -9,12 +9,23 @@
 // src/autotrace/; an instrumentation's entry is its package.
 // Owns loading chunks and the agent's own unbundled packages; must not decide when.
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const requireFromDist = createRequire(import.meta.url);
+const chunks = join(dirname(fileURLToPath(import.meta.url)), 'lazy');
+let load: (file: string) => unknown = requireFromDist;
+
+/**
+ * How chunks are loaded from now on: through the agent's code cache when register made one
+ * (src/hooks/code-cache.ts), which require()s them when it cannot.
+ */
+export function loadChunksWith(loader: (file: string) => unknown): void {
+  load = loader;
+}
 
 export function loadChunk<T>(name: string): T {
-  return requireFromDist(`./lazy/${name}.cjs`) as T;
+  return load(join(chunks, `${name}.cjs`)) as T;
 }
 
 /** Resolves a package from the agent's own install, for the pieces that stay unbundled. */

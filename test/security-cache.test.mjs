@@ -392,7 +392,7 @@ test(
 );
 
 test(
-  "Node's compile cache: made private (0700) in the temp folder when missing, and used",
+  "Node's compile cache and the agent's code cache: made private (0700) in the temp folder when missing, and used",
   { skip: skipUsers },
   async () => {
     const tmp = makeTmp();
@@ -404,6 +404,13 @@ test(
     const st = statSync(dir);
     assert.equal(st.uid, VICTIM);
     assert.equal(st.mode & 0o777, 0o700);
-    assert.ok(readdirSync(join(r.stdout.trim())).length > 0, "the agent's bundle is in the cache");
+    assert.ok(readdirSync(join(r.stdout.trim())).length > 0, "the app's modules are in Node's cache");
+    const own = readdirSync(dir).filter((n) => n.startsWith('budobserve-code-'));
+    assert.ok(own.length > 0, "the agent's code cache entries are beside it");
+    for (const name of own) {
+      const entry = statSync(join(dir, name));
+      assert.equal(entry.uid, VICTIM, name);
+      assert.equal(entry.mode & 0o777, 0o600, name);
+    }
   },
 );

@@ -22,7 +22,7 @@ import { hookRequire, installRequireGate } from '../hooks/require-gate.ts';
 import { supportsSyncHooks } from '../hooks/sync-hooks.ts';
 import type { SourceTransform } from '../hooks/module-hooks.ts';
 import { wantColors } from '../console/format.ts';
-import { loadChunk } from '../lazy.ts';
+import { loadChunk, loadChunksWith } from '../lazy.ts';
 import { errorText, warn, warnComposed } from '../errors.ts';
 import { debug, uptimeMs } from '../debug.ts';
 import { kAutoTrace, kBooted } from '../symbols.ts';
@@ -48,11 +48,13 @@ const truthy = (v: string | undefined): boolean => v !== undefined && /^(true|1|
 /**
  * Starts the agent in this thread. Returns undefined when it stays off; never throws.
  * @param input.inline options given in code (configure()), a layer above the config file.
+ * @param input.load how register loads the lazy chunks (through its code cache).
  */
-export function start(input: { inline?: BudObserveConfig } = {}): Agent | undefined {
+export function start(input: { inline?: BudObserveConfig; load?: (file: string) => unknown } = {}): Agent | undefined {
   const g = globalThis as Record<symbol, unknown>;
   debug('start at %s ms', uptimeMs());
   try {
+    if (input.load !== undefined) loadChunksWith(input.load);
     const env = process.env;
     const skipEnv = env['BUD_OBSERVE_SKIP_COMMANDS'];
     const skip =

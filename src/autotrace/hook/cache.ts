@@ -6,37 +6,23 @@
 // file made with O_EXCL, then renamed). The content hash inside an entry only catches
 // damage; it is no defence, since anyone can compute it. Owns the folder choice and the
 // entry format; must not create a node_modules/ folder in a project that has none.
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   checkTrustedDir,
   currentUid,
   ensureTrustedDir,
-  notOwnOnly,
   privateTempDir,
   reportUntrusted,
 } from '../../hooks/trusted-dir.ts';
+import { readEntry, writeEntry } from '../../hooks/private-file.ts';
 import type { Verdict } from '../../hooks/trusted-dir.ts';
 import { debug } from '../../debug.ts';
 
 // node:crypto is loaded on the first lookup, not with the agent (src/primordials.ts says why).
 const sha256 = (s: string): string =>
   process.getBuiltinModule('node:crypto').createHash('sha256').update(s).digest('hex');
-// Windows has no O_NOFOLLOW; its per-user temp folder is private by ACL.
-const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
-const READ_FLAGS = constants.O_RDONLY | NOFOLLOW | (constants.O_NONBLOCK ?? 0);
-const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
 
 export class RewriteCache {
   readonly dir: string | undefined;
@@ -52,30 +38,10 @@ export class RewriteCache {
 
   get(key: string): string | undefined {
     if (this.dir === undefined) return undefined;
-    const file = join(this.dir, `${key}.json`);
-    let text: string;
-    let fd: number | undefined;
+    const bytes = readEntry(join(this.dir, `${key}.json`), 'auto-trace cache entry', 'the module is rewritten again');
+    if (bytes === undefined) return undefined;
     try {
-      fd = openSync(file, READ_FLAGS);
-      // fstat of the descriptor read below: the file judged is the file read.
-      const st = fstatSync(fd);
-      const why = st.isFile() ? notOwnOnly(st) : 'it is not a regular file';
-      if (why !== undefined) {
-        reportUntrusted('auto-trace cache entry', file, why, 'the module is rewritten again');
-        return undefined;
-      }
-      text = readFileSync(fd, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP')
-        reportUntrusted('auto-trace cache entry', file, 'it is a symbolic link', 'the module is rewritten again');
-      else if (code !== 'ENOENT') debug('auto-trace cache entry %s unreadable: %o', key, error);
-      return undefined;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
-    try {
-      const entry = JSON.parse(text) as { key?: string; hash?: string; code?: string };
+      const entry = JSON.parse(bytes.toString('utf8')) as { key?: string; hash?: string; code?: string };
       if (entry.key === key && typeof entry.code === 'string' && entry.hash === sha256(entry.code)) {
         debug('auto-trace cache hit %s', key);
         return entry.code;
@@ -89,24 +55,7 @@ export class RewriteCache {
 
   set(key: string, code: string): void {
     if (this.dir === undefined) return;
-    const file = join(this.dir, `${key}.json`);
-    const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    let fd: number | undefined;
-    try {
-      fd = openSync(temp, WRITE_FLAGS, 0o600);
-      writeSync(fd, JSON.stringify({ key, hash: sha256(code), code }));
-      closeSync(fd);
-      fd = undefined;
-      renameSync(temp, file);
-    } catch (error) {
-      debug('auto-trace cache write failed: %o', error);
-      if (fd !== undefined) closeSync(fd);
-      try {
-        unlinkSync(temp);
-      } catch {
-        /* never made, or already renamed */
-      }
-    }
+    writeEntry(join(this.dir, `${key}.json`), JSON.stringify({ key, hash: sha256(code), code }));
   }
 }
 
