@@ -47,11 +47,12 @@ export const MathRandom: () => number = Math.random;
 // function or leaves the bytes all zero is passed over for Math.random as it was at load: ids
 // must be unique, not secret, and a pool left zero would hold no valid id at all.
 let randomFillSync: ((buf: Uint8Array) => Uint8Array) | undefined;
+const TypedArrayPrototypeFill = uncurryThis(Uint8Array.prototype.fill) as (buf: Uint8Array, value: number) => void;
 export function randomFill(buf: Uint8Array): void {
   let any = 0;
   try {
     randomFillSync ??= process.getBuiltinModule('node:crypto').randomFillSync;
-    for (let i = 0; i < buf.length; i++) buf[i] = 0;
+    TypedArrayPrototypeFill(buf, 0);
     randomFillSync(buf);
     for (let i = 0; i < buf.length && any === 0; i++) any |= buf[i]!;
   } catch {

@@ -341,6 +341,13 @@ test('a request is its own bytes: the next one does not overwrite it', () => {
   const copy = Buffer.from(one);
   encodeTraceRequest([handSpan({ name: 'two', attributes: { x: 'y'.repeat(1000) } })]);
   assert.ok(Buffer.from(one).equals(copy));
+  // A request that fills most of the writer's buffer is handed out whole, the writer takes a
+  // new one: the next large request must not land in it either.
+  const big = encodeTraceRequest([handSpan({ name: 'big', attributes: { x: 'a'.repeat(40_000) } })]);
+  const bigCopy = Buffer.from(big);
+  encodeTraceRequest([handSpan({ name: 'next', attributes: { x: 'b'.repeat(40_000) } })]);
+  assert.ok(Buffer.from(big).equals(bigCopy));
+  assert.equal(Object.getPrototypeOf(big), Uint8Array.prototype, 'a plain Uint8Array, as otlp-transformer gives');
 });
 
 test('random ReadableSpans (seeded): byte-identical to otlp-transformer', () => {
