@@ -1,7 +1,8 @@
 // src/tracing/context-manager.ts: the agent's context manager does what OpenTelemetry's
 // AsyncLocalStorageContextManager does for every call a library makes through the API (bound
 // functions of each arity: length, receiver, arguments, context, errors; with() with and
-// without a receiver; emitters), with and without auto-trace, whose manager extends it.
+// without a receiver; emitters, every way a listener is added and removed, streams), with
+// and without auto-trace, whose manager extends it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixtures, hasSyncLoadHooks, nodeVersion, runApp } from './helpers/run.mjs';
@@ -32,5 +33,25 @@ for (const [label, env, manager, skip] of [
     assert.deepEqual(out.otel.calls[6], ['self6', [0, 1, 2, 3, 4, 5, 6], 'bound']);
     assert.deepEqual(out.otel.inside, ['bound', 'other']);
     assert.deepEqual(out.otel.emitter, { heard: ['bound'], left: 0 });
+    const { emitters } = out.otel;
+    assert.deepEqual(
+      emitters.heard.filter(([, , args]) => args[0] === 1).map(([name, ctx]) => `${name}:${ctx}`),
+      [
+        'prependOnce:bound',
+        'prepend:bound',
+        'before:other',
+        'on:bound',
+        'addListener:bound',
+        'once:bound',
+        'off:bound',
+      ],
+    );
+    assert.deepEqual(emitters.counts, [4, 2, 0, 1]);
+    assert.deepEqual(emitters.chunks, [
+      ['a', 'bound'],
+      ['b', 'bound'],
+    ]);
+    // The one deliberate difference (src/tracing/emitter-binding.ts): OpenTelemetry leaves one.
+    assert.deepEqual(out.twice, { agent: 0, otel: 1 });
   });
 }
