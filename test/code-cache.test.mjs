@@ -12,6 +12,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,6 +139,31 @@ test('BUD_OBSERVE_COMPILE_CACHE=false: no entry written, the bundles are require
     assert.equal(r.stdout, 'shared\nfunction\n');
     assert.deepEqual(verdicts(r.stderr), {});
     assert.deepEqual(readdirSync(copy.tmp), []);
+  } finally {
+    copy.cleanup();
+  }
+});
+
+test("writing an entry removes the agent's entries last written over a week ago, and nothing else", async () => {
+  const copy = agentCopy();
+  try {
+    const dir = join(copy.tmp, 'node-compile-cache');
+    mkdirSync(dir, { mode: 0o700 });
+    const week = Date.now() / 1000 - 8 * 24 * 3600;
+    const plant = (name, old) => {
+      writeFileSync(join(dir, name), 'x', { mode: 0o600 });
+      if (old) utimesSync(join(dir, name), week, week);
+    };
+    plant('budobserve-code-v0.0.0-old.cache', true);
+    plant('budobserve-code-v0.0.0-young.cache', false);
+    plant('someone-elses-old-file', true);
+    const r = await run(copy);
+    assert.equal(r.code, 0, r.stderr);
+    const names = readdirSync(dir);
+    assert.ok(!names.includes('budobserve-code-v0.0.0-old.cache'), names.join(' '));
+    assert.ok(names.includes('budobserve-code-v0.0.0-young.cache'));
+    assert.ok(names.includes('someone-elses-old-file'));
+    assert.ok(entries(copy).length > 1, 'the new entries are written');
   } finally {
     copy.cleanup();
   }

@@ -11,7 +11,7 @@
 // Owns loading the agent's bundles through the cache and writing it; must not decide the
 // folder (compile-cache.ts) nor read the environment. Bundled into dist/compile-cache.cjs:
 // Node builtins and debug.ts only.
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Script } from 'node:vm';
 import { debug } from '../debug.ts';
@@ -30,6 +30,13 @@ interface NodeModuleInternals {
  * and before V8 drops the bytecode of the functions the start ran and never ran again.
  */
 const SAVE_AFTER_MS = 3000;
+/**
+ * Entries older than this are deleted when a new one is written: each build of the agent,
+ * Node version and set of flags has its own, and nothing else ever removes them. One in use
+ * that goes is written again by the next process that misses it.
+ */
+const STALE_AFTER_MS = 7 * 24 * 3600 * 1000;
+const PREFIX = 'budobserve-code-';
 
 /** FNV-1a, twice with two offsets: 64 bits of a short key, with no node:crypto to load. */
 function hash(text: string): string {
@@ -47,7 +54,7 @@ function hash(text: string): string {
 export function cacheName(file: string, flags: string): string {
   const st = statSync(file, { bigint: true });
   const identity = [process.version, process.arch, flags, file, st.ino, st.size, st.mtimeNs, st.ctimeNs];
-  return `budobserve-code-${process.version}-${hash(identity.join('|'))}.cache`;
+  return `${PREFIX}${process.version}-${hash(identity.join('|'))}.cache`;
 }
 
 export class CodeCache {
@@ -138,7 +145,28 @@ export class CodeCache {
   save(): void {
     // A chunk loaded later arms the next save.
     this.#armed = false;
-    for (const { entry, script } of this.#stale.splice(0)) write(entry, script);
+    const stale = this.#stale.splice(0);
+    for (const { entry, script } of stale) write(entry, script);
+    if (stale.length > 0) removeOld(this.#dir, Date.now() - STALE_AFTER_MS);
+  }
+}
+
+/** The agent's entries last written before `before` (bounded: the folder is this user's own). */
+function removeOld(dir: string, before: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).slice(0, 1000);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(PREFIX)) continue;
+    try {
+      const path = join(dir, name);
+      if (statSync(path).mtimeMs < before) unlinkSync(path);
+    } catch {
+      // Another process removed it first: nothing to tidy.
+    }
   }
 }
 
