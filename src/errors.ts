@@ -106,6 +106,7 @@ export const codes = {
     doc: 'An unexpected error inside the agent was contained',
     messages: {
       processor: 'span processor %s failed in %s',
+      resource: 'resource detection failed (%s); the resource carries service.name only',
       scrubSpans: 'scrubbing failed; the attribute values of the affected spans were replaced',
       scrubLogs: 'scrubbing failed; the attribute values of the affected log records were replaced',
       scrubCallback: 'scrubbing.callback threw; the values it was asked about were scrubbed',

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { containerIdFromCgroup, containerIdFromMountinfo } from '../src/resource/container-id.ts';
 import { detect } from '../src/resource/detectors.ts';
 import { describeResource } from '../src/resource/resource.ts';
+import { LazyResource } from '../src/resource/agent-resource.ts';
 
 const fixture = (name) => readFileSync(new URL(`../fixtures/resource/${name}`, import.meta.url), 'utf8');
 const files = (map) => (path) => map[path];
@@ -103,4 +104,43 @@ test("regression: service.instance.id from the user's resource attributes wins o
 
 test('without the serviceinstance detector there is no service.instance.id unless the user gives one', () => {
   assert.equal(describeResource(config({}), ['host'], files({})).attributes['service.instance.id'], undefined);
+});
+
+test('the default resource is detected at its first read, once, and whole from then on', () => {
+  let runs = 0;
+  const resource = new LazyResource(
+    () => {
+      runs++;
+      return { 'service.name': 'svc', 'host.name': 'h' };
+    },
+    () => assert.fail('no fallback when detection works'),
+  );
+  assert.equal(runs, 0, 'nothing detected when the resource is made');
+  assert.deepEqual(resource.attributes, { 'service.name': 'svc', 'host.name': 'h' });
+  assert.deepEqual(resource.getRawAttributes(), [
+    ['service.name', 'svc'],
+    ['host.name', 'h'],
+  ]);
+  assert.equal(resource.merge(null).attributes['host.name'], 'h');
+  assert.equal(resource.asyncAttributesPending, false);
+  assert.equal(runs, 1);
+});
+
+test('a detection that throws at the first read: one warning, and the fallback attributes', async (t) => {
+  const seen = [];
+  const listener = (w) => seen.push(w.message);
+  process.on('warning', listener);
+  t.after(() => process.off('warning', listener));
+  t.mock.method(process.stderr, 'write', () => true);
+  const resource = new LazyResource(
+    () => {
+      throw new Error('no /proc');
+    },
+    () => ({ 'service.name': 'svc' }),
+  );
+  assert.deepEqual(resource.attributes, { 'service.name': 'svc' });
+  assert.deepEqual(resource.attributes, { 'service.name': 'svc' });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(seen.length, 1, seen.join('\n'));
+  assert.match(seen[0], /resource detection failed \(no \/proc\); the resource carries service.name only/);
 });

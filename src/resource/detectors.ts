@@ -1,6 +1,6 @@
 // The local resource detectors, by OpenTelemetry's names (names.ts): each one a
-// synchronous read of local facts, so that the resource is whole before the first span and
-// no start-up waits on the network. Owns what each detector contributes; must not decide
+// synchronous read of local facts none of which the app can change, so that the resource is
+// whole before the first span however late it is read, and no start-up waits on the network. Owns what each detector contributes; must not decide
 // precedence against the user's own attributes (resource.ts does) nor read the environment.
 import { hostname, arch, type as osType, release } from 'node:os';
 import { basename } from 'node:path';
@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Attributes } from '@opentelemetry/api';
 import { containerIdFromCgroup, containerIdFromMountinfo, onlyCgroupV2 } from './container-id.ts';
 import type { LocalDetector } from './names.ts';
+import { MathRandom } from '../primordials.ts';
 
 /** Reads a small system file; undefined when it is missing or unreadable. */
 export type ReadText = (path: string) => string | undefined;
@@ -78,15 +79,16 @@ function hostId(read: ReadText): string | undefined {
 }
 
 /**
- * A random (v4-shaped) UUID from Math.random: the instance id must be unique, not secret,
- * and node:crypto costs a few milliseconds to load at every start while most processes
- * never need it.
+ * A random (v4-shaped) UUID from Math.random as it was when the agent loaded (detection runs
+ * at the first span, after the app may have put a seeded one in its place): the instance id
+ * must be unique, not secret, and node:crypto costs a few milliseconds to load at every
+ * start while most processes never need it.
  */
 function instanceId(): string {
   const hex = (n: number): string =>
-    Math.floor(Math.random() * 16 ** n)
+    Math.floor(MathRandom() * 16 ** n)
       .toString(16)
       .padStart(n, '0');
-  const variant = (8 + Math.floor(Math.random() * 4)).toString(16);
+  const variant = (8 + Math.floor(MathRandom() * 4)).toString(16);
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(6)}${hex(6)}`;
 }
