@@ -2,7 +2,6 @@
 // load-data.ts), and flattens it into raw values keyed by option path. Unknown keys are
 // reported with a suggestion; nothing here throws: a file that fails to load is reported
 // (load-error.ts says where and why) and the agent goes on with env and defaults.
-import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { byPath, options } from './schema.ts';
@@ -15,8 +14,7 @@ import { loadJson, yamlLoader } from './load-data.ts';
 import { failureOf } from './load-error.ts';
 import type { LoadFailure } from './load-error.ts';
 import { quote } from '../errors.ts';
-
-const requireHere = createRequire(import.meta.url);
+import { requireExternal } from '../lazy.ts';
 
 export const MODULE_NAME = 'budobserve';
 
@@ -59,7 +57,7 @@ export function loadConfigFile(cwd: string, explicit: string | undefined): FileL
   try {
     // cosmiconfig is required here, not imported at the top, so a process whose config
     // comes from the environment alone (Kubernetes) never pays for loading it.
-    const { cosmiconfigSync, defaultLoadersSync } = requireHere('cosmiconfig') as typeof import('cosmiconfig');
+    const { cosmiconfigSync, defaultLoadersSync } = requireExternal<typeof import('cosmiconfig')>('cosmiconfig');
     // Every loader notes its file first: a search that throws does not say which file did.
     const noting =
       (load: (p: string, c: string) => unknown) =>

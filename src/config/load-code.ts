@@ -21,8 +21,11 @@ import { compileFunction } from 'node:vm';
 import { pathToFileURL } from 'node:url';
 import { ConfigLoadError, locationFromCodeFrame, locationFromFrames, withLocation } from './load-error.ts';
 import { hasModuleSyntax } from './module-syntax.ts';
+import { resolveExternal } from '../lazy.ts';
 
-const requireHere = createRequire(import.meta.url);
+// Made at the first config file loaded, not at every start (most have none).
+let here: NodeJS.Require | undefined;
+const requireHere = (): NodeJS.Require => (here ??= createRequire(import.meta.url));
 const TYPESCRIPT = /\.[cm]?ts$/;
 /** The agent's own package, which the config file imports defineConfig from. */
 const SELF = /^@budobserve\/agent(?:\/|$)/;
@@ -62,7 +65,7 @@ export function loadCodeFile(filepath: string): unknown {
         // The agent was preloaded from outside the app (an injector's copy, a global
         // install): the config file gets the API of the agent that is running.
         try {
-          return { url: pathToFileURL(requireHere.resolve(specifier)).href, shortCircuit: true };
+          return { url: resolveExternal(specifier), shortCircuit: true };
         } catch {
           throw error;
         }
@@ -73,8 +76,8 @@ export function loadCodeFile(filepath: string): unknown {
   });
   let mod: unknown;
   try {
-    delete requireHere.cache[real];
-    mod = requireHere(real);
+    delete requireHere().cache[real];
+    mod = requireHere()(real);
   } catch (error) {
     throw locate(error, { real, url, text, typescript, format });
   } finally {

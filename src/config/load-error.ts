@@ -173,11 +173,12 @@ export function locationFromFrames(stack: string | undefined, filepath: string):
     const m = /^\s+at (?:.*\()?((?:file:\/\/)?\/[^()]*?|[A-Za-z]:\\[^()]*?):(\d+):(\d+)\)?$/.exec(line);
     if (m !== null) frames.push({ file: toPath(m[1]!), line: Number(m[2]), column: Number(m[3]) });
   }
-  return frames.find((f) => f.file === filepath) ?? frames.find((f) => !f.file.startsWith(agentDir));
+  return frames.find((f) => f.file === filepath) ?? frames.find((f) => !f.file.startsWith(agentDir()));
 }
 
 /** The agent's package folder (this file is bundled into dist/): its frames are the loader's. */
-const agentDir = `${dirname(dirname(fileURLToPath(import.meta.url)))}${sep}`;
+/** The agent's install folder, asked only when a config file failed (not at every start). */
+const agentDir = (): string => `${dirname(dirname(fileURLToPath(import.meta.url)))}${sep}`;
 
 /** 1-based line and column of a 0-based offset into `text`. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
